@@ -1,0 +1,39 @@
+# Everything a fresh machine needs, in two commands:
+#   make demo   set up, then run the main job (the demo)
+#   make test   set up, then run every test
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test test-all test-deep notebooks bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/install-system-deps.sh
+	./scripts/install-system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: setup
+	$(PY) -m tinygrad_edu demo --out out
+
+test: setup
+	$(PY) -m pytest -q
+
+test-all: setup
+	$(PY) -m pytest -q --run-slow
+
+test-deep: setup
+	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q --run-slow
+
+notebooks: setup
+	$(PY) scripts/run_notebooks.py --save
+
+bench: setup
+	$(PY) benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

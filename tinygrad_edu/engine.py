@@ -1,0 +1,351 @@
+"""The engine: ``Value`` nodes that remember their parents and local gradients, and ``backward``.
+
+Every operation creates one node holding its value, its (at most two) parents and the local
+derivative of the node with respect to each parent, all taken from the op table in
+``ops.py``. ``backward`` then walks the graph once, from the output down, and applies the
+chain rule as the slides write it: ``v̄_parent += v̄_node × ∂node/∂parent`` — upstream
+gradient times local gradient, summed over every use of a node ("copy gate: gradient adder").
+
+Nodes keep parents and local gradients in their own slots rather than in tuples or closures:
+no per-node containers means fewer objects for the garbage collector to track, and no
+reference cycles, so a finished graph is freed by reference counting alone.
+"""
+from __future__ import annotations
+
+import gc
+import numbers
+from contextlib import contextmanager
+from decimal import Decimal
+
+from .ops import OPS, OpError
+
+__all__ = ["Value", "Constant", "no_grad", "is_recording", "topological_order",
+           "reverse_topological_order", "collector_paused"]
+
+_recording = True  # False inside ``no_grad()``: operations compute values but record no parents
+
+
+def _as_float(x, what="Value()"):
+    """``x`` as a float, or a TypeError naming what was given instead of a real number."""
+    if type(x) is float:
+        return x
+    number = None if isinstance(x, Value) else _as_number(x)
+    if number is not None:
+        return number  # ints, bools (True → 1.0), fractions, Decimals, numpy scalars
+    shown = repr(x)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise TypeError(f"{what} needs a real number (int or float), got {type(x).__name__} {shown}")
+
+
+class Value:
+    """A scalar in a computation graph: ``data`` (v), ``grad`` (v̄), and how it was made.
+
+    ``op`` names the op-table row that produced it ("" for an input or parameter: a leaf);
+    ``parents`` and ``local_grads`` are tuples in operand order, ``local_grads[i]`` being
+    ∂self/∂parents[i]. ``label`` is a name for pictures and tables. Booleans are accepted as
+    numbers (True → 1.0), as Python's own arithmetic treats them.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "_parent0", "_local0", "_parent1", "_local1")
+
+    def __init__(self, data, label="", _op="", _parent0=None, _local0=0.0, _parent1=None,
+                 _local1=0.0):
+        if not _op:  # made by a user, not by an operation: check what we were given
+            data = _as_float(data)
+            if not isinstance(label, str):
+                raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.op = _op
+        self._parent0 = _parent0
+        self._local0 = _local0
+        self._parent1 = _parent1
+        self._local1 = _local1
+
+    # ------------------------------------------------------------------ reading the graph
+    @property
+    def parents(self) -> tuple:
+        """The nodes this one was computed from, in operand order (empty for a leaf)."""
+        if self._parent0 is None:
+            return ()
+        if self._parent1 is None:
+            return (self._parent0,)
+        return (self._parent0, self._parent1)
+
+    @property
+    def local_grads(self) -> tuple:
+        """∂self/∂parent for each parent, in the same order as ``parents``."""
+        if self._parent0 is None:
+            return ()
+        if self._parent1 is None:
+            return (self._local0,)
+        return (self._local0, self._local1)
+
+    @property
+    def is_leaf(self) -> bool:
+        """An input, parameter or constant: no parents, so its ``grad`` accumulates."""
+        return self._parent0 is None
+
+    # ------------------------------------------------------------------ the chain rule
+    def backward(self, grad=1.0) -> None:
+        """Reverse mode from this node: every node's ``grad`` becomes ∂self/∂node × ``grad``.
+
+        Interior nodes get this pass's adjoint, computed fresh; leaves (inputs, parameters)
+        accumulate across calls as in PyTorch, so calling it twice doubles leaf gradients.
+        Iterative and linear in the size of the graph.
+        """
+        seed = _as_float(grad, "backward(grad=...)")
+        with collector_paused():
+            order = reverse_topological_order(self)
+            for node in order:
+                if node._parent0 is not None:
+                    node.grad = 0.0
+            self.grad += seed
+            for node in order:  # each node's adjoint is complete before it is passed on
+                upstream = node.grad
+                parent = node._parent0
+                if parent is not None:
+                    parent.grad += node._local0 * upstream
+                    parent = node._parent1
+                    if parent is not None:
+                        parent.grad += node._local1 * upstream
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node below it."""
+        for node in reverse_topological_order(self):
+            node.grad = 0.0
+
+    def detach(self) -> "Value":
+        """A new leaf with the same value and label, cut off from this node's history."""
+        return Value(self.data, self.label)
+
+    # ------------------------------------------------------------------ plain Python
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        text = f"Value({_short(self.data)}, grad={_short(self.grad)}"
+        if self.op:
+            text += f", op={self.op!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        return text + ")"
+
+    # comparisons look at data and record nothing; == stays identity (Values are dict keys)
+    def __lt__(self, other):
+        return self.data < _data_of(other)
+
+    def __le__(self, other):
+        return self.data <= _data_of(other)
+
+    def __gt__(self, other):
+        return self.data > _data_of(other)
+
+    def __ge__(self, other):
+        return self.data >= _data_of(other)
+
+    __hash__ = object.__hash__
+
+
+class Constant(Value):
+    """A plain number that took part in an operation (the 3 in ``x * 3``).
+
+    It is a leaf like an input, but traces and pictures write it as a number instead of
+    numbering it as an input.
+    """
+
+    __slots__ = ()
+
+
+def _short(x: float) -> str:
+    text = f"{x:.5g}"
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def _data_of(other) -> float:
+    if isinstance(other, Value):
+        return other.data
+    number = _as_number(other)
+    if number is not None:
+        return number
+    raise TypeError(f"cannot compare a Value with {type(other).__name__}")
+
+
+def _as_number(x):
+    """``x`` as a float if it is a real number (fast for float and int), else None."""
+    kind = type(x)
+    if kind is float:
+        return x
+    if kind is int or isinstance(x, (numbers.Real, Decimal)):
+        return float(x)
+    return None
+
+
+def _failed(err: OpError, operands) -> OpError:
+    """The op's own error, with the operand Values it was given (nothing was recorded)."""
+    shown = ", ".join(repr(v) for v in operands)
+    return type(err)(f"{err} [operands: {shown}]")
+
+
+# ---------------------------------------------------------------- operators from the op table
+def _unary(name: str):
+    op = OPS[name]
+    forward = op.forward
+
+    def method(self):
+        try:
+            out, local = forward(self.data)
+        except OpError as err:
+            raise _failed(err, (self,)) from None
+        if _recording:
+            return Value(out, "", name, self, local)
+        return Value(out)
+
+    method.__name__ = name
+    method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradient {op.local[0]}."
+    return method
+
+
+def _binary(name: str, reflected: bool = False, dunder: bool = True):
+    """``self (op) other``; ``reflected`` for ``other (op) self`` with a number on the left."""
+    op = OPS[name]
+    forward = op.forward
+
+    def method(self, other):
+        if not isinstance(other, Value):
+            number = other if type(other) is float else _as_number(other)
+            if number is None:
+                if dunder:
+                    return NotImplemented  # Python then names the unsupported operand types
+                raise TypeError(f"{name}: needs a Value or a real number, "
+                                f"got {type(other).__name__} {other!r:.40}")
+            other = Constant(number)
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            out, local_a, local_b = forward(a.data, b.data)
+        except OpError as err:
+            raise _failed(err, (a, b)) from None
+        if _recording:
+            return Value(out, "", name, a, local_a, b, local_b)
+        return Value(out)
+
+    method.__name__ = name
+    method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradients {op.local}."
+    return method
+
+
+Value.__add__, Value.__radd__ = _binary("+"), _binary("+", reflected=True)
+Value.__sub__, Value.__rsub__ = _binary("−"), _binary("−", reflected=True)
+Value.__mul__, Value.__rmul__ = _binary("×"), _binary("×", reflected=True)
+Value.__truediv__, Value.__rtruediv__ = _binary("/"), _binary("/", reflected=True)
+Value.__pow__, Value.__rpow__ = _binary("**"), _binary("**", reflected=True)
+Value.__neg__ = _unary("neg")
+Value.exp = _unary("exp")
+Value.log = _unary("ln")
+Value.sin = _unary("sin")
+Value.cos = _unary("cos")
+Value.tanh = _unary("tanh")
+Value.sigmoid = _unary("sigmoid")
+Value.relu = _unary("relu")
+Value.softplus = _unary("softplus")
+Value.sqrt = _unary("sqrt")
+Value.abs = Value.__abs__ = _unary("abs")
+Value.max = _binary("max", dunder=False)
+Value.min = _binary("min", dunder=False)
+_leaky_relu = _binary("leaky_relu", dunder=False)
+
+
+def _leaky_relu_method(self, alpha=0.01):
+    """max(x, α·x): slope α (a number, or a Value to learn it) for negative inputs."""
+    return _leaky_relu(self, alpha)
+
+
+Value.leaky_relu = _leaky_relu_method
+
+
+# ---------------------------------------------------------------- walking the graph
+def reverse_topological_order(root: Value) -> list:
+    """Every node below ``root``, each one before its parents: the order backward runs in.
+
+    Kahn's algorithm on uses: a node is ready once every node that uses it has been
+    visited — that is, once its adjoint v̄ has received all of its contributions.
+    Iterative, so a 10^6-node chain is no problem.
+    """
+    uses = {root: 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for parent in (node._parent0, node._parent1):
+            if parent is None:
+                break
+            if parent in uses:
+                uses[parent] += 1
+            else:
+                uses[parent] = 1
+                stack.append(parent)
+    order = []
+    ready = [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in (node._parent0, node._parent1):
+            if parent is None:
+                break
+            remaining = uses[parent] - 1
+            uses[parent] = remaining
+            if not remaining:
+                ready.append(parent)
+    return order
+
+
+def topological_order(root: Value) -> list:
+    """Every node below ``root``, each one after its parents (inputs first)."""
+    order = reverse_topological_order(root)
+    order.reverse()
+    return order
+
+
+# ---------------------------------------------------------------- recording switches
+class no_grad:
+    """``with no_grad():`` (or ``@no_grad()``) — compute values without recording a graph."""
+
+    def __enter__(self):
+        global _recording
+        self._previous = _recording
+        _recording = False
+        return self
+
+    def __exit__(self, *exc):
+        global _recording
+        _recording = self._previous
+        return False
+
+    def __call__(self, func):
+        def wrapper(*args, **kwargs):
+            with no_grad():
+                return func(*args, **kwargs)
+        wrapper.__name__ = getattr(func, "__name__", "wrapper")
+        wrapper.__doc__ = getattr(func, "__doc__", None)
+        return wrapper
+
+
+def is_recording() -> bool:
+    """True unless inside ``no_grad()``."""
+    return _recording
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector for a block, then restore its previous state.
+
+    Graph nodes form no cycles, so the collector has nothing to find in them; but with
+    hundreds of thousands of live nodes its periodic scans cost more than the work itself.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
