@@ -1,0 +1,184 @@
+"""Saving and loading models: exact round trips, atomic writes, and every kind of bad file."""
+import json
+import os
+
+import pytest
+
+from tinygrad_edu import data, optim, serialize
+from tinygrad_edu.nn import MLP, Layer, Residual, Sequential
+from tinygrad_edu.serialize import ArchitectureMismatch, ModelFileError
+from tinygrad_edu.train import fit, predict
+
+
+def trained_model():
+    X, y = data.moons(30, seed=0)
+    net = MLP(2, [6, 6, 1], activation="tanh", seed=1)
+    fit(net, X, y, optimizer=optim.Adam(net, lr=0.05), epochs=5, progress=False)
+    return net, X
+
+
+def weights(model):
+    return [p.data for p in model.parameters()]
+
+
+def test_save_then_load_gives_identical_predictions(tmp_path):
+    net, X = trained_model()
+    path = tmp_path / "model.json"
+    net.save(path)
+    fresh = MLP(2, [6, 6, 1], activation="tanh", seed=99)
+    assert predict(fresh, X) != predict(net, X)
+    assert fresh.load(path) is fresh
+    assert predict(fresh, X) == predict(net, X)       # bit for bit
+    assert weights(fresh) == weights(net)
+
+
+def test_the_file_is_readable_json(tmp_path):
+    net = MLP(2, [3, 1], seed=0)
+    net.save(tmp_path / "m.json")
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["format"] == "tinygrad_edu.model" and doc["version"] == 1
+    assert doc["architecture"] == {"type": "MLP", "nin": 2, "nouts": [3, 1],
+                                   "activation": "relu", "output_activation": "linear",
+                                   "dropout": 0.0, "residual": False}
+    assert doc["parameters"]["layers[1].neurons[0].b"] == net.layers[1].neurons[0].b.data
+    assert len(doc["parameters"]) == net.num_parameters() == 13
+
+
+def test_composed_models_save_and_load(tmp_path):
+    def build(seed):
+        return Sequential(Layer(2, 3, seed=seed), Residual(Layer(3, 3, seed=seed + 1)),
+                          Layer(3, 1, activation="linear", seed=seed + 2))
+    a, b = build(0), build(10)
+    a.save(tmp_path / "seq.json")
+    b.load(tmp_path / "seq.json")
+    assert weights(a) == weights(b)
+
+
+def test_saving_replaces_the_file_atomically(tmp_path, monkeypatch):
+    """A crash in the middle of writing (here: the disk flush fails) leaves the old file
+    exactly as it was and no temporary file behind."""
+    old, new = MLP(2, [3, 1], seed=0), MLP(2, [3, 1], seed=1)
+    path = tmp_path / "model.json"
+    old.save(path)
+    before = path.read_bytes()
+
+    def crash(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        new.save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.json"]
+    monkeypatch.undo()
+    new.save(path)
+    assert MLP(2, [3, 1], seed=5).load(path).state_dict() == new.state_dict()
+    assert os.listdir(tmp_path) == ["model.json"]
+
+
+def test_saving_nan_weights_is_refused_and_writes_nothing(tmp_path):
+    net = MLP(2, [3, 1], seed=0)
+    net.layers[0].neurons[1].w[0].data = float("nan")
+    with pytest.raises(ModelFileError, match=r"layers\[0\]\.neurons\[1\]\.w\[0\].*finite"):
+        net.save(tmp_path / "m.json")
+    assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- bad files change nothing
+@pytest.fixture
+def saved(tmp_path):
+    net = MLP(2, [4, 1], seed=0)
+    path = tmp_path / "model.json"
+    net.save(path)
+    target = MLP(2, [4, 1], seed=7)
+    return path, target, weights(target)
+
+
+def edit(path, change):
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
+
+
+@pytest.mark.parametrize("other, message", [
+    (lambda: MLP(2, [5, 1]),
+     r"holds a MLP\(nin=2, nouts=\[4, 1\].*but this model is a MLP\(nin=2, nouts=\[5, 1\]"),
+    (lambda: MLP(3, [4, 1]), "nin=3"),
+    (lambda: MLP(2, [4, 1], activation="tanh"), "activation='tanh'"),
+    (lambda: MLP(2, [4, 4, 1]), "nothing was loaded"),
+])
+def test_loading_another_architecture_is_refused(saved, other, message):
+    path = saved[0]
+    model = other()
+    before = weights(model)
+    with pytest.raises(ArchitectureMismatch, match=message):
+        model.load(path)
+    assert weights(model) == before
+
+
+def test_truncated_file(saved):
+    path, target, before = saved
+    text = path.read_text()
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(ModelFileError, match="corrupted: invalid JSON.*truncated"):
+        target.load(path)
+    assert weights(target) == before
+
+
+def test_garbage_and_binary_files(saved):
+    path, target, before = saved
+    path.write_text('{"format": "tinygrad_edu.model", "version": 1, oops}')
+    with pytest.raises(ModelFileError, match="invalid JSON at line 1"):
+        target.load(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ModelFileError, match="not UTF-8"):
+        target.load(path)
+    path.write_text(json.dumps({"hello": "world"}))
+    with pytest.raises(ModelFileError, match="not a tinygrad_edu model file"):
+        target.load(path)
+    assert weights(target) == before
+
+
+def test_a_changed_weight_fails_the_checksum_unless_asked(saved):
+    path, target, before = saved
+    edit(path, lambda d: d["parameters"].update({"layers[0].neurons[0].b": 0.125}))
+    with pytest.raises(ModelFileError, match="checksum"):
+        target.load(path)
+    assert weights(target) == before
+    target.load(path, verify_checksum=False)          # a teacher's hand edit, on purpose
+    assert target.layers[0].neurons[0].b.data == 0.125
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", None, True])
+def test_nan_or_non_numeric_weights_are_refused(saved, bad):
+    path, target, before = saved
+    edit(path, lambda d: d["parameters"].update({"layers[1].neurons[0].w[2]": bad}))
+    with pytest.raises(ModelFileError, match=r"layers\[1\]\.neurons\[0\]\.w\[2\]"):
+        target.load(path, verify_checksum=False)
+    assert weights(target) == before
+
+
+def test_missing_or_extra_parameters_are_refused(saved):
+    path, target, before = saved
+    edit(path, lambda d: d["parameters"].pop("layers[0].neurons[3].b"))
+    with pytest.raises(ArchitectureMismatch, match="missing 1"):
+        target.load(path)
+    edit(path, lambda d: d["parameters"].update({"layers[0].neurons[3].b": 0.0, "extra": 1.0}))
+    with pytest.raises(ArchitectureMismatch, match="unexpected 1.*'extra'"):
+        target.load(path)
+    edit(path, lambda d: d.pop("sha256"))
+    with pytest.raises(ModelFileError, match="'sha256' entry is missing"):
+        target.load(path)
+    edit(path, lambda d: d.update({"version": 2, "sha256": "x"}))
+    with pytest.raises(ModelFileError, match="version 2"):
+        target.load(path)
+    assert weights(target) == before
+
+
+def test_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        MLP(2, [1]).load(tmp_path / "nope.json")
+
+
+def test_describe_architecture():
+    assert serialize.describe({"type": "Layer", "nin": 2, "nout": 3}) == "Layer(nin=2, nout=3)"

@@ -1,0 +1,254 @@
+"""The training loop: the lectures' training results with fixed seeds, history, early
+stopping, schedules, the scoped garbage-collector pause, and the progress bar.
+
+Default runs stay small (each a second or two); the longer runs are marked ``slow``.
+"""
+import gc
+import math
+
+import pytest
+
+from tinygrad_edu import data, losses, optim
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.train import History, accuracy, fit, predict, predict_labels
+
+
+# ------------------------------------------------------------ XOR needs a hidden layer (file 002)
+@pytest.mark.parametrize("seed", range(5))
+def test_xor_reaches_100_percent_with_one_hidden_layer(seed):
+    X, y = data.xor()
+    net = MLP(2, [4, 1], activation="tanh", seed=seed)
+    history = fit(net, X, y, optimizer=optim.Adam(net, lr=0.1), epochs=100, progress=False)
+    assert history.loss_name == "binary_cross_entropy_with_logits"
+    assert history.accuracy[-1] == 1.0
+    assert accuracy(net, X, y) == 1.0
+    assert history.loss[-1] < 0.05
+
+
+def test_xor_fails_without_a_hidden_layer():
+    """A single neuron draws one line: at most 3 of XOR's 4 points on the right side. Its best
+    logistic fit is w = 0, b = 0 (ŷ = ½ everywhere), loss ln 2."""
+    X, y = data.xor()
+    net = MLP(2, [1], seed=0)
+    history = fit(net, X, y, optimizer=optim.Adam(net, lr=0.1), epochs=200, progress=False)
+    assert max(history.accuracy) <= 0.75
+    assert accuracy(net, X, y) <= 0.75
+    assert history.loss[-1] == pytest.approx(math.log(2), abs=1e-3)
+
+
+# ---------------------------------------------------------------- moons and spirals
+def test_moons_reach_100_percent_training_accuracy_within_30_epochs():
+    """100 moons points, MLP(2, [16, 16, 1]), Adam(lr=0.05), minibatches of 10, seed 0."""
+    X, y = data.moons(100, noise=0.1, seed=0)
+    net = MLP(2, [16, 16, 1], seed=0)
+    history = fit(net, X, y, optimizer=optim.Adam(net, lr=0.05), epochs=30, batch_size=10,
+                  progress=False)
+    assert 1.0 in history.accuracy
+    assert accuracy(net, X, y) == 1.0
+    assert history.loss[-1] < history.loss[0] / 5
+
+
+def test_three_class_spiral_reaches_90_percent_with_softmax_cross_entropy():
+    """3 × 50 spiral points, MLP(2, [16, 16, 3]), cross-entropy, Adam(lr=0.02), 25 epochs."""
+    X, y = data.spirals(50, 3, seed=0)
+    net = MLP(2, [16, 16, 3], seed=0)
+    history = fit(net, X, y, loss=losses.cross_entropy, optimizer=optim.Adam(net, lr=0.02),
+                  epochs=25, batch_size=10, progress=False)
+    assert accuracy(net, X, y) >= 0.90
+    assert history.loss[-1] < history.loss[0] / 2
+
+
+@pytest.mark.slow
+def test_three_class_spiral_reaches_97_percent_in_150_epochs():
+    X, y = data.spirals(50, 3, seed=0)
+    net = MLP(2, [16, 16, 3], seed=0)
+    fit(net, X, y, loss=losses.cross_entropy, optimizer=optim.Adam(net, lr=0.02), epochs=150,
+        batch_size=10, progress=False)
+    assert accuracy(net, X, y) >= 0.97
+
+
+@pytest.mark.slow
+def test_moons_with_plain_minibatch_sgd_and_decay_reach_100_percent():
+    X, y = data.moons(100, noise=0.1, seed=0)
+    net = MLP(2, [16, 16, 1], seed=0)
+    history = fit(net, X, y, optimizer=optim.SGD(net, lr=0.1, momentum=0.9), epochs=150,
+                  batch_size=10, lr_schedule=optim.inverse_decay(0.1, 0.01), progress=False)
+    assert accuracy(net, X, y) == 1.0
+    assert history.lr[-1] == pytest.approx(0.1 / (1 + 0.01 * 149))
+
+
+@pytest.mark.slow
+def test_circles_with_hinge_loss_reach_100_percent():
+    X, y = data.circles(100, noise=0.05, seed=0)
+    net = MLP(2, [16, 16, 1], seed=0)
+    fit(net, X, y, loss=losses.hinge, optimizer=optim.Adam(net, lr=0.02), epochs=100,
+        batch_size=10, progress=False)
+    assert accuracy(net, X, y, loss=losses.hinge) == 1.0
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: optim.SGD(p, lr=0.1),
+    lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
+    lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True),
+    lambda p: optim.Adam(p, lr=0.02),
+], ids=["sgd", "momentum", "nesterov", "adam"])
+def test_each_optimizer_decreases_the_training_loss(make):
+    X, y = data.moons(40, noise=0.1, seed=1)
+    net = MLP(2, [8, 1], seed=0)
+    history = fit(net, X, y, optimizer=make(net.parameters()), epochs=8, batch_size=8,
+                  progress=False)
+    assert history.loss[-1] < 0.8 * history.loss[0]
+
+
+# ---------------------------------------------------------------- what fit records
+def test_history_has_one_entry_per_epoch_and_a_schedule():
+    X, y = data.blobs(30, k=3, seed=0)
+    Xt, yt, Xv, yv = data.train_val_split(X, y, seed=0)
+    net = MLP(2, [6, 3], seed=0)
+    history = fit(net, Xt, yt, epochs=5, val=(Xv, yv), optimizer=optim.SGD(net, lr=0.1),
+                  lr_schedule=optim.exponential_decay(0.1, 0.5), progress=False)
+    assert isinstance(history, History) and history.epochs == 5
+    assert history.loss_name == "cross_entropy"
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy", "lr"):
+        assert len(history[key]) == 5
+    assert history.lr == pytest.approx([0.1 * math.exp(-0.5 * t) for t in range(5)])
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy + history.val_accuracy)
+    assert history.val_loss[-1] == pytest.approx(losses.cross_entropy(
+        [net(x) for x in Xv], yv).data, rel=1e-12)
+    assert history.val_accuracy[-1] == accuracy(net, Xv, yv)
+    assert history.best_epoch is None and not history.stopped_early
+
+
+def test_default_loss_for_a_sigmoid_output_is_bce_on_probabilities():
+    X, y = data.xor()
+    history = fit(MLP(2, [4, 1], output_activation="sigmoid"), X, y, epochs=2, progress=False)
+    assert history.loss_name == "binary_cross_entropy"
+
+
+def test_regression_targets_use_mse_and_have_no_accuracy():
+    X = [[x / 10] for x in range(-10, 11)]
+    y = [2.0 * x[0] + 0.5 for x in X]
+    net = MLP(1, [1], seed=0)
+    history = fit(net, X, y, optimizer=optim.SGD(net, lr=0.2), epochs=60, progress=False)
+    assert history.loss_name == "mse"
+    assert history.accuracy == [None] * 60
+    w, b = net.layers[0].neurons[0].w[0].data, net.layers[0].neurons[0].b.data
+    assert (w, b) == (pytest.approx(2.0, abs=1e-3), pytest.approx(0.5, abs=1e-3))
+
+
+def test_early_stopping_stops_and_restores_the_best_weights():
+    """4 of the 20 validation labels are flipped: the validation loss first falls as the
+    network learns the moons, then rises as it grows confident about the flipped points (best
+    at epoch 8 with this seed). It stops ``patience`` = 3 epochs later and gives the best
+    epoch's weights back."""
+    X, y = data.moons(40, noise=0.1, seed=5)
+    Xv, yv = X[:20], [1 - t if i < 4 else t for i, t in enumerate(y[:20])]
+    net = MLP(2, [8, 1], seed=0)
+    history = fit(net, X, y, optimizer=optim.Adam(net, lr=0.05), epochs=200, val=(Xv, yv),
+                  early_stopping=3, progress=False)
+    assert history.stopped_early
+    assert history.best_epoch == 8
+    assert history.epochs == history.best_epoch + 1 + 3
+    assert history.val_loss[0] > history.val_loss[8] < history.val_loss[-1]
+    assert min(history.val_loss) == history.val_loss[history.best_epoch]
+    restored = losses.binary_cross_entropy_with_logits([net(x) for x in Xv], yv).data
+    assert restored == history.val_loss[history.best_epoch]
+
+
+def test_penalty_shrinks_the_weights():
+    X, y = data.moons(30, noise=0.1, seed=0)
+    plain, penalised = MLP(2, [6, 1], seed=0), MLP(2, [6, 1], seed=0)
+    fit(plain, X, y, optimizer=optim.Adam(plain, lr=0.05), epochs=15, progress=False)
+    fit(penalised, X, y, optimizer=optim.Adam(penalised, lr=0.05), epochs=15, progress=False,
+        penalty=lambda m: 0.5 * losses.l2(m))
+    assert losses.l2(penalised).data < 0.8 * losses.l2(plain).data
+
+
+def test_gradient_clipping_inside_fit_bounds_every_step():
+    norms = []
+
+    class Watching(optim.SGD):
+        def step(self):
+            norms.append(math.sqrt(sum(p.grad ** 2 for p in self.params)))
+            super().step()
+
+    X = [[3.0, -2.0], [10.0, 4.0]]
+    net = MLP(2, [4, 1], seed=0)
+    fit(net, X, [50.0, -80.0], optimizer=Watching(net, lr=0.001), epochs=5, clip_norm=0.5,
+        progress=False)
+    assert len(norms) == 5 and max(norms) <= 0.5 * (1 + 1e-12)
+
+
+def test_the_garbage_collector_is_paused_per_step_only():
+    seen = []
+
+    def watching_loss(outputs, targets):
+        seen.append(gc.isenabled())
+        return losses.binary_cross_entropy_with_logits(outputs, targets)
+
+    X, y = data.xor()
+    assert gc.isenabled()
+    fit(MLP(2, [3, 1]), X, y, loss=watching_loss, epochs=3, val=(X, y), progress=False)
+    # three training steps with the collector paused, three validations with it running
+    assert seen == [False, True, False, True, False, True]
+    assert gc.isenabled()
+
+
+def test_progress_bar_on_request_and_for_long_runs_only(capsys):
+    X, y = data.xor()
+    fit(MLP(2, [3, 1]), X, y, epochs=3, progress=True)
+    assert "fit" in capsys.readouterr().err
+    fit(MLP(2, [3, 1]), X, y, epochs=3)  # "auto": 12 samples seen, far from long
+    assert capsys.readouterr().err == ""
+
+
+def test_dropout_is_on_while_training_and_off_for_predictions():
+    X, y = data.moons(20, seed=0)
+    net = MLP(2, [8, 1], dropout=0.5, seed=0)
+    fit(net, X, y, epochs=2, progress=False)
+    assert net.training                                  # fit gives the mode back
+    assert predict(net, X) == predict(net, X)            # eval mode: deterministic
+    assert net.training
+
+
+def test_predict_and_labels():
+    net = MLP(2, [3], seed=0, output_activation="linear")
+    outs = predict(net, [[0.1, 0.2], [1.0, -1.0]])
+    assert all(isinstance(o, list) and len(o) == 3 for o in outs)
+    assert predict_labels(net, [[0.1, 0.2]]) == [max(range(3), key=outs[0].__getitem__)]
+    one = MLP(2, [1], output_activation="sigmoid", seed=0)
+    p = predict(one, [[0.1, 0.2]])[0]
+    assert predict_labels(one, [[0.1, 0.2]], loss=losses.binary_cross_entropy) == [int(p > 0.5)]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    (dict(epochs=0), ValueError, "epochs must be"),
+    (dict(batch_size=-2), ValueError, "batch_size"),
+    (dict(early_stopping=3), ValueError, "pass val="),
+    (dict(val=([[0.0, 1.0]],)), ValueError, "pair"),
+    (dict(progress="yes"), ValueError, "progress"),
+    (dict(loss=losses.cross_entropy), ValueError, "k ≥ 2 logits"),
+])
+def test_fit_rejects_bad_settings(kwargs, error, message):
+    X, y = data.xor()
+    with pytest.raises(error, match=message):
+        fit(MLP(2, [3, 1]), X, y, **kwargs)
+
+
+def test_fit_rejects_bad_data_at_the_start():
+    net = MLP(2, [3, 1])
+    with pytest.raises(TypeError, match=r"X\[1\]\[0\] is str"):
+        fit(net, [[0.0, 1.0], ["a", 1.0]], [0, 1])
+    with pytest.raises(ValueError, match="2 samples but y has 3"):
+        fit(net, [[0.0, 1.0], [1.0, 1.0]], [0, 1, 1])
+    with pytest.raises(ValueError, match=r"y\[1\] = 4 is out of range for 3"):
+        fit(MLP(2, [3]), [[0.0, 1.0], [1.0, 1.0]], [0, 4], loss=losses.cross_entropy)
+
+
+def test_divergence_is_reported_not_hidden():
+    X = [[1.0], [2.0]]
+    net = MLP(1, [4, 1], seed=0)
+    with pytest.raises((FloatingPointError, ArithmeticError)):
+        fit(net, X, [1e150, -1e150], optimizer=optim.SGD(net, lr=1e10), epochs=20,
+            progress=False)
+    assert gc.isenabled()

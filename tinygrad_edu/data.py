@@ -1,0 +1,219 @@
+"""Seeded toy data sets, a train/validation split, and minibatches.
+
+Every data set returns ``(X, y)``: ``X`` a list of [x1, x2] lists of floats, ``y`` a list of
+int class labels. The same ``seed`` always gives the same points. ``batches`` cuts a data
+set into minibatches, reshuffled each epoch: one pass over all of them is an epoch
+(file 002: "cycle through subsets without replacement").
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import random
+
+__all__ = ["moons", "circles", "xor", "spirals", "blobs", "train_val_split", "batches",
+           "check_dataset"]
+
+
+def _rng(seed, rng, who: str) -> random.Random:
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{who}: seed must be an int, got {seed!r}")
+    return random.Random(seed)
+
+
+def _positive_int(n, name: str, who: str, minimum: int = 1) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
+        raise ValueError(f"{who}: {name} must be a whole number ≥ {minimum}, got {n!r}")
+    return int(n)
+
+
+def _nonnegative(x, name: str, who: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or x == math.inf:
+        raise ValueError(f"{who}: {name} must be a finite number ≥ 0, got {x!r}")
+    return float(x)
+
+
+def _shuffled(X, y, rng):
+    order = list(range(len(X)))
+    rng.shuffle(order)
+    return [X[i] for i in order], [y[i] for i in order]
+
+
+def moons(n=100, noise=0.1, seed=0, rng=None):
+    """Two interleaving half circles: label 0 on the upper arc (cos t, sin t), label 1 on the
+    lower arc (1 − cos t, 0.5 − sin t), t in [0, π], plus Gaussian noise; shuffled."""
+    n = _positive_int(n, "n", "moons", 2)
+    noise = _nonnegative(noise, "noise", "moons")
+    rng = _rng(seed, rng, "moons")
+    n0 = n // 2
+    n1 = n - n0
+    X, y = [], []
+    for count, label in ((n0, 0), (n1, 1)):
+        for i in range(count):
+            t = math.pi * i / (count - 1) if count > 1 else 0.0
+            if label == 0:
+                point = [math.cos(t), math.sin(t)]
+            else:
+                point = [1.0 - math.cos(t), 0.5 - math.sin(t)]
+            X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
+            y.append(label)
+    return _shuffled(X, y, rng)
+
+
+def circles(n=100, noise=0.05, factor=0.5, seed=0, rng=None):
+    """Two concentric circles: label 0 on radius 1, label 1 on radius ``factor``; shuffled."""
+    n = _positive_int(n, "n", "circles", 2)
+    noise = _nonnegative(noise, "noise", "circles")
+    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
+        raise ValueError(f"circles: factor (inner radius) must be in (0, 1), got {factor!r}")
+    rng = _rng(seed, rng, "circles")
+    n0 = n // 2
+    X, y = [], []
+    for count, radius, label in ((n0, 1.0, 0), (n - n0, float(factor), 1)):
+        for i in range(count):
+            t = 2.0 * math.pi * i / count
+            point = [radius * math.cos(t), radius * math.sin(t)]
+            X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
+            y.append(label)
+    return _shuffled(X, y, rng)
+
+
+def xor(n=4, noise=0.0, seed=0, rng=None):
+    """The XOR truth table: (0,0)→0, (0,1)→1, (1,0)→1, (1,1)→0 — not linearly separable.
+
+    ``n=4`` (default) is the table itself, in that order; a larger n cycles through the four
+    corners (with optional Gaussian ``noise``) and shuffles.
+    """
+    n = _positive_int(n, "n", "xor", 4)
+    noise = _nonnegative(noise, "noise", "xor")
+    rng = _rng(seed, rng, "xor")
+    corners = [([0.0, 0.0], 0), ([0.0, 1.0], 1), ([1.0, 0.0], 1), ([1.0, 1.0], 0)]
+    X, y = [], []
+    for i in range(n):
+        point, label = corners[i % 4]
+        X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
+        y.append(label)
+    if n == 4 and not noise:
+        return X, y
+    return _shuffled(X, y, rng)
+
+
+def spirals(n_per_class=50, k=3, noise=0.2, seed=0, rng=None):
+    """k interleaved spiral arms, ``n_per_class`` points each: for class c the radius grows
+    from 0 to 1 while the angle turns through 4 radians starting at 4c (plus noise on
+    the angle). Labels 0..k−1; shuffled."""
+    n_per_class = _positive_int(n_per_class, "n_per_class", "spirals", 2)
+    k = _positive_int(k, "k", "spirals", 2)
+    noise = _nonnegative(noise, "noise", "spirals")
+    rng = _rng(seed, rng, "spirals")
+    X, y = [], []
+    for c in range(k):
+        for i in range(n_per_class):
+            r = i / (n_per_class - 1)
+            t = 4.0 * c + 4.0 * i / (n_per_class - 1) + (rng.gauss(0.0, noise) if noise else 0.0)
+            X.append([r * math.sin(t), r * math.cos(t)])
+            y.append(c)
+    return _shuffled(X, y, rng)
+
+
+def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
+    """k Gaussian blobs of spread ``std``; sample i belongs to class i mod k. ``centers``
+    defaults to k points evenly spaced on a circle of radius 2.5; shuffled."""
+    n = _positive_int(n, "n", "blobs", 1)
+    std = _nonnegative(std, "std", "blobs")
+    rng = _rng(seed, rng, "blobs")
+    if centers is None:
+        k = _positive_int(k, "k", "blobs", 1)
+        centers = [[2.5 * math.cos(2 * math.pi * c / k), 2.5 * math.sin(2 * math.pi * c / k)]
+                   for c in range(k)]
+    else:
+        check_dataset(centers, who="blobs (centers)")
+        k = len(centers)
+    X, y = [], []
+    for i in range(n):
+        c = i % k
+        X.append([ci + rng.gauss(0.0, std) if std else float(ci) for ci in centers[c]])
+        y.append(c)
+    return _shuffled(X, y, rng)
+
+
+def check_dataset(X, y=None, who: str = "data") -> None:
+    """Raise a clear error unless X is a non-empty list of equal-length lists of finite
+    numbers and y (if given) has one finite number per row."""
+    if not isinstance(X, (list, tuple)) or not X:
+        raise ValueError(f"{who}: X must be a non-empty list of samples, got {X!r:.60}")
+    width = None
+    for i, row in enumerate(X):
+        if not isinstance(row, (list, tuple)):
+            raise TypeError(f"{who}: X[{i}] must be a list of numbers, got "
+                            f"{type(row).__name__} {row!r:.40}")
+        if width is None:
+            width = len(row)
+            if width == 0:
+                raise ValueError(f"{who}: X[0] is empty")
+        elif len(row) != width:
+            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {width}")
+        for j, v in enumerate(row):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{who}: X[{i}][{j}] is {type(v).__name__} {v!r:.40}, "
+                                f"not a number")
+            if not math.isfinite(v):
+                raise ValueError(f"{who}: X[{i}][{j}] is {v}")
+    if y is None:
+        return
+    if not isinstance(y, (list, tuple)):
+        raise TypeError(f"{who}: y must be a list (one label per sample), got "
+                        f"{type(y).__name__}")
+    if len(y) != len(X):
+        raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)} labels")
+    for i, v in enumerate(y):
+        values = v if isinstance(v, (list, tuple)) else [v]
+        for u in values:
+            if isinstance(u, bool) or not isinstance(u, numbers.Real) or not math.isfinite(u):
+                raise TypeError(f"{who}: y[{i}] is {type(v).__name__} {v!r:.40}, "
+                                f"not a finite number")
+
+
+def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
+    """Split into (X_train, y_train, X_val, y_val); the validation set gets round(n·fraction)
+    samples (at least 1, leaving at least 1 for training)."""
+    check_dataset(X, y, "train_val_split")
+    if (isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real)
+            or not 0 < val_fraction < 1):
+        raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction!r}")
+    if len(X) < 2:
+        raise ValueError("train_val_split: needs at least 2 samples")
+    X, y = list(X), list(y)
+    if shuffle:
+        X, y = _shuffled(X, y, _rng(seed, rng, "train_val_split"))
+    n_val = min(max(1, round(len(X) * val_fraction)), len(X) - 1)
+    cut = len(X) - n_val
+    return X[:cut], y[:cut], X[cut:], y[cut:]
+
+
+def batches(X, y, batch_size, shuffle=True, rng=None, seed=0, drop_last=False):
+    """Yield (X_batch, y_batch) minibatches covering the data once: one epoch.
+
+    With ``shuffle`` the order is a fresh permutation from ``rng`` on every call; pass the
+    same ``random.Random`` each epoch to get different, reproducible batches. The last
+    batch may be smaller unless ``drop_last``.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"batches: X has {len(X)} samples but y has {len(y)} labels")
+    batch_size = _positive_int(batch_size, "batch_size", "batches")
+    order = list(range(len(X)))
+    if shuffle:
+        _rng(seed, rng, "batches").shuffle(order)
+    return _minibatches(X, y, order, batch_size, drop_last)  # checked now, iterated later
+
+
+def _minibatches(X, y, order, batch_size, drop_last):
+    for start in range(0, len(order), batch_size):
+        chunk = order[start:start + batch_size]
+        if drop_last and len(chunk) < batch_size:
+            return
+        yield [X[i] for i in chunk], [y[i] for i in chunk]

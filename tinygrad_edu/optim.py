@@ -1,0 +1,233 @@
+"""Optimizers, learning-rate schedules and gradient clipping.
+
+After ``loss.backward()`` every parameter holds ∂L/∂w in ``.grad``; an optimizer's ``step``
+moves each parameter against it, θ ← θ − η·∇θ (files 001, 002, 004), possibly with momentum
+or Adam's per-parameter step sizes. They work on plain floats (``.data``, ``.grad``): an
+update is not part of any graph.
+
+``weight_decay`` adds wd·w to each gradient before the update, as PyTorch does — the
+gradient of the L2 penalty (wd/2)·Σw².
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+from .engine import Value
+
+__all__ = ["Optimizer", "SGD", "Adam", "exponential_decay", "inverse_decay",
+           "clip_grad_norm", "clip_grad_value"]
+
+
+def _number(x, name: str, who: str, low=0.0, low_open=False, high=None) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
+        raise ValueError(f"{who}: {name} must be a finite number, got {x!r}")
+    x = float(x)
+    if x < low or (low_open and x == low):
+        raise ValueError(f"{who}: {name} must be {'>' if low_open else '≥'} {low:g}, got {x!r}")
+    if high is not None and x >= high:
+        raise ValueError(f"{who}: {name} must be < {high:g}, got {x!r}")
+    return x
+
+
+def _param_list(params, who: str) -> list:
+    """Parameters as a list of leaf Values (a Module stands for its ``parameters()``)."""
+    if hasattr(params, "parameters") and callable(params.parameters):
+        params = params.parameters()
+    if isinstance(params, Value):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{who}: params must be a list of Values or a Module, "
+                        f"got {type(params).__name__}") from None
+    if not params:
+        raise ValueError(f"{who}: got an empty parameter list")
+    for i, p in enumerate(params):
+        if not isinstance(p, Value):
+            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
+        if not p.is_leaf:
+            raise ValueError(f"{who}: parameter {i} ({p!r}) is computed from other nodes; "
+                             f"only leaves (weights, biases) can be optimised")
+    return params
+
+
+class Optimizer:
+    """Holds the parameters and the learning rate η; ``zero_grad`` and ``step``."""
+
+    def __init__(self, params, lr, weight_decay=0.0):
+        who = type(self).__name__
+        self.params = _param_list(params, who)
+        self.lr = lr
+        self.weight_decay = _number(weight_decay, "weight_decay", who)
+
+    @property
+    def lr(self) -> float:
+        """The learning rate η (≥ 0); schedules set it between epochs."""
+        return self._lr
+
+    @lr.setter
+    def lr(self, value) -> None:
+        self._lr = _number(value, "lr (the learning rate)", type(self).__name__)
+
+    def zero_grad(self) -> None:
+        """Set every ∂L/∂w to 0: leaves accumulate across backward passes."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def _gradients(self) -> list:
+        """∇θ (+ wd·θ), after checking it is finite — before anything is updated."""
+        wd = self.weight_decay
+        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
+        for i, g in enumerate(grads):
+            if not math.isfinite(g):
+                p = self.params[i]
+                name = f" {p.label!r}" if p.label else ""
+                raise FloatingPointError(
+                    f"{type(self).__name__}.step: the gradient of parameter {i}{name} is {g}; "
+                    f"nothing was updated (a smaller learning rate or clipping may help)")
+        return grads
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Gradient descent θ ← θ − η·g, optionally with momentum (PyTorch's form):
+
+    v ← μ·v + g, then θ ← θ − η·v; with ``nesterov=True`` the step uses g + μ·v (a look
+    ahead along the velocity). μ = 0 is plain (minibatch) gradient descent.
+    """
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
+        self.momentum = _number(momentum, "momentum", "SGD", high=1.0)
+        if nesterov and not self.momentum:
+            raise ValueError("SGD: nesterov=True needs a momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.velocity = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        grads = self._gradients()
+        lr, mu = self.lr, self.momentum
+        if not mu:
+            for p, g in zip(self.params, grads):
+                p.data -= lr * g
+            return
+        velocity = self.velocity
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            v = mu * velocity[i] + g
+            velocity[i] = v
+            p.data -= lr * (g + mu * v if self.nesterov else v)
+
+    def __repr__(self) -> str:
+        return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, nesterov={self.nesterov}, "
+                f"weight_decay={self.weight_decay:g})")
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): running means of g and g², bias-corrected, per-parameter steps.
+
+    m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),
+    θ ← θ − η·m̂/(√v̂ + ε). ``weight_decay`` is PyTorch's Adam form (added to g), not AdamW.
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr, weight_decay)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (β₁, β₂), got {betas!r}")
+        self.betas = (_number(betas[0], "β₁", "Adam", high=1.0),
+                      _number(betas[1], "β₂", "Adam", high=1.0))
+        self.eps = _number(eps, "eps", "Adam", low_open=True)
+        self.t = 0
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def step(self) -> None:
+        grads = self._gradients()
+        self.t += 1
+        b1, b2 = self.betas
+        step_size = self.lr / (1.0 - b1 ** self.t)
+        root_correction = math.sqrt(1.0 - b2 ** self.t)
+        m, v, eps = self.m, self.v, self.eps
+        for i, (p, g) in enumerate(zip(self.params, grads)):
+            m[i] = b1 * m[i] + (1.0 - b1) * g
+            v[i] = b2 * v[i] + (1.0 - b2) * g * g
+            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
+
+    def __repr__(self) -> str:
+        return (f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g}, "
+                f"weight_decay={self.weight_decay:g})")
+
+
+# ---------------------------------------------------------------- learning-rate decay (file 002)
+class _Schedule:
+    """η as a function of the step or epoch number t = 0, 1, 2, …"""
+
+    def __init__(self, eta0, kappa, who):
+        self.eta0 = _number(eta0, "eta0", who)
+        self.kappa = _number(kappa, "kappa", who)
+
+    def __call__(self, t) -> float:
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or t < 0:
+            raise ValueError(f"{self!r}: t must be a number ≥ 0, got {t!r}")
+        return self.rate(float(t))
+
+    def __repr__(self) -> str:
+        return f"{self.name}(eta0={self.eta0:g}, kappa={self.kappa:g})"
+
+
+class exponential_decay(_Schedule):
+    """η_t = η₀·exp(−κt)."""
+
+    name = "exponential_decay"
+
+    def __init__(self, eta0, kappa):
+        super().__init__(eta0, kappa, "exponential_decay")
+
+    def rate(self, t: float) -> float:
+        return self.eta0 * math.exp(-self.kappa * t)
+
+
+class inverse_decay(_Schedule):
+    """η_t = η₀/(1 + κt)."""
+
+    name = "inverse_decay"
+
+    def __init__(self, eta0, kappa):
+        super().__init__(eta0, kappa, "inverse_decay")
+
+    def rate(self, t: float) -> float:
+        return self.eta0 / (1.0 + self.kappa * t)
+
+
+# ---------------------------------------------------------------- gradient clipping (file 000)
+def clip_grad_norm(params, max_norm) -> float:
+    """If ‖∇θ‖₂ > max_norm, scale every gradient by max_norm/‖∇θ‖₂ so the norm becomes
+    exactly max_norm (the direction is kept). Returns the norm before clipping."""
+    params = _param_list(params, "clip_grad_norm")
+    max_norm = _number(max_norm, "max_norm", "clip_grad_norm", low_open=True)
+    norm = math.sqrt(math.fsum(p.grad * p.grad for p in params))
+    if not math.isfinite(norm):
+        raise FloatingPointError(f"clip_grad_norm: the gradient norm is {norm}; "
+                                 f"nothing was clipped")
+    if norm > max_norm:
+        scale = max_norm / norm
+        for p in params:
+            p.grad *= scale
+    return norm
+
+
+def clip_grad_value(params, clip_value) -> None:
+    """Clamp every gradient into [−clip_value, clip_value] (the direction may change)."""
+    params = _param_list(params, "clip_grad_value")
+    c = _number(clip_value, "clip_value", "clip_grad_value", low_open=True)
+    for i, p in enumerate(params):
+        if p.grad != p.grad:
+            raise FloatingPointError(f"clip_grad_value: the gradient of parameter {i} is nan; "
+                                     f"nothing was clipped")
+    for p in params:
+        if p.grad > c:
+            p.grad = c
+        elif p.grad < -c:
+            p.grad = -c

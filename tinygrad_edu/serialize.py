@@ -1,0 +1,161 @@
+"""Model files: architecture and weights as JSON, written atomically, checked on reading.
+
+A file looks like::
+
+    {"format": "tinygrad_edu.model", "version": 1,
+     "architecture": {"type": "MLP", "nin": 2, "nouts": [16, 16, 1], ...},
+     "parameters": {"layers[0].neurons[0].w[0]": 0.4417, ...},
+     "sha256": "…"}
+
+Writing goes to a temporary file in the same folder, is flushed to disk, then renamed over
+the target in one step, so a crash leaves either the old file or the new one — never half
+of one. Reading checks everything (format, architecture, parameter names, finite numbers,
+checksum) before anything is handed back, so a bad file raises ``ModelFileError`` and the
+model is left exactly as it was. This module knows nothing about modules or Values.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import numbers
+import os
+import tempfile
+
+__all__ = ["ModelFileError", "ArchitectureMismatch", "save", "load", "check_state",
+           "atomic_write_text", "describe"]
+
+FORMAT = "tinygrad_edu.model"
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be loaded: unreadable, truncated, corrupted or mismatched."""
+
+
+class ArchitectureMismatch(ModelFileError):
+    """The file holds weights for a model of another shape."""
+
+
+def describe(arch) -> str:
+    """An architecture dict as a short call: ``MLP(nin=2, nouts=[16, 1], activation='relu')``."""
+    if not isinstance(arch, dict):
+        return repr(arch)
+    fields = ", ".join(f"{k}={describe(v) if isinstance(v, dict) else repr(v)}"
+                       for k, v in arch.items() if k != "type")
+    return f"{arch.get('type', '?')}({fields})"
+
+
+def _checksum(architecture, parameters) -> str:
+    text = json.dumps({"architecture": architecture, "parameters": parameters},
+                      sort_keys=True, allow_nan=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_state(state, names) -> list:
+    """The values of ``state`` in the order of ``names``, after checking that the names match
+    exactly and every value is a finite real number; raises ``ModelFileError`` otherwise."""
+    if not isinstance(state, dict):
+        raise ModelFileError(f"a state dict must be a dict of parameter name → number, "
+                             f"got {type(state).__name__}")
+    missing = [n for n in names if n not in state]
+    expected = set(names)
+    extra = [n for n in state if n not in expected]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} (first: {missing[0]!r})")
+        if extra:
+            parts.append(f"unexpected {len(extra)} (first: {extra[0]!r})")
+        raise ArchitectureMismatch("parameter names do not match this model: " + "; ".join(parts))
+    values = []
+    for name in names:
+        value = state[name]
+        if not _is_real(value):
+            raise ModelFileError(f"parameter {name!r} is {value!r} ({type(value).__name__}), "
+                                 f"not a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise ModelFileError(f"parameter {name!r} is {value}: weights must be finite "
+                                 f"(was the model saved after training diverged?)")
+        values.append(value)
+    return values
+
+
+def atomic_write_text(path, text: str) -> None:
+    """Write ``text`` to ``path`` so that ``path`` is never seen half-written."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
+                                suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)  # atomic on POSIX and Windows: old file or new, nothing between
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def save(architecture: dict, state: dict, path) -> None:
+    """Write a model file; refuses (writing nothing) if a weight is nan or inf."""
+    values = check_state(state, list(state))
+    parameters = dict(zip(state, values))
+    document = {"format": FORMAT, "version": VERSION, "architecture": architecture,
+                "parameters": parameters, "sha256": _checksum(architecture, parameters)}
+    atomic_write_text(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+
+
+def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:
+    """Read and check a model file for a model of ``architecture`` with parameter ``names``;
+    returns its state dict. Raises ``ModelFileError`` (``ArchitectureMismatch`` for another
+    shape) naming what is wrong; returns nothing half-checked."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise
+    except OSError as err:
+        raise ModelFileError(f"cannot read model file {path!r}: {err}") from err
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ModelFileError(f"{path!r} is not a model file (not UTF-8 text: {err})") from None
+    except json.JSONDecodeError as err:
+        hint = " — the file looks truncated" if err.pos >= len(raw.rstrip()) else ""
+        raise ModelFileError(f"{path!r} is corrupted: invalid JSON at line {err.lineno}, "
+                             f"column {err.colno} ({err.msg}){hint}") from None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ModelFileError(f"{path!r} is not a tinygrad_edu model file "
+                             f"(no \"format\": \"{FORMAT}\")")
+    if document.get("version") != VERSION:
+        raise ModelFileError(f"{path!r} has model-file version {document.get('version')!r}; "
+                             f"this tinygrad_edu reads version {VERSION}")
+    for key in ("architecture", "parameters", "sha256"):
+        if key not in document:
+            raise ModelFileError(f"{path!r} is corrupted: the {key!r} entry is missing")
+    stored = document["architecture"]
+    if stored != architecture:
+        raise ArchitectureMismatch(f"{path!r} holds a {describe(stored)}, but this model is a "
+                                   f"{describe(architecture)}; nothing was loaded")
+    parameters = document["parameters"]
+    try:
+        values = check_state(parameters, list(names))
+    except ModelFileError as err:
+        raise type(err)(f"{path!r}: {err}; nothing was loaded") from None
+    if verify_checksum and document["sha256"] != _checksum(stored, parameters):
+        raise ModelFileError(f"{path!r} is corrupted: its weights do not match its checksum "
+                             f"(changed after saving). If you edited it by hand on purpose, "
+                             f"use load(path, verify_checksum=False)")
+    return dict(zip(names, values))
