@@ -6,7 +6,12 @@ Each entry says three things about one operation, as the slides do:
   and the local gradient with respect to each operand, in operand order;
 * ``notation``: how the trace writes the node (``"ln {0}"`` → ``ln v-1``);
 * ``local``: how the slides write each local derivative (``"cos {0}"``), and ``adjoint``,
-  how an upstream gradient ``{g}`` times that local derivative is written (``"{g} / {0}"``).
+  how an upstream gradient ``{g}`` times that local derivative is written (``"{g} / {0}"``);
+* ``derivative(operands, out, call)``: the same local derivatives as *expressions* of the
+  operands and the output, written with arithmetic and ``call(name, *args)`` (another op of
+  this table, by name). Handed floats it gives the numbers ``forward`` gives; handed graph
+  nodes (``higher.py``) it builds the derivatives as graphs of their own, which is what
+  gradients of gradients (``grad(..., create_graph=True)``, ``hessian``) differentiate.
 
 The engine builds its operators from this table, the trace and the pictures read their
 notation from it, the command line's whitelist is its ``call_names``, and the property tests
@@ -203,6 +208,108 @@ def _min(a, b):
     return a, 0.5, 0.5
 
 
+# ---------------------------------------------------------------- the derivatives as expressions
+# Every function takes (operands, out, call) and returns the local derivatives in operand
+# order, built only from arithmetic on the operands / out and call("op name", *args), so it
+# works the same on floats and on graph nodes. Branches look at the numbers (float(x)), as
+# the float math above does; where a derivative is piecewise constant it is a plain number.
+
+def _d_add(xs, out, call):
+    return 1.0, 1.0
+
+
+def _d_sub(xs, out, call):
+    return 1.0, -1.0
+
+
+def _d_mul(xs, out, call):
+    a, b = xs
+    return b, a
+
+
+def _d_div(xs, out, call):
+    a, b = xs
+    return 1.0 / b, -a / (b * b)
+
+
+def _d_neg(xs, out, call):
+    return (-1.0,)
+
+
+def _d_pow(xs, out, call):
+    """p·x^(p−1) and x^p·ln x, with the float math's values at p = 0 and x ≤ 0."""
+    x, p = xs
+    if float(p) == 0.0:
+        d_base = 0.0
+    elif float(x) == 0.0 and float(p) < 1.0:
+        d_base = math.copysign(INF, float(p))
+    else:
+        d_base = p * x ** (p - 1.0)
+    if float(x) > 0.0:
+        d_exponent = out * call("ln", x)
+    elif float(x) == 0.0 and float(p) >= 0.0:
+        d_exponent = 0.0
+    else:
+        d_exponent = NAN
+    return d_base, d_exponent
+
+
+def _d_exp(xs, out, call):
+    return (out,)
+
+
+def _d_log(xs, out, call):
+    return (1.0 / xs[0],)
+
+
+def _d_sin(xs, out, call):
+    return (call("cos", xs[0]),)
+
+
+def _d_cos(xs, out, call):
+    return (-call("sin", xs[0]),)
+
+
+def _d_tanh(xs, out, call):
+    return (1.0 - out * out,)
+
+
+def _d_sigmoid(xs, out, call):
+    return (out * (1.0 - out),)
+
+
+def _d_relu(xs, out, call):
+    return (1.0 if float(xs[0]) > 0.0 else 0.0,)
+
+
+def _d_leaky_relu(xs, out, call):
+    a, alpha = xs
+    return (1.0, 0.0) if float(a) > 0.0 else (alpha, a)
+
+
+def _d_softplus(xs, out, call):
+    return (call("sigmoid", xs[0]),)
+
+
+def _d_sqrt(xs, out, call):
+    return (0.5 / out if float(out) > 0.0 else INF,)
+
+
+def _d_abs(xs, out, call):
+    a = float(xs[0])
+    return (1.0 if a > 0.0 else -1.0 if a < 0.0 else 0.0,)
+
+
+def _d_max(xs, out, call):
+    a, b = float(xs[0]), float(xs[1])
+    return (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5)
+
+
+def _d_min(xs, out, call):
+    a, b = float(xs[0]), float(xs[1])
+    return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
+
+
 # ---------------------------------------------------------------- the table
 
 def _kink_at_zero(a, *rest):
@@ -222,6 +329,8 @@ class Op:
     contribution upstream × local ({g} is the upstream adjoint v̄). ``domain`` is an interval
     per operand where the op is defined and smooth enough to check against finite differences,
     and ``kink`` (if any) gives the distance of a point from the op's non-differentiable set.
+    ``derivative(operands, out, call)`` builds the local derivatives from operand objects with
+    arithmetic and ``call(name, *args)`` only, so they can be differentiated again.
     """
 
     name: str
@@ -234,6 +343,7 @@ class Op:
     domain: tuple = ()
     kink: Callable | None = None
     doc: str = ""
+    derivative: Callable | None = None
     arity: int = field(init=False)
 
     def __post_init__(self):
@@ -263,42 +373,47 @@ _ANY = (-4.0, 4.0)
 _POSITIVE = (0.05, 6.0)
 
 _TABLE = [
-    Op("+", "+", _add, "{0} + {1}", ("1", "1"), domain=(_ANY, _ANY), doc="addition"),
-    Op("−", "−", _sub, "{0} − {1}", ("1", "−1"), domain=(_ANY, _ANY), doc="subtraction"),
-    Op("×", "×", _mul, "{0} × {1}", ("{1}", "{0}"), domain=(_ANY, _ANY), doc="multiplication"),
+    Op("+", "+", _add, "{0} + {1}", ("1", "1"), domain=(_ANY, _ANY), doc="addition",
+       derivative=_d_add),
+    Op("−", "−", _sub, "{0} − {1}", ("1", "−1"), domain=(_ANY, _ANY), doc="subtraction",
+       derivative=_d_sub),
+    Op("×", "×", _mul, "{0} × {1}", ("{1}", "{0}"), domain=(_ANY, _ANY), doc="multiplication",
+       derivative=_d_mul),
     Op("/", "/", _div, "{0} / {1}", ("1 / {1}", "−{0} / {1}²"),
-       adjoint=("{g} / {1}", "{g} × (−{0} / {1}²)"), domain=(_ANY, (0.5, 4.0)), doc="division"),
-    Op("neg", "−", _neg, "−{0}", ("−1",), domain=(_ANY,), doc="negation"),
+       adjoint=("{g} / {1}", "{g} × (−{0} / {1}²)"), domain=(_ANY, (0.5, 4.0)), doc="division",
+       derivative=_d_div),
+    Op("neg", "−", _neg, "−{0}", ("−1",), domain=(_ANY,), doc="negation", derivative=_d_neg),
     Op("**", "**", _pow, "{0}^{1}", ("{1} × {0}^({1} − 1)", "{out} × ln {0}"),
-       domain=(_POSITIVE, (-2.5, 2.5)), doc="power (number or Value exponent)"),
+       domain=(_POSITIVE, (-2.5, 2.5)), doc="power (number or Value exponent)", derivative=_d_pow),
     Op("exp", "exp", _exp, "exp {0}", ("{out}",), call_names=("exp",), domain=(_ANY,),
-       doc="exponential"),
+       doc="exponential", derivative=_d_exp),
     Op("ln", "ln", _log, "ln {0}", ("1 / {0}",), adjoint=("{g} / {0}",),
-       call_names=("ln", "log"), domain=(_POSITIVE,), doc="natural logarithm"),
+       call_names=("ln", "log"), domain=(_POSITIVE,), doc="natural logarithm", derivative=_d_log),
     Op("sin", "sin", _sin, "sin {0}", ("cos {0}",), call_names=("sin",), domain=(_ANY,),
-       doc="sine"),
+       doc="sine", derivative=_d_sin),
     Op("cos", "cos", _cos, "cos {0}", ("−sin {0}",), call_names=("cos",), domain=(_ANY,),
-       doc="cosine"),
+       doc="cosine", derivative=_d_cos),
     Op("tanh", "tanh", _tanh, "tanh {0}", ("1 − {out}²",), call_names=("tanh",),
-       domain=(_ANY,), doc="hyperbolic tangent"),
+       domain=(_ANY,), doc="hyperbolic tangent", derivative=_d_tanh),
     Op("sigmoid", "σ", _sigmoid, "σ({0})", ("{out} × (1 − {out})",), call_names=("sigmoid",),
-       domain=(_ANY,), doc="logistic sigmoid 1 / (1 + e^−x)"),
+       domain=(_ANY,), doc="logistic sigmoid 1 / (1 + e^−x)", derivative=_d_sigmoid),
     Op("relu", "ReLU", _relu, "relu {0}", ("1[{0} > 0]",), call_names=("relu",),
-       domain=(_ANY,), kink=_kink_at_zero, doc="max(0, x)"),
+       domain=(_ANY,), kink=_kink_at_zero, doc="max(0, x)", derivative=_d_relu),
     Op("leaky_relu", "LReLU", _leaky_relu, "leaky_relu({0}, {1})",
        ("1[{0} > 0] + {1} × 1[{0} ≤ 0]", "{0} × 1[{0} ≤ 0]"), call_names=("leaky_relu",),
-       domain=(_ANY, (0.0, 0.5)), kink=_kink_at_zero, doc="max(x, αx)"),
+       domain=(_ANY, (0.0, 0.5)), kink=_kink_at_zero, doc="max(x, αx)", derivative=_d_leaky_relu),
     Op("softplus", "softplus", _softplus, "softplus {0}", ("σ({0})",),
-       call_names=("softplus",), domain=(_ANY,), doc="ln(1 + e^x)"),
+       call_names=("softplus",), domain=(_ANY,), doc="ln(1 + e^x)", derivative=_d_softplus),
     Op("sqrt", "√", _sqrt, "√{0}", ("1 / (2 × {out})",), call_names=("sqrt",),
-       domain=(_POSITIVE,), doc="square root"),
+       domain=(_POSITIVE,), doc="square root", derivative=_d_sqrt),
     Op("abs", "abs", _abs, "|{0}|", ("sign {0}",), call_names=("abs",), domain=(_ANY,),
-       kink=_kink_at_zero, doc="absolute value"),
+       kink=_kink_at_zero, doc="absolute value", derivative=_d_abs),
     Op("max", "max", _max, "max({0}, {1})", ("1[{0} > {1}]", "1[{1} > {0}]"),
        call_names=("max",), domain=(_ANY, _ANY), kink=_kink_at_equal,
-       doc="larger of two: the gradient router"),
+       doc="larger of two: the gradient router", derivative=_d_max),
     Op("min", "min", _min, "min({0}, {1})", ("1[{0} < {1}]", "1[{1} < {0}]"),
-       call_names=("min",), domain=(_ANY, _ANY), kink=_kink_at_equal, doc="smaller of two"),
+       call_names=("min",), domain=(_ANY, _ANY), kink=_kink_at_equal, doc="smaller of two",
+       derivative=_d_min),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
