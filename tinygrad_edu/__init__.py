@@ -1,6 +1,8 @@
 """tinygrad_edu: a scalar reverse-mode autodiff engine that shows its work, as the slides do."""
-from .engine import Value, Constant, no_grad
-from .ops import OPS, OpError, DomainError, DivisionByZero, OpOverflow
+from . import data, losses, optim
+from .engine import Constant, Value, no_grad
+from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
 from .trace import trace
+from .train import fit
 
 __version__ = "0.1.0"
