@@ -224,8 +224,17 @@ class Trace:
         return "<div style='display:flex;gap:2em'>" + "".join(parts) + "</div>"
 
 
-def trace(y: Value, seed: float = 1.0) -> Trace:
-    """The forward primal trace and reverse adjoint trace of ``y`` (slides' numbering)."""
+def trace(y: Value, seed=1.0, mode: str = "reverse"):
+    """The forward primal trace and reverse adjoint trace of ``y`` (slides' numbering).
+
+    ``mode="forward"`` gives the forward tangent trace instead, with ``seed`` the inputs'
+    tangents: ``trace(y, mode="forward", seed={x1: 1})`` (see ``forward.TangentTrace``).
+    """
+    if mode == "forward":
+        from .forward import TangentTrace  # forward.py builds on this module
+        return TangentTrace(y, seed)
+    if mode != "reverse":
+        raise ValueError(f"trace: mode must be 'reverse' or 'forward', got {mode!r}")
     return Trace(y, seed)
 
 

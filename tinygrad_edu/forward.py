@@ -1,0 +1,299 @@
+"""Forward mode: tangents pushed from the inputs to the output, and the forward tangent trace.
+
+Reverse mode asks "how does the output change with each input?" in one backward sweep.
+Forward mode asks "how does everything change when the inputs move in one direction ẋ?"
+and answers in the same sweep that computes the values: every node gets a tangent
+
+    v̇ = Σᵢ ∂v/∂parentᵢ · v̇_parentᵢ        (local gradient × the parent's tangent)
+
+using the very local gradients the op table gave the node when it was made. One forward
+sweep gives one directional derivative J·ẋ; with ẋ = e₁ that is ∂y/∂x1 (Baydin et al.'s
+forward-mode table: ẋ1 = 1 at (2, 5) gives ẏ = 5.5, ẋ2 = 1 gives ẏ = 1.716, the same
+numbers the reverse sweep gives as x̄1 and x̄2). Nothing here touches any node's ``.grad``.
+"""
+from __future__ import annotations
+
+import numbers
+import re
+from dataclasses import dataclass
+
+from .engine import Value, is_recording
+from .ops import OPS
+from .trace import Trace, _latex, _operand_text, format_value
+
+__all__ = ["jvp", "propagate_tangents", "graph_order", "TangentTrace", "TangentRow", "dot"]
+
+DOT = "\u0307"  # combining dot above: v̇ is "v" + DOT
+
+
+def dot(name: str) -> str:
+    """The tangent's name: ``v5`` → ``v̇5``, ``x1`` → ``ẋ1``, ``y`` → ``ẏ``."""
+    return name[:1] + DOT + name[1:] if name else name
+
+
+def graph_order(roots) -> list:
+    """Every node below any of ``roots``, each one after its parents (inputs first).
+
+    An iterative depth-first walk (an explicit stack, no recursion), so a 10^6-node chain is
+    fine. ``roots`` is one Value or a list; entries that are not Values are ignored.
+    """
+    if isinstance(roots, Value):
+        roots = [roots]
+    order, seen = [], set()
+    for root in roots:
+        if not isinstance(root, Value) or root in seen:
+            continue
+        seen.add(root)
+        stack = [(root, iter(root.parents))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append((parent, iter(parent.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+def propagate_tangents(outputs, seed: dict) -> dict:
+    """Forward mode over a recorded graph: ``{node: v̇}`` for every node that moves.
+
+    ``seed`` gives the tangent of some nodes, usually the inputs: ``{x1: 1.0, x2: 0.0}``.
+    Every other node below ``outputs`` that depends on a seeded node gets
+    v̇ = Σ local gradient × parent's tangent, parents in topological order; nodes that do not
+    depend on any seeded node (constants, untouched inputs) are left out: their tangent is 0.
+    """
+    tangent = {}
+    for node, value in seed.items():
+        if not isinstance(node, Value):
+            raise TypeError(f"seed keys must be Values, got {type(node).__name__} {node!r:.40}")
+        tangent[node] = float(value)
+    for node in graph_order(outputs):
+        if node in seed:
+            continue
+        total, moves = 0.0, False
+        for parent, local in zip(node.parents, node.local_grads):
+            parent_dot = tangent.get(parent)
+            if parent_dot is not None:
+                total += local * parent_dot
+                moves = True
+        if moves:
+            tangent[node] = total
+    return tangent
+
+
+def _numbers(values, what: str, who: str) -> list:
+    if isinstance(values, (Value, numbers.Real)):
+        values = [values]
+    try:
+        values = list(values)
+    except TypeError:
+        raise TypeError(f"{who}: {what} must be a list of numbers, got "
+                        f"{type(values).__name__} {values!r:.40}") from None
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, Value):
+            out.append(v.data)
+        elif isinstance(v, numbers.Real):
+            out.append(float(v))
+        else:
+            raise TypeError(f"{who}: {what}[{i}] must be a real number, got "
+                            f"{type(v).__name__} {v!r:.40}")
+    return out
+
+
+def _inputs(xs, who: str) -> list:
+    """Fresh input leaves x1, x2, … at the given point (a recorded graph is needed)."""
+    if not is_recording():
+        raise RuntimeError(f"{who} needs a recorded graph, but it was called inside no_grad()")
+    return [Value(x, f"x{i}") for i, x in enumerate(_numbers(xs, "xs", who), start=1)]
+
+
+def _outputs(out, who: str):
+    """``f``'s result as (list of outputs, was it a single one)."""
+    if isinstance(out, (Value, numbers.Real)):
+        return [out], True
+    if isinstance(out, (list, tuple)) and all(isinstance(o, (Value, numbers.Real)) for o in out):
+        return list(out), False
+    raise TypeError(f"{who}: f must return a Value (or a list of Values), got "
+                    f"{type(out).__name__} {out!r:.40}")
+
+
+def jvp(f, xs, tangents):
+    """Forward mode: ``(f(xs), J·tangents)`` — the value and the directional derivative.
+
+    ``f`` takes n Values and returns a Value (or a list of Values); ``xs`` and ``tangents``
+    are n numbers each (the point and the direction ẋ). With ``tangents = [1, 0, …]`` the
+    derivative is ∂f/∂x1. One forward sweep, whatever n is; returns floats (lists of floats
+    when f returns a list), like ``torch.func.jvp``.
+    """
+    inputs = _inputs(xs, "jvp")
+    direction = _numbers(tangents, "tangents", "jvp")
+    if len(direction) != len(inputs):
+        raise ValueError(f"jvp: {len(inputs)} inputs but {len(direction)} tangents")
+    outs, single = _outputs(f(*inputs), "jvp")
+    tangent = propagate_tangents(outs, dict(zip(inputs, direction)))
+    values = [float(o) for o in outs]
+    dots = [tangent.get(o, 0.0) if isinstance(o, Value) else 0.0 for o in outs]
+    return (values[0], dots[0]) if single else (values, dots)
+
+
+# ---------------------------------------------------------------- the forward tangent trace
+@dataclass(frozen=True)
+class TangentRow:
+    """One line of the forward tangent trace: ``name = expr = value`` (e.g. v̇1 = v̇-1 / v-1)."""
+
+    name: str
+    expr: str
+    value: float
+    node: Value | None = None
+
+
+def _tangent_expr(node: Value, names: dict) -> str:
+    """v̇ of a node in slide notation: Σ (parent's v̇ × local), written as the adjoint is.
+
+    Local gradient 1 gives ``v̇a``, −1 gives ``− v̇a`` (so ``v̇4 − v̇3``, not ``v̇4 × 1 + …``);
+    constant operands have no tangent and no term.
+    """
+    op = OPS[node.op]
+    operands = [_operand_text(p, names) for p in node.parents]
+    text = ""
+    for i, parent in enumerate(node.parents):
+        if parent not in names:
+            continue
+        upstream = dot(names[parent])
+        local = op.local[i]
+        if local == "1":
+            sign, term = "+", upstream
+        elif local == "−1":
+            sign, term = "−", upstream
+        else:
+            sign, term = "+", op.write_adjoint(i, upstream, operands, names[node])
+        if not text:
+            text = term if sign == "+" else f"−{term}"
+        else:
+            text += f" {sign} {term}"
+    return text or "0"
+
+
+class TangentTrace:
+    """The forward primal trace and the forward tangent trace of the graph below ``output``.
+
+    Numbered exactly as :func:`trace` numbers the reverse trace. ``seed`` gives each input's
+    tangent ẋ (inputs left out get 0): keys are the input Values, or their names
+    ("x1", a label, or "v-1"). A plain number is accepted when there is a single input.
+    """
+
+    def __init__(self, output: Value, seed):
+        base = Trace(output)  # the numbering, the inputs' names and the primal rows
+        self.output = output
+        self.names = base.names
+        self.inputs = base.inputs
+        self.input_names = base.input_names
+        self.output_name = base.output_name
+        self.forward = base.forward
+        self.seed = self._resolve(seed)
+        self.tangent, self.tangents = self._tangent_rows()
+
+    def _resolve(self, seed) -> dict:
+        by_name = {}
+        for node in self.inputs:
+            by_name[self.names[node]] = node
+            by_name[self.input_names[node]] = node
+        listed = ", ".join(f"{self.input_names[n]} ({self.names[n]})" for n in self.inputs)
+        if isinstance(seed, numbers.Real) and not isinstance(seed, bool):
+            if len(self.inputs) != 1:
+                raise TypeError(f"trace(mode='forward'): a number seeds the only input, but "
+                                f"this graph has {len(self.inputs)} inputs ({listed}); give "
+                                f"seed={{input: tangent}}, e.g. seed={{x1: 1}}")
+            seed = {self.inputs[0]: seed}
+        if not hasattr(seed, "items"):
+            raise TypeError(f"trace(mode='forward') needs seed={{input: tangent}}, got "
+                            f"{type(seed).__name__} {seed!r:.40}")
+        resolved = {node: 0.0 for node in self.inputs}
+        for key, value in seed.items():
+            node = key if isinstance(key, Value) else by_name.get(key) \
+                if isinstance(key, str) else None
+            if node not in resolved:
+                shown = key if isinstance(key, str) else repr(key)
+                raise ValueError(f"trace(mode='forward'): seed key {shown} is not an input of "
+                                 f"this graph; its inputs are {listed}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"trace(mode='forward'): the tangent of "
+                                f"{self.input_names[node]} must be a number, got "
+                                f"{type(value).__name__} {value!r:.40}")
+            resolved[node] = float(value)
+        return resolved
+
+    def _tangent_rows(self):
+        names = self.names
+        order = sorted(names, key=lambda n: int(names[n][1:]))  # by depth: a topological order
+        tangent, rows = {}, []
+        for node in order:
+            if node in self.seed:
+                tangent[node] = self.seed[node]
+                expr = dot(self.input_names[node])
+            else:
+                tangent[node] = sum(local * tangent[parent] for parent, local
+                                    in zip(node.parents, node.local_grads) if parent in names)
+                expr = _tangent_expr(node, names)
+            rows.append(TangentRow(dot(names[node]), expr, tangent[node], node))
+        rows.append(TangentRow(dot(self.output_name), dot(names[self.output]),
+                               tangent[self.output], self.output))
+        return rows, tangent
+
+    @property
+    def value(self) -> float:
+        return self.output.data
+
+    @property
+    def derivative(self) -> float:
+        """ẏ: the directional derivative of the output along the seed."""
+        return self.tangents[self.output]
+
+    # ------------------------------------------------------------------ presentation
+    def tables(self):
+        """(title, rows) pairs as plain ``(left, expr, value)`` triples."""
+        return [("Forward primal trace", [(r.name, r.expr, r.value) for r in self.forward]),
+                ("Forward tangent trace", [(r.name, r.expr, r.value) for r in self.tangent])]
+
+    # printing, markdown and HTML read only ``tables()``: the same layout as the reverse trace
+    __str__ = Trace.__str__
+    to_markdown = Trace.to_markdown
+    _repr_html_ = Trace._repr_html_
+
+    def __repr__(self) -> str:
+        return f"<TangentTrace of {self.output_name} = {format_value(self.value)}: " \
+               f"{dot(self.output_name)} = {format_value(self.derivative)}, " \
+               f"{len(self.tangent)} tangent rows>"
+
+    def to_latex(self) -> str:
+        parts = []
+        for title, rows in self.tables():
+            parts.append(f"% {title}\n\\begin{{array}}{{lll}}")
+            for a, b, v in rows:
+                parts.append(f"{_latex(_dots_to_tex(a))} & = {_latex(_dots_to_tex(b))} & = "
+                             f"{format_value(v, latex=True)} \\\\")
+            parts.append("\\end{array}")
+        return "\n".join(parts) + "\n"
+
+    def to_dict(self) -> dict:
+        return {
+            "output": {"name": self.output_name, "value": self.value},
+            "inputs": [{"name": self.names[n], "label": self.input_names[n], "value": n.data,
+                        "tangent": self.seed[n]} for n in self.inputs],
+            "forward": [{"name": r.name, "expr": r.expr, "value": r.value} for r in self.forward],
+            "tangent": [{"name": r.name, "expr": r.expr, "value": r.value} for r in self.tangent],
+            "derivative": self.derivative,
+        }
+
+
+def _dots_to_tex(text: str) -> str:
+    """``v̇-1`` → ``\\dot{v}_{-1}``, ``ẏ`` → ``\\dot{y}`` (before the shared LaTeX rewrite)."""
+    return re.sub(r"([A-Za-z])" + DOT + r"(-?\d*)",
+                  lambda m: rf"\dot{{{m.group(1)}}}" + (f"_{{{m.group(2)}}}" if m.group(2)
+                                                         else ""), text)
+
