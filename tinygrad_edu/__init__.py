@@ -1,6 +1,7 @@
 """tinygrad_edu: a scalar reverse-mode autodiff engine that shows its work, as the slides do."""
 from . import data, losses, optim
 from .engine import Constant, Value, no_grad
+from .gradcheck import gradcheck, numerical_grad
 from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
 from .trace import trace
 from .train import fit
