@@ -126,9 +126,6 @@ def test_undefined_derivative_is_stored_like_pytorch(case, xs, fn, torch_fn):
     assert [g for g in got if not math.isnan(g)] == [g for g in grads if not math.isnan(g)]
 
 
-@pytest.mark.xfail(strict=True, raises=ZeroDivisionError,
-                   reason="engine bug: ops._div writes −a / (b·b), and b·b underflows to 0 "
-                          "for 0 < |b| < 1e-154; remove this mark once it is fixed")
 def test_tiny_divisor_is_not_a_division_by_zero():
     torch = need("torch")
     a, b = Value(1.0), Value(1e-200)

@@ -77,25 +77,31 @@ def _mul(a, b):
 def _div(a, b):
     if b == 0.0:
         raise DivisionByZero(f"/: division by zero ({format_number(a)} / 0)")
-    return a / b, 1.0 / b, -a / (b * b)
+    quotient = a / b
+    return quotient, 1.0 / b, -quotient / b   # −a/b², without b² underflowing to 0
 
 
 def _neg(a):
     return -a, -1.0
 
 
+def _base(x):
+    text = format_number(x)
+    return f"({text})" if text.startswith("−") else text
+
+
 def _pow(x, p):
     """x ** p and its two local gradients p·x^(p−1) and x^p·ln x (PyTorch's values at x ≤ 0)."""
     if x < 0.0 and not float(p).is_integer():
         raise DomainError(f"**: a negative base to a non-integer power is not a real number "
-                          f"({format_number(x)} ** {format_number(p)})")
+                          f"({_base(x)} ** {format_number(p)})")
     if x == 0.0 and p < 0.0:
         raise DivisionByZero(f"**: 0 raised to a negative power ({format_number(p)}) "
                              f"divides by zero")
     try:
         out = float(x ** p)
     except OverflowError:
-        raise OpOverflow(f"**: {format_number(x)} ** {format_number(p)} overflows a float") from None
+        raise OpOverflow(f"**: {_base(x)} ** {format_number(p)} overflows a float") from None
     if p == 0.0:
         d_base = 0.0
     else:
