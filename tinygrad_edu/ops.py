@@ -243,12 +243,13 @@ def _d_neg(xs, out, call):
 
 
 def _d_pow(xs, out, call):
-    """p·x^(p−1) and x^p·ln x, with the float math's values at p = 0 and x ≤ 0."""
+    """p·x^(p−1) and x^p·ln x, with the float math's values at x ≤ 0.
+
+    p·x^(p−1) stays an expression at p = 0 (its value is 0 there, its slope in p is not).
+    """
     x, p = xs
-    if float(p) == 0.0:
-        d_base = 0.0
-    elif float(x) == 0.0 and float(p) < 1.0:
-        d_base = math.copysign(INF, float(p))
+    if float(x) == 0.0 and float(p) < 1.0:  # 0^(negative): slope 0 at p = 0, else infinite
+        d_base = 0.0 if float(p) == 0.0 else math.copysign(INF, float(p))
     else:
         d_base = p * x ** (p - 1.0)
     if float(x) > 0.0:

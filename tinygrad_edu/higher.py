@@ -1,0 +1,181 @@
+"""Gradients as values: ``grad`` (like ``torch.autograd.grad``), gradients of gradients,
+``hessian`` and ``hvp``.
+
+``backward`` leaves ∂y/∂x in each leaf's ``.grad`` as a plain number — the end of the line.
+``grad(y, xs)`` runs the same reverse sweep, v̄_parent += v̄_node × ∂node/∂parent, but keeps
+the adjoints in a dictionary of its own (no ``.grad`` is read or written) and hands back
+∂y/∂x for each x. With ``create_graph=True`` the sweep is itself recorded: every local
+derivative is rebuilt as a small graph from the op table's ``derivative`` expressions
+(``cos v`` for sin, ``1 / v`` for ln, …) and every "upstream × local" is a × node, so the
+gradients come back as ``Value``s with graphs of their own — and can be differentiated again:
+d²/dx² sin x = −sin x, Hessians, Newton's method.
+
+Only the part of the graph between the xs and y is walked; every walk is iterative.
+"""
+from __future__ import annotations
+
+import numbers
+import operator
+
+from .engine import Constant, Value, is_recording
+from .forward import _inputs, _numbers, graph_order, propagate_tangents
+from .ops import OPS
+
+__all__ = ["grad", "hessian", "hvp", "apply_op"]
+
+# how each op of the table is applied to Values: an operator, else the Value method
+_OPERATORS = {"+": operator.add, "−": operator.sub, "×": operator.mul, "/": operator.truediv,
+              "**": operator.pow, "neg": operator.neg, "ln": Value.log}
+
+
+def apply_op(name: str, *args):
+    """Apply the op-table row ``name`` to its operands: floats in, a float out (the op's
+    ``forward`` value); any ``Value`` among them, a recorded node out (numbers become
+    constants). This is the ``call`` the op table's ``derivative`` expressions use."""
+    if not any(isinstance(a, Value) for a in args):
+        return OPS[name].forward(*(float(a) for a in args))[0]
+    args = [a if isinstance(a, Value) else Constant(float(a)) for a in args]
+    function = _OPERATORS.get(name) or getattr(Value, name)
+    return function(*args)
+
+
+def _is_number(x) -> bool:
+    return not isinstance(x, Value)
+
+
+def _times(local, upstream):
+    """local × upstream, without building nodes for × 1, × 0 or × −1."""
+    if _is_number(local):
+        if local == 1.0:
+            return upstream
+        if local == 0.0:
+            return 0.0
+        if local == -1.0:
+            return -upstream
+    if _is_number(upstream):
+        if upstream == 1.0:
+            return local
+        if upstream == 0.0:
+            return 0.0
+    return local * upstream
+
+
+def _plus(total, term):
+    """total + term, without building a node for + 0."""
+    if total is None or (_is_number(total) and total == 0.0):
+        return term
+    if _is_number(term) and term == 0.0:
+        return total
+    return total + term
+
+
+def grad(y, xs, create_graph: bool = False, grad_output=1.0):
+    """∂y/∂x for each x in ``xs``, by a reverse sweep that never touches ``.grad``.
+
+    ``xs`` is a Value or a list of Values (inputs, parameters, or interior nodes); the result
+    is one gradient or a list in the same order. An x that y does not depend on gets 0.
+    ``grad_output`` is the seed ȳ (a number, or a Value when ``create_graph=True``).
+
+    ``create_graph=False``: floats, the same numbers ``backward`` would leave in ``.grad``.
+    ``create_graph=True``: ``Value``s whose graphs compute the gradients from the inputs, so
+    ``grad(grad(y, x, create_graph=True), x)`` is the second derivative.
+    """
+    single = isinstance(xs, Value)
+    targets = [xs] if single else list(xs) if isinstance(xs, (list, tuple)) else None
+    if targets is None:
+        raise TypeError(f"grad: xs must be a Value or a list of Values, got "
+                        f"{type(xs).__name__} {xs!r:.40}")
+    for i, x in enumerate(targets):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: xs[{i}] must be a Value, got {type(x).__name__} {x!r:.40}")
+    if not isinstance(y, Value):
+        raise TypeError(f"grad: y must be a Value, got {type(y).__name__} {y!r:.40}")
+    if create_graph and not is_recording():
+        raise RuntimeError("grad(..., create_graph=True) records a graph, but it was called "
+                           "inside no_grad()")
+    if not isinstance(grad_output, Value):
+        grad_output = _numbers(grad_output, "grad_output", "grad")[0]
+    elif not create_graph:
+        grad_output = grad_output.data
+
+    # the nodes on a path from some x up to y: only their adjoints matter
+    order = graph_order(y)
+    wanted = set(targets)
+    on_path = set()
+    for node in order:
+        if node in wanted or any(p in on_path for p in node.parents):
+            on_path.add(node)
+
+    adjoint = {y: grad_output}
+    for node in reversed(order):
+        if node not in on_path or not node.parents:
+            continue
+        upstream = adjoint.get(node)
+        if upstream is None:
+            continue
+        parents = node.parents
+        if create_graph:
+            locals_ = _local_derivatives(node, parents)
+            for parent, local in zip(parents, locals_):
+                if parent in on_path:
+                    adjoint[parent] = _plus(adjoint.get(parent), _times(local, upstream))
+        else:
+            for parent, local in zip(parents, node.local_grads):
+                if parent in on_path:
+                    adjoint[parent] = adjoint.get(parent, 0.0) + local * upstream
+
+    if create_graph:
+        results = [_as_value(adjoint.get(x, 0.0)) for x in targets]
+    else:
+        results = [float(adjoint.get(x, 0.0)) for x in targets]
+    return results[0] if single else results
+
+
+def _local_derivatives(node: Value, parents: tuple):
+    op = OPS[node.op]
+    if op.derivative is None:
+        raise NotImplementedError(f"grad(create_graph=True): op {op.name!r} has no derivative "
+                                  f"expression in the op table (ops.py)")
+    return op.derivative(parents, node, apply_op)
+
+
+def _as_value(g):
+    return g if isinstance(g, Value) else Constant(float(g))
+
+
+def _scalar_output(f, inputs, who: str) -> Value:
+    out = f(*inputs)
+    if isinstance(out, numbers.Real) and not isinstance(out, bool):
+        return Constant(float(out))
+    if not isinstance(out, Value):
+        raise TypeError(f"{who}: f must return a single Value, got {type(out).__name__} "
+                        f"{out!r:.40}")
+    return out
+
+
+def hessian(f, xs) -> list:
+    """The n×n matrix of second derivatives ∂²f/∂xi∂xj at the point ``xs`` (n numbers).
+
+    Reverse over reverse: one ``grad(..., create_graph=True)`` gives ∇f as n Values, then
+    one more reverse sweep per component gives a row. ``f`` takes n Values and returns one.
+    """
+    inputs = _inputs(xs, "hessian")
+    y = _scalar_output(f, inputs, "hessian")
+    gradient = grad(y, inputs, create_graph=True)
+    return [grad(g, inputs) for g in gradient]
+
+
+def hvp(f, xs, v):
+    """``(f(xs), H·v)``: the value and the Hessian-vector product, without forming H.
+
+    Forward over reverse: ∇f is built as a graph (``create_graph=True``), then one forward
+    tangent sweep along ``v`` gives d/dε ∇f(xs + ε·v) = H·v — one pass whatever n is.
+    """
+    inputs = _inputs(xs, "hvp")
+    direction = _numbers(v, "v", "hvp")
+    if len(direction) != len(inputs):
+        raise ValueError(f"hvp: {len(inputs)} inputs but v has {len(direction)} entries")
+    y = _scalar_output(f, inputs, "hvp")
+    gradient = grad(y, inputs, create_graph=True)
+    tangent = propagate_tangents(gradient, dict(zip(inputs, direction)))
+    return y.data, [tangent.get(g, 0.0) for g in gradient]
