@@ -234,8 +234,8 @@ def _d_mul(xs, out, call):
 
 
 def _d_div(xs, out, call):
-    a, b = xs
-    return 1.0 / b, -a / (b * b)
+    b = xs[1]
+    return 1.0 / b, -out / b   # −a/b² as −(a/b)/b, as the float math does
 
 
 def _d_neg(xs, out, call):
