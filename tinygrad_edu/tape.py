@@ -1,0 +1,582 @@
+"""The compiled tape: record a graph once, then replay forward and backward on flat arrays.
+
+Building a graph of ``Value`` nodes costs a Python object per operation, every step. When the
+*shape* of the computation stays the same from step to step — the same network, the same
+loss, only new numbers — that work can be done once. ``compile(fn, *example_inputs)`` calls
+``fn`` one time through the engine, keeps the recorded graph as flat lists (each node's op and
+the indices of its parents), and from then on replays it on arrays of floats::
+
+    model = MLP(2, [16, 16, 1])
+    def loss_fn(X, Y):                        # X, Y: nested lists of Values, shaped like X0, Y0
+        return hinge([model(x) for x in X], Y) + 1e-4 * l2(model.parameters())
+
+    tape = compile(loss_fn, X0, Y0)           # record once, with example inputs
+    for X, Y in batches:                      # same shapes, new numbers
+        loss = tape(X, Y)                     # forward: a float
+        tape.backward()                       # every parameter's .grad, as loss.backward() would
+        optimizer.step(); optimizer.zero_grad()
+
+What changes between replays:
+
+* **inputs** — the arguments of ``fn``: numbers or rectangular (nested) lists of numbers. Each
+  call must give the same count and shapes; anything else is refused with a clear error.
+* **parameters** — every other leaf ``Value`` the function used (weights, biases): their
+  current ``.data`` is read at each forward, and ``backward`` accumulates into their
+  ``.grad`` exactly as ``Value.backward`` does — leaves add up across calls.
+* **data-dependent ops** — relu's branch, max, min, abs: every replay calls the op table's
+  forward function again, so a branch that flips between replays flips in the tape too.
+
+What does *not* change: constants (the ``1`` in ``1 + x``) and **Python control flow that
+reads** ``.data`` **in your own code**. The tape records the ops that ran, not the ``if`` that
+chose them::
+
+    def f(x):
+        return x * 2 if x.data > 0 else x * -3    # decided once, while recording
+
+    tape = compile(f, 1.0)                        # records x * 2
+    tape(-5.0)                                    # -10.0: replays x * 2, not x * -3 (15.0)
+
+Write such choices with ops (``x.relu()``, ``x.max(y)``), or call ``tape.verify(...)``,
+which rebuilds the graph with the engine and raises if its structure differs from the tape.
+
+How a replay is organised. Forward: nodes are grouped by depth (longest path from a leaf);
+within a depth, an op's nodes whose function gave the engine's exact numbers when handed whole
+numpy arrays at recording (+, −, ×, negation: plain arithmetic) run as one array call;
+everything else — relu, max, exp, thin stretches like a long ``sum`` — runs node by node,
+calling the same op-table function on Python floats. Backward walks the same levels, deepest
+first, and follows ``Value.backward`` contribution by contribution: each adjoint v̄ is the sum
+of its contributions
+(upstream × local) *in the order the engine adds them*, so the gradients are bit-for-bit the
+engine's. Floating-point trouble in an array call (overflow, 0/0) re-runs that group node by
+node, so errors and infinities are exactly the engine's too.
+"""
+from __future__ import annotations
+
+from .engine import Constant, Value, _as_float, collector_paused, reverse_topological_order
+from .ops import OPS, OpError
+
+__all__ = ["compile", "Tape"]
+
+MIN_ARRAY = 24
+"""Groups with fewer nodes than this run node by node: an array call costs a few µs."""
+
+_np = None
+
+
+def _numpy():
+    global _np
+    if _np is None:
+        try:
+            import numpy
+        except ImportError:  # pragma: no cover - numpy ships with the test and bench set-up
+            raise ImportError("the compiled tape needs numpy: pip install numpy") from None
+        _np = numpy
+    return _np
+
+
+# ---------------------------------------------------------------- recording
+def compile(fn, *example_inputs) -> "Tape":
+    """Record ``fn(*inputs)`` once and return a :class:`Tape` that replays it.
+
+    ``example_inputs`` are numbers or rectangular (nested) lists of numbers; ``fn`` receives
+    them as ``Value`` leaves arranged the same way and must return one ``Value`` (a scalar,
+    such as a loss). Every other leaf ``Value`` it touches counts as a parameter.
+    """
+    output, leaves, shapes = _run(fn, example_inputs, "compile")
+    return Tape(output, leaves, _shapes=shapes, _fn=fn)
+
+
+def _run(fn, inputs, who: str):
+    """Call ``fn`` through the engine on fresh leaves made from ``inputs``."""
+    np = _numpy()
+    shapes, leaves, args = [], [], []
+    for i, example in enumerate(inputs):
+        values = _as_array(example, f"{who}: input {i}")
+        shapes.append(values.shape)
+        made = [Value(x) for x in values.ravel().tolist()]
+        leaves.extend(made)
+        args.append(np.array(made, dtype=object).reshape(values.shape).tolist()
+                    if values.ndim else made[0])
+    with collector_paused():
+        output = fn(*args)
+    if not isinstance(output, Value):
+        raise TypeError(f"{who}: the function must return one Value (a scalar), "
+                        f"got {type(output).__name__}")
+    return output, leaves, shapes
+
+
+def _as_array(x, who: str):
+    """``x`` (a number or a rectangular nested list of numbers) as a float array."""
+    np = _numpy()
+    if isinstance(x, Value):
+        raise TypeError(f"{who}: give plain numbers, not Values (the tape makes the leaves)")
+    try:
+        values = np.asarray(x)
+    except ValueError:
+        raise ValueError(f"{who}: needs a number or a rectangular list of numbers, "
+                         f"got a ragged {type(x).__name__}") from None
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"{who}: needs real numbers, got {type(x).__name__} "
+                        f"{str(x)[:40]!r} (array kind {values.dtype})")
+    return values.astype(float)
+
+
+class _Graph:
+    """A recorded graph as flat lists; built the same way for recording and for ``verify``.
+
+    Node indices: leaves first (the inputs, then other leaves as backward first meets them),
+    then interior nodes in topological order. ``order`` is the engine's backward order
+    (``reverse_topological_order(..., leaves=False)``); the node at position r of ``order``
+    has index ``n_leaves + len(order) - 1 - r`` and owns edges 2r (parent 0) and 2r + 1
+    (parent 1): edge numbers follow the order in which ``Value.backward`` adds contributions.
+    """
+
+    def __init__(self, output: Value, inputs):
+        order = reverse_topological_order(output, leaves=False)
+        leaves = list(inputs)
+        index = {leaf: i for i, leaf in enumerate(leaves)}
+        if len(index) != len(leaves) or any(not leaf.is_leaf for leaf in leaves):
+            raise ValueError("Tape: inputs must be distinct leaf Values")
+        for node in order:
+            for parent in (node._parent0, node._parent1):
+                if parent is not None and parent._parent0 is None and parent not in index:
+                    index[parent] = len(leaves)
+                    leaves.append(parent)
+        if output._parent0 is None and output not in index:
+            index[output] = len(leaves)
+            leaves.append(output)
+        n_leaves, n = len(leaves), len(order)
+        for r, node in enumerate(order):
+            index[node] = n_leaves + n - 1 - r
+        self.order = order
+        self.leaves = leaves
+        self.n_inputs = len(inputs)
+        self.root = index[output]
+        self.ops = [node.op for node in order]
+        self.parent0 = [index[node._parent0] for node in order]
+        self.parent1 = [-1 if node._parent1 is None else index[node._parent1] for node in order]
+        self.constants = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Constant)]
+        self.param_index = [i for i in range(self.n_inputs, n_leaves)
+                            if not isinstance(leaves[i], Constant)]
+        self.params = [leaves[i] for i in self.param_index]
+        depth = [0] * (n_leaves + n)              # longest path from a leaf, per node index
+        self.depth = [0] * n                      # the same, per position r in ``order``
+        p0, p1 = self.parent0, self.parent1
+        for r in range(n - 1, -1, -1):            # topological order: parents first
+            d = 1 + max(depth[p0[r]], depth[p1[r]] if p1[r] >= 0 else 0)
+            depth[n_leaves + n - 1 - r] = d
+            self.depth[r] = d
+
+    def signature(self) -> tuple:
+        """What must match for a replay to be the same computation (``Tape.verify``)."""
+        return (self.ops, self.parent0, self.parent1, self.root, self.n_inputs,
+                [(i, self.leaves[i].data.hex()) for i in self.constants],
+                [id(p) for p in self.params])
+
+
+# ---------------------------------------------------------------- the tape
+class Tape:
+    """A recorded graph, replayed on flat arrays: ``forward`` then ``backward``.
+
+    Usually made by :func:`compile`. ``Tape(output, inputs)`` records an existing graph below
+    ``output``; ``inputs`` is a list of leaf Values whose numbers each ``forward`` supplies
+    (as one flat list). Other leaves are parameters (``.data`` read at each forward, ``.grad``
+    accumulated by ``backward``) or constants (the numbers written into expressions).
+    """
+
+    def __init__(self, output: Value, inputs=(), *, _shapes=None, _fn=None):
+        np = _numpy()
+        if not isinstance(output, Value):
+            raise TypeError(f"Tape: output must be a Value, got {type(output).__name__}")
+        inputs = list(inputs)
+        if any(not isinstance(v, Value) for v in inputs):
+            raise TypeError("Tape: inputs must be leaf Values")
+        with collector_paused():
+            graph = _Graph(output, inputs)
+        self._fn = _fn
+        self._shapes = _shapes if _shapes is not None else [(len(inputs),)] if inputs else []
+        self._signature = graph.signature()
+        self._n_inputs = graph.n_inputs
+        self.params = graph.params
+        """The parameters: leaf Values other than inputs and constants, as first met."""
+        n_leaves, n = len(graph.leaves), len(graph.order)
+        self._root = graph.root
+        self._values = np.zeros(n_leaves + n)      # leaves' numbers stay: constants keep theirs
+        self._param_index = np.array(graph.param_index, dtype=np.intp)
+        self._locals = np.zeros(2 * n + 1)         # ∂node/∂parent per edge (2r, 2r + 1)
+        self._contrib = np.zeros(2 * n + 1)        # upstream × local per edge; last: the seed
+        self._adjoint = np.zeros(n_leaves + n)
+        self._forward_steps = _forward_schedule(graph, self._values, n_leaves)
+        self._backward_steps, self._leaf_edges, self._leaf_targets = _backward_schedule(graph)
+        self._leaf_grads = np.zeros(len(self._param_index) + self._n_inputs)
+        self._fresh = False
+        self.value = None
+        """The output of the last ``forward`` (a float)."""
+
+    def __len__(self) -> int:
+        """How many operation nodes one replay evaluates."""
+        return len(self._signature[0])
+
+    def __repr__(self) -> str:
+        return (f"Tape({len(self)} ops, {self._n_inputs} inputs, {len(self.params)} "
+                f"parameters)")
+
+    # ------------------------------------------------------------------ forward
+    def __call__(self, *inputs) -> float:
+        return self.forward(*inputs)
+
+    def forward(self, *inputs) -> float:
+        """Replay the forward pass on new inputs (same count and shapes) and current params.
+
+        Returns the output as a float. Local gradients are kept for ``backward``.
+        """
+        np = _numpy()
+        values = self._values
+        if self._n_inputs or inputs:
+            values[:self._n_inputs] = self._flatten(inputs)
+        values[self._param_index] = [p.data for p in self.params]
+        local = self._locals
+        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+            for step in self._forward_steps:
+                step.forward(values, local)
+        self._fresh = True
+        self.value = float(values[self._root])
+        return self.value
+
+    def _flatten(self, inputs):
+        np = _numpy()
+        shapes = self._shapes
+        if len(inputs) != len(shapes):
+            raise TypeError(f"this tape takes {len(shapes)} input(s) shaped "
+                            f"{', '.join(map(str, shapes)) or '()'}, got {len(inputs)}")
+        parts = []
+        for i, (x, shape) in enumerate(zip(inputs, shapes)):
+            values = _as_array(x, f"tape input {i}")
+            if values.shape != shape:
+                raise ValueError(f"tape input {i} has shape {values.shape}, but the tape was "
+                                 f"recorded with shape {shape}: record a new tape for it")
+            parts.append(values.ravel())
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    # ------------------------------------------------------------------ backward
+    def backward(self, grad=1.0) -> None:
+        """Reverse sweep of the last forward: ∂output/∂leaf × ``grad`` into the parameters.
+
+        Each parameter's ``.grad`` accumulates, exactly as ``Value.backward`` would leave it
+        (the same contributions added in the same order); the inputs' gradients of this pass
+        are in :meth:`input_grads`.
+        """
+        np = _numpy()
+        if not self._fresh:
+            raise RuntimeError("Tape.backward: call forward first")
+        contrib, local, adjoint = self._contrib, self._locals, self._adjoint
+        contrib[-1] = _as_float(grad, "backward(grad=...)")
+        adjoint.fill(0.0)
+        with np.errstate(all="ignore"):            # inf and nan as Python floats give them
+            for step in self._backward_steps:
+                step.backward(contrib, local, adjoint)
+            sums = self._leaf_grads
+            sums[:self._n_inputs] = 0.0
+            sums[self._n_inputs:] = [p.grad for p in self.params]
+            np.add.at(sums, self._leaf_targets, contrib[self._leaf_edges])
+        for p, g in zip(self.params, sums[self._n_inputs:].tolist()):
+            p.grad = g
+
+    def input_grads(self) -> list:
+        """∂output/∂input from the last ``backward``: one entry per input, shaped like it."""
+        grads, start = [], 0
+        for shape in self._shapes:
+            size = 1
+            for k in shape:
+                size *= k
+            part = self._leaf_grads[start:start + size].reshape(shape)
+            grads.append(part.tolist() if shape else float(part))
+            start += size
+        return grads
+
+    # ------------------------------------------------------------------ checking the limit
+    def verify(self, *inputs) -> bool:
+        """Rebuild the graph with the engine on these inputs and check the tape still fits.
+
+        Raises ValueError if the function (given to :func:`compile`) now makes a different
+        graph — Python control flow on ``.data`` chose other ops — or if the replayed output
+        differs from the engine's. Returns True otherwise.
+        """
+        if self._fn is None:
+            raise TypeError("verify needs a tape made by compile(fn, ...)")
+        output, leaves, _ = _run(self._fn, inputs, "verify")
+        with collector_paused():
+            signature = _Graph(output, leaves).signature()
+        if signature != self._signature:
+            raise ValueError("the function builds a different graph for these inputs than the "
+                             "one recorded (other ops or constants: Python control flow on "
+                             ".data?): record a new tape for them")
+        expected, got = output.data, self.forward(*inputs)
+        if not (expected == got or expected != expected and got != got):
+            raise ValueError(f"replay gives {got!r}, the engine {expected!r}")
+        return True
+
+
+# ---------------------------------------------------------------- the replay schedules
+def _vectorises(name: str, args, recorded) -> bool:
+    """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit?"""
+    np = _numpy()
+    if len(args[0]) < 2:                          # a 1-element array can pass for a float
+        return False
+    try:
+        with np.errstate(all="raise"):
+            result = OPS[name].forward(*(np.array(a) for a in args))
+        if not isinstance(result, tuple) or len(result) != len(recorded):
+            return False
+        k = len(args[0])
+        return all(np.broadcast_to(np.asarray(r, dtype=float), (k,)).tobytes()
+                   == np.array(expected).tobytes() for r, expected in zip(result, recorded))
+    except Exception:  # noqa: BLE001 - any failure only means "run this op node by node"
+        return False
+
+
+def _forward_schedule(graph: _Graph, values, n_leaves: int) -> list:
+    """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
+    ops, p1, n = graph.ops, graph.parent1, len(graph.order)
+    groups = {}                                   # depth → op → positions r in order
+    for r in range(n - 1, -1, -1):
+        groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
+    for i in range(n_leaves):
+        values[i] = graph.leaves[i].data          # constants keep these numbers for good
+    array_ops = {}
+    for by_op in groups.values():
+        for name, rs in by_op.items():
+            if name not in array_ops and len(rs) >= MIN_ARRAY:
+                sample = [graph.order[r] for r in rs[:64]]
+                args = [[node._parent0.data for node in sample]]
+                if p1[rs[0]] >= 0:
+                    args.append([node._parent1.data for node in sample])
+                recorded = [[node.data for node in sample], [node._local0 for node in sample]]
+                if len(args) == 2:
+                    recorded.append([node._local1 for node in sample])
+                array_ops[name] = _vectorises(name, args, recorded)
+    steps, run = [], []
+    for d in sorted(groups):
+        for name, rs in groups[d].items():
+            if array_ops.get(name) and len(rs) >= MIN_ARRAY:
+                if run:
+                    steps.append(_ForwardRun(run, graph, n_leaves))
+                    run = []
+                steps.append(_ForwardArray(name, rs, graph, n_leaves))
+        for name, rs in groups[d].items():
+            if not (array_ops.get(name) and len(rs) >= MIN_ARRAY):
+                run.extend(rs)
+    if run:
+        steps.append(_ForwardRun(run, graph, n_leaves))
+    return steps
+
+
+def _index(graph: _Graph, n_leaves: int, r: int) -> int:
+    return n_leaves + len(graph.order) - 1 - r
+
+
+class _ForwardArray:
+    """One op over many independent nodes: one call of its function on whole arrays."""
+
+    __slots__ = ("name", "forward_fn", "out", "a", "b", "edge0", "edge1")
+
+    def __init__(self, name, rs, graph, n_leaves):
+        np = _numpy()
+        self.name = name
+        self.forward_fn = OPS[name].forward
+        self.out = np.array([_index(graph, n_leaves, r) for r in rs], dtype=np.intp)
+        self.a = np.array([graph.parent0[r] for r in rs], dtype=np.intp)
+        binary = graph.parent1[rs[0]] >= 0
+        self.b = np.array([graph.parent1[r] for r in rs], dtype=np.intp) if binary else None
+        self.edge0 = np.array([2 * r for r in rs], dtype=np.intp)
+        self.edge1 = self.edge0 + 1 if binary else None
+
+    def forward(self, values, local):
+        try:
+            if self.b is None:
+                out, local[self.edge0] = self.forward_fn(values[self.a])
+            else:
+                out, local[self.edge0], local[self.edge1] = self.forward_fn(values[self.a],
+                                                                            values[self.b])
+        except Exception:  # noqa: BLE001 - inf, nan, an error: let Python floats decide
+            self._node_by_node(values, local)
+            return
+        values[self.out] = out
+
+    def _node_by_node(self, values, local):
+        fn = self.forward_fn
+        args = [values[self.a].tolist()] + ([] if self.b is None else [values[self.b].tolist()])
+        results = []
+        for k, operands in enumerate(zip(*args)):
+            try:
+                results.append(fn(*operands))
+            except OpError as err:
+                raise type(err)(f"{err} [tape replay: '{self.name}' node "
+                                f"{int(self.out[k])}]") from None
+        columns = list(zip(*results))
+        values[self.out] = columns[0]
+        local[self.edge0] = columns[1]
+        if self.b is not None:
+            local[self.edge1] = columns[2]
+
+
+class _ForwardRun:
+    """Nodes evaluated one by one on Python floats, in topological order."""
+
+    __slots__ = ("program", "gather", "out", "edge0", "edge1", "names")
+
+    def __init__(self, rs, graph, n_leaves):
+        np = _numpy()
+        made = {_index(graph, n_leaves, r): k for k, r in enumerate(rs)}
+        outside = {}
+        for r in rs:
+            for parent in (graph.parent0[r], graph.parent1[r]):
+                if parent >= 0 and parent not in made and parent not in outside:
+                    outside[parent] = len(outside)
+        first = len(outside)                      # buffer: outside values, then this run's
+
+        def where(parent):
+            return -1 if parent < 0 else outside[parent] if parent in outside \
+                else first + made[parent]
+
+        self.program = [(OPS[graph.ops[r]].forward, where(graph.parent0[r]),
+                         where(graph.parent1[r])) for r in rs]
+        self.names = [graph.ops[r] for r in rs]
+        self.gather = np.array(list(outside), dtype=np.intp)
+        self.out = np.array(list(made), dtype=np.intp)
+        self.edge0 = np.array([2 * r for r in rs], dtype=np.intp)
+        self.edge1 = np.array([2 * r + 1 for r in rs if graph.parent1[r] >= 0], dtype=np.intp)
+
+    def forward(self, values, local):
+        buf = values[self.gather].tolist()
+        first = len(buf)
+        local0, local1 = [], []
+        try:
+            for fn, i, j in self.program:
+                if j < 0:
+                    out, d0 = fn(buf[i])
+                else:
+                    out, d0, d1 = fn(buf[i], buf[j])
+                    local1.append(d1)
+                local0.append(d0)
+                buf.append(out)
+        except OpError as err:
+            k = len(buf) - first
+            raise type(err)(f"{err} [tape replay: '{self.names[k]}' node "
+                            f"{int(self.out[k])}]") from None
+        values[self.out] = buf[first:]
+        local[self.edge0] = local0
+        if local1:
+            local[self.edge1] = local1
+
+
+def _backward_schedule(graph: _Graph):
+    """Steps from the output down: array steps for wide levels, node runs for thin ones.
+
+    Levels are the forward's depths, deepest first: every user of a node is deeper, so its
+    adjoint is complete when its level comes, and the same layer of every sample in a batch
+    shares one level (wide steps) however the per-sample losses were summed. Within any
+    step, each adjoint adds its contributions in edge order — the order ``Value.backward``
+    adds them — so the sums are the engine's, bit for bit.
+    """
+    n_leaves, n = len(graph.leaves), len(graph.order)
+    p0, p1 = graph.parent0, graph.parent1
+    incoming = [[] for _ in range(n_leaves + n)]  # per node: edges into it, in engine order
+    for r in range(n):
+        incoming[p0[r]].append(2 * r)
+        if p1[r] >= 0:
+            incoming[p1[r]].append(2 * r + 1)
+    incoming[graph.root].append(2 * n)            # the seed, ȳ
+    levels = {}
+    for r in range(n):                            # the engine's order within each level
+        levels.setdefault(graph.depth[r], []).append(r)
+    steps, run = [], []
+    for d in sorted(levels, reverse=True):
+        rs = levels[d]
+        if len(rs) >= MIN_ARRAY:
+            if run:
+                steps.append(_BackwardRun(run, graph, incoming))
+                run = []
+            steps.append(_BackwardArray(rs, graph, incoming))
+        else:
+            run.extend(rs)
+    if run:
+        steps.append(_BackwardRun(run, graph, incoming))
+    np = _numpy()
+    # the tape's leaf-gradient array holds the inputs, then the parameters; constants get none
+    positions = list(range(graph.n_inputs)) + graph.param_index
+    edges = sorted((e, k) for k, leaf in enumerate(positions) for e in incoming[leaf])
+    leaf_edges = np.array([e for e, _ in edges], dtype=np.intp)
+    leaf_targets = np.array([k for _, k in edges], dtype=np.intp)
+    return steps, leaf_edges, leaf_targets
+
+
+def _out_edges(graph, rs):
+    return [e for r in rs for e in ((2 * r, 2 * r + 1) if graph.parent1[r] >= 0 else (2 * r,))]
+
+
+class _BackwardArray:
+    """A wide level: sum each node's contributions into v̄, then pass v̄ × local on."""
+
+    __slots__ = ("into", "out", "from_node")
+
+    def __init__(self, rs, graph, incoming):
+        np = _numpy()
+        n_leaves, n = len(graph.leaves), len(graph.order)
+        nodes = [n_leaves + n - 1 - r for r in rs]
+        self.into = np.array([(node, e) for node in nodes for e in incoming[node]],
+                             dtype=np.intp).reshape(-1, 2).T.copy()
+        self.out = np.array(_out_edges(graph, rs), dtype=np.intp)
+        self.from_node = np.array([n_leaves + n - 1 - (e // 2) for e in self.out.tolist()],
+                                  dtype=np.intp)
+
+    def backward(self, contrib, local, adjoint):
+        np = _numpy()
+        targets, edges = self.into
+        np.add.at(adjoint, targets, contrib[edges])            # v̄ = Σ contributions, in order
+        contrib[self.out] = local[self.out] * adjoint[self.from_node]   # local × upstream
+
+
+class _BackwardRun:
+    """Thin levels node by node on Python floats: v̄ = Σ contributions, then v̄ × local."""
+
+    __slots__ = ("program", "gather", "out")
+
+    def __init__(self, rs, graph, incoming):
+        np = _numpy()
+        n_leaves, n = len(graph.leaves), len(graph.order)
+        in_run = set(rs)
+        made = {}                                 # edge → position among this run's products
+        outside = {}                              # edge → position among gathered ones
+        for r in rs:
+            for e in incoming[n_leaves + n - 1 - r]:
+                if e // 2 not in in_run and e not in outside:
+                    outside[e] = len(outside)
+        first = len(outside)
+        program = []
+        out = _out_edges(graph, rs)
+        for e in out:
+            made[e] = first + len(made)
+        for r in rs:
+            sources = tuple(outside[e] if e in outside else made[e]
+                            for e in incoming[n_leaves + n - 1 - r])
+            program.append((sources, graph.parent1[r] >= 0))
+        self.program = program
+        self.gather = np.array(list(outside), dtype=np.intp)
+        self.out = np.array(out, dtype=np.intp)
+
+    def backward(self, contrib, local, adjoint):
+        buf = contrib[self.gather].tolist()
+        first = len(buf)
+        lg = local[self.out].tolist()
+        k = 0
+        for sources, binary in self.program:
+            g = 0.0
+            for s in sources:
+                g += buf[s]
+            buf.append(lg[k] * g)
+            k += 1
+            if binary:
+                buf.append(lg[k] * g)
+                k += 1
+        contrib[self.out] = buf[first:]
