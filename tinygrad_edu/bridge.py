@@ -26,8 +26,8 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError("the PyTorch bridge needs PyTorch, which is not installed: "
-                          "pip install torch (the rest of tinygrad_edu works without it)") from None
+        raise ImportError("the PyTorch bridge needs PyTorch, which is not installed: pip "
+                          "install torch (the rest of tinygrad_edu works without it)") from None
     return torch
 
 
