@@ -290,6 +290,8 @@ def test_missing_and_extra_values():
     assert underlined(err) == "x2" and err.col == SLIDE.index("x2")
     err = pytest.raises(ExprError, expression.evaluate, {}).value
     assert "x1 (also x2)" in err.message
+    err = pytest.raises(ExprError, expression.evaluate, {"x1": 2, "x3": 1}).value
+    assert err.message.startswith("no value given for x2; a value is given for x3")
     err = pytest.raises(ExprError, expression.evaluate, {"x1": 2, "x2": 5, "x3": 1}).value
     assert "x3" in err.message and "x1, x2" in err.message and err.col is None
     assert err.render() == err.message

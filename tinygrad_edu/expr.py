@@ -470,12 +470,14 @@ class Expression:
             raise TypeError(f"values must be a mapping name → number, got "
                             f"{type(values).__name__}")
         missing = [name for name in self.variables if name not in values]
+        extra = [name for name in values if name not in self._first_use]
         if missing:
             name = missing[0]
             others = f" (also {', '.join(missing[1:])})" if len(missing) > 1 else ""
-            raise ExprError(f"no value given for {name}{others}", self.text,
+            unused = (f"; a value is given for {', '.join(map(str, extra))}, which the "
+                      f"expression does not use" if extra else "")
+            raise ExprError(f"no value given for {name}{others}{unused}", self.text,
                             self._first_use[name], len(name), "name")
-        extra = [name for name in values if name not in self._first_use]
         if extra:
             uses = ", ".join(self.variables) if self.variables else "none"
             raise ExprError(f"a value is given for {', '.join(map(str, extra))}, which the "
