@@ -1,7 +1,9 @@
 """tinygrad_edu: a scalar reverse-mode autodiff engine that shows its work, as the slides do."""
 from . import data, losses, optim
 from .engine import Constant, Value, no_grad
+from .forward import jvp
 from .gradcheck import gradcheck, numerical_grad
+from .higher import grad, hessian, hvp
 from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
 from .trace import trace
 from .train import fit
