@@ -429,3 +429,18 @@ def _fake_training(tmp_path):
              ("loss.png", "decision_boundary.png", "model.json", "run.json")}
     return {"model": "MLP(2, [16, 16, 1])", "optimizer": "adam", "lr": 0.02, "epochs": 1,
             "train_accuracy": 1.0, "val_accuracy": 1.0, "train_seconds": 0.0, "files": files}
+
+
+def test_an_unexpected_error_is_exit_code_1_without_a_traceback(monkeypatch):
+    import tinygrad_edu.trace as trace_module
+
+    def broken(y, *args, **kwargs):
+        raise RuntimeError("something nobody expected")
+
+    monkeypatch.setattr(trace_module, "trace", broken)
+    code, out, err = run(*SLIDE_ARGS)
+    assert code == 1 and "Traceback" not in err
+    assert "internal error: RuntimeError: something nobody expected" in err
+    monkeypatch.setenv("TINYGRAD_EDU_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        run(*SLIDE_ARGS)
