@@ -432,7 +432,7 @@ def _fake_training(tmp_path):
 
 
 def test_an_unexpected_error_is_exit_code_1_without_a_traceback(monkeypatch):
-    import tinygrad_edu.trace as trace_module
+    trace_module = sys.modules["tinygrad_edu.trace"]  # the package's `trace` is the function
 
     def broken(y, *args, **kwargs):
         raise RuntimeError("something nobody expected")
