@@ -64,20 +64,15 @@ class Value:
     @property
     def parents(self) -> tuple:
         """The nodes this one was computed from, in operand order (empty for a leaf)."""
-        if self._parent0 is None:
-            return ()
-        if self._parent1 is None:
-            return (self._parent0,)
-        return (self._parent0, self._parent1)
+        return (self._parent0, self._parent1)[:self._arity()]
 
     @property
     def local_grads(self) -> tuple:
         """∂self/∂parent for each parent, in the same order as ``parents``."""
-        if self._parent0 is None:
-            return ()
-        if self._parent1 is None:
-            return (self._local0,)
-        return (self._local0, self._local1)
+        return (self._local0, self._local1)[:self._arity()]
+
+    def _arity(self) -> int:
+        return 0 if self._parent0 is None else 1 if self._parent1 is None else 2
 
     @property
     def is_leaf(self) -> bool:
@@ -183,10 +178,9 @@ def _failed(err: OpError, operands) -> OpError:
 
 
 # ---------------------------------------------------------------- operators from the op table
-# An operation's node is made with object.__new__ and its eight slots filled one by one: the
-# same fields __init__ sets, without __init__'s checks (the op table already gave a float)
-# and without a call through the class, which cost a third of the time of recording an op.
-# (One assignment per slot: unpacking a tuple into them would build the tuple first.)
+# An operation's node is made with object.__new__ and its slots filled one by one, in place:
+# the fields __init__ sets, without its checks (the op table gave a float) or the call through
+# the class, which cost a third of the time of recording an op.
 _new = object.__new__
 
 
@@ -322,9 +316,7 @@ def reverse_topological_order(root: Value, leaves: bool = True) -> list:
 
 def topological_order(root: Value) -> list:
     """Every node below ``root``, each one after its parents (inputs first)."""
-    order = reverse_topological_order(root)
-    order.reverse()
-    return order
+    return reverse_topological_order(root)[::-1]
 
 
 # ---------------------------------------------------------------- recording switches
