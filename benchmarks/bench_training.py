@@ -328,7 +328,8 @@ def main():
           "timing;\n   tape: one replay from plain floats, its one-off recording apart)")
     print(f"   {'graph':<44}{'engine':>10}{'tape':>10}{'micrograd':>12}{'record':>10}")
     graphs = {}
-    for kind, n, label in (("mixed", n_mixed, f"mixed ×/relu/+ ({common.mixed_ops(n_mixed):,} ops)"),
+    mixed_label = f"mixed ×/relu/+ ({common.mixed_ops(n_mixed):,} ops)"
+    for kind, n, label in (("mixed", n_mixed, mixed_label),
                            ("chain", n_chain, f"deep chain ({n_chain:,} ops)"),
                            ("sum", n_sum, f"wide sum Σ wᵢ·xᵢ ({2 * n_sum:,} ops)")):
         row = {}
@@ -368,9 +369,9 @@ def main():
         print(f"   {n_points:>7,}{nodes or 0:>12,}" + "".join(
             f"{c:>{w}}" for c, w in zip(cells, (24, 24, 22))))
         scaling.append(row)
-    print("   (ns per node in brackets: flat = linear time. As is, the engine's step also pays for\n"
-          "   Python's full collections, each of which rescans every live node: about log N of\n"
-          "   them per step, costlier per node once the graph outgrows the CPU caches.)")
+    print("   (ns per node in brackets: flat = linear time. As is, the engine's step also pays\n"
+          "   for Python's full collections, each of which rescans every live node: about log N\n"
+          "   of them per step, costlier per node once the graph outgrows the CPU caches.)")
     results["scaling"] = scaling
 
     print("\nTargets")

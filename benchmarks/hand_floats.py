@@ -2,8 +2,8 @@
 
 No graph, no autodiff: the forward pass keeps each layer's activations, the backward pass is
 the two-layer-MLP backward equations of file 004 written out (δ = upstream × relu'(z), then
-∂L/∂w = δ·a and the δ of the layer below = Σ w·δ), and the update is SGD. It computes what the
-engine's step computes — max-margin loss (1 − y·score).relu() averaged over the batch, plus
+∂L/∂w = δ·a and the δ of the layer below = Σ w·δ), and the update is SGD. It computes what
+the engine's step computes — max-margin loss (1 − y·score).relu() averaged over the batch, plus
 α × the sum of every parameter squared — and skips work a hand-writer would skip: samples
 outside the margin and dead relu units contribute no gradient. The compiled tape is measured
 against this (target: no slower than 2× this step).

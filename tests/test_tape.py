@@ -207,7 +207,7 @@ def test_branches_flip_between_replays(min_array, monkeypatch):
 
 
 def test_relu_flip_changes_the_gradient_exactly_like_the_slide():
-    """ReLU on x = [1, −2, 3, −1] with upstream [4, −1, 5, 9] gives [4, 0, 5, 0] (file 002)."""
+    """Slide: ReLU on x = [1, −2, 3, −1], upstream [4, −1, 5, 9] → [4, 0, 5, 0] (file 002)."""
     up = [4.0, -1.0, 5.0, 9.0]
     tape = compile(lambda xs: sum((x.relu() * u for x, u in zip(xs, up)), Value(0.0)),
                    [-1.0, 2.0, -3.0, 1.0])
@@ -245,7 +245,7 @@ def test_slide_example_through_a_tape():
 
 def test_tape_from_an_existing_graph():
     x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
-    f = (x + y) * z                            # slide: f = −12, ∂f/∂x = ∂f/∂y = −4, ∂f/∂z = 3
+    f = (x + y) * z                  # slide: f = −12, ∂f/∂x = ∂f/∂y = −4, ∂f/∂z = 3
     tape = Tape(f, [x, y, z])
     assert tape.forward([-2.0, 5.0, -4.0]) == -12.0
     tape.backward()
@@ -329,3 +329,34 @@ def test_python_if_on_data_is_frozen_at_recording_and_verify_says_so():
     assert tape.verify(3.0) is True
     with pytest.raises(ValueError, match="different graph"):
         tape.verify(-5.0)
+
+
+def test_the_docstring_training_loop_trains_exactly_like_the_engine():
+    from tinygrad_edu import optim
+    X, y = data.moons(60, seed=5)
+    runs = []
+    for use_tape in (False, True):
+        model = nn.MLP(2, [16, 16, 1], seed=4)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def loss_fn(X):
+            scores = [model(x) for x in X]
+            return losses.hinge(scores, y) + 1e-4 * losses.l2(model.parameters())
+
+        tape = compile(loss_fn, X) if use_tape else None
+        history = []
+        for step in range(6):
+            opt.zero_grad()
+            if use_tape:
+                history.append(tape(X))
+                tape.backward()
+            else:
+                loss = loss_fn(X)
+                loss.backward()
+                history.append(loss.data)
+            opt.step()
+        runs.append((history, [p.data for p in model.parameters()]))
+    (e_hist, e_params), (t_hist, t_params) = runs
+    assert_same(t_hist, e_hist, "loss")
+    assert_same(t_params, e_params, "trained parameter")
+    assert t_hist[-1] < t_hist[0]

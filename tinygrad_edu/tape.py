@@ -6,15 +6,21 @@ loss, only new numbers — that work can be done once. ``compile(fn, *example_in
 ``fn`` one time through the engine, keeps the recorded graph as flat lists (each node's op and
 the indices of its parents), and from then on replays it on arrays of floats::
 
-    model = MLP(2, [16, 16, 1])
-    def loss_fn(X, Y):                        # X, Y: nested lists of Values, shaped like X0, Y0
-        return hinge([model(x) for x in X], Y) + 1e-4 * l2(model.parameters())
+    from tinygrad_edu import compile, data, losses, nn, optim
+    X, y = data.moons(100)
+    model = nn.MLP(2, [16, 16, 1])
+    opt = optim.SGD(model.parameters(), lr=0.1)
 
-    tape = compile(loss_fn, X0, Y0)           # record once, with example inputs
-    for X, Y in batches:                      # same shapes, new numbers
-        loss = tape(X, Y)                     # forward: a float
+    def loss_fn(X):                           # X arrives as a 100 × 2 list of Values
+        scores = [model(x) for x in X]
+        return losses.hinge(scores, y) + 1e-4 * losses.l2(model.parameters())
+
+    tape = compile(loss_fn, X)                # record once, with example inputs
+    for step in range(100):
+        opt.zero_grad()
+        loss = tape(X)                        # forward: a float (same shapes, any numbers)
         tape.backward()                       # every parameter's .grad, as loss.backward() would
-        optimizer.step(); optimizer.zero_grad()
+        opt.step()
 
 What changes between replays:
 
@@ -26,9 +32,10 @@ What changes between replays:
 * **data-dependent ops** — relu's branch, max, min, abs: every replay calls the op table's
   forward function again, so a branch that flips between replays flips in the tape too.
 
-What does *not* change: constants (the ``1`` in ``1 + x``) and **Python control flow that
-reads** ``.data`` **in your own code**. The tape records the ops that ran, not the ``if`` that
-chose them::
+What does *not* change: constants — the ``1`` in ``1 + x``, and numbers the function captures
+from outside, like ``y`` above (hinge turns each label into ±1 with a Python ``if``, so other
+labels need a new tape) — and **Python control flow that reads** ``.data`` **in your own
+code**. The tape records the ops that ran, not the ``if`` that chose them::
 
     def f(x):
         return x * 2 if x.data > 0 else x * -3    # decided once, while recording
