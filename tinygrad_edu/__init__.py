@@ -7,5 +7,6 @@ from .higher import grad, hessian, hvp
 from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
 from .trace import trace
 from .train import fit
+from .viz import draw_dot, render, to_dot
 
 __version__ = "0.1.0"
