@@ -5,6 +5,7 @@ from .forward import jvp
 from .gradcheck import gradcheck, numerical_grad
 from .higher import grad, hessian, hvp
 from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
+from .tape import Tape, compile
 from .trace import trace
 from .train import fit
 from .viz import draw_dot, render, to_dot
