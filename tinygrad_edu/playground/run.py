@@ -1,0 +1,309 @@
+"""One training run: a data set, an MLP, a loss and an optimizer, stepped one minibatch at a time.
+
+Training is the engine's own: every minibatch builds a graph of ``Value`` nodes, the loss
+calls ``backward`` and the optimizer moves each weight against its ``.grad`` — the loop of
+``train.fit``, cut into steps so the playground can pause between any two of them. Only
+the pictures are computed without the engine: the decision boundary is the same network
+evaluated on a grid with plain floats (the op table's own float math), because building
+thousands of throw-away graphs for a picture would cost more than the training itself.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import operator
+import os
+import random
+import tempfile
+import threading
+
+from .. import data, losses, optim
+from ..engine import collector_paused
+from ..nn import MLP
+from ..ops import OPS, OpError
+from .settings import Settings
+
+__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers"]
+
+MAX_EPOCHS = 10_000
+"""A run pauses by itself after this many epochs."""
+GRID_WORK = 300_000
+"""Boundary grid size: about this many multiply-adds per picture (cells × parameters)."""
+HISTORY_POINTS = 400
+"""Loss curves are thinned to at most this many points when sent to the page."""
+
+LOSSES = {"sigmoid_bce": losses.binary_cross_entropy_with_logits,
+          "softmax_ce": losses.cross_entropy,
+          "hinge": losses.hinge,
+          "mse": losses.mse}
+
+_run_ids = itertools.count(1)
+
+
+class Diverged(ArithmeticError):
+    """Training produced a loss or gradient that is not a finite number."""
+
+
+def make_data(s: Settings):
+    """The chosen data set with ``s.samples`` points (X, y); the same seed, the same points."""
+    n, noise, seed = s.samples, s.noise, s.seed
+    if s.dataset == "moons":
+        return data.moons(n, noise=noise, seed=seed)
+    if s.dataset == "circles":
+        return data.circles(n, noise=noise, seed=seed)
+    if s.dataset == "xor":
+        return data.xor(n, noise=noise, seed=seed)
+    k = s.num_classes
+    if s.dataset == "spirals":
+        X, y = data.spirals(-(-n // k), k=k, noise=noise, seed=seed)
+        return X[:n], y[:n]
+    # blobs: noise 0..1 is the spread of each blob, 0.25..1.75
+    return data.blobs(n, k=k, std=0.25 + 1.5 * noise, seed=seed)
+
+
+def _float_activation(name: str):
+    """The activation as a float → float function, from the op table (None for linear)."""
+    if name == "linear":
+        return None
+    forward = OPS[name].forward
+    if name == "leaky_relu":
+        return lambda a: forward(a, 0.01)[0]  # nn's default slope
+    return lambda a: forward(a)[0]
+
+
+def float_layers(model: MLP) -> list:
+    """The model's weights as plain floats: [(W, b, activation function or None), ...]."""
+    layers = []
+    for layer in model.layers:
+        W = [[w.data for w in neuron.w] for neuron in layer.neurons]
+        b = [neuron.b.data for neuron in layer.neurons]
+        layers.append((W, b, _float_activation(layer.activation)))
+    return layers
+
+
+def forward_floats(layers: list, x) -> list:
+    """The network's outputs for one input, in floats; the same sums in the same order as
+    ``Neuron.fire`` (Σ wᵢ·xᵢ, then + b), so it agrees with the engine to the last bit."""
+    a = x
+    mul = operator.mul
+    for W, b, f in layers:
+        z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
+        a = z if f is None else [f(v) for v in z]
+    return a
+
+
+def _label(out, threshold: float) -> int:
+    if isinstance(out, (list, tuple)):
+        scores = [float(o) for o in out]
+        return max(range(len(scores)), key=scores.__getitem__)
+    return int(float(out) > threshold)
+
+
+def _r(x: float, digits: int = 5):
+    """Rounded for JSON; nan and inf become None (JSON has no such numbers)."""
+    return round(x, digits) if math.isfinite(x) else None
+
+
+class Run:
+    """The state of one training run. Only one thread steps it at a time (``lock``)."""
+
+    def __init__(self, settings: Settings):
+        self.id = next(_run_ids)
+        self.settings = s = settings
+        X, y = make_data(s)
+        self.X_train, self.y_train, self.X_val, self.y_val = data.train_val_split(
+            X, y, val_fraction=s.val_fraction, seed=s.seed)
+        self.classes = s.num_classes
+        self.model = MLP(2, list(s.hidden) + [s.outputs], activation=s.activation, seed=s.seed)
+        self.loss = LOSSES[s.output]
+        self.threshold = getattr(self.loss, "threshold", 0.0)
+        params = self.model.parameters()
+        if s.optimizer == "adam":
+            self.optimizer = optim.Adam(params, lr=s.lr)
+        else:
+            self.optimizer = optim.SGD(params, lr=s.lr,
+                                       momentum=0.9 if s.optimizer == "momentum" else 0.0)
+        self.schedule = {"none": None,
+                         "exponential": optim.exponential_decay(s.lr, s.decay_rate),
+                         "inverse": optim.inverse_decay(s.lr, s.decay_rate)}[s.decay]
+        self.penalty = {"none": None, "l1": losses.l1, "l2": losses.l2}[s.regularization]
+        self.rng = random.Random(s.seed + 1)
+        self.epoch = 0
+        self.steps = 0
+        self._batches = []
+        self._next_batch = 0
+        self.history = {"epoch": [], "train_loss": [], "val_loss": [], "train_acc": [],
+                        "val_acc": []}
+        self.lock = threading.Lock()
+        self.bounds = self._bounds(X)
+        n_params = len(params)
+        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / max(1, n_params)))))
+
+    # ------------------------------------------------------------------ training
+    @property
+    def evaluated(self) -> bool:
+        return bool(self.history["epoch"])
+
+    def train_step(self) -> bool:
+        """One minibatch: forward, loss (+ λ·penalty), backward, optimizer step.
+
+        Returns True when this step finished an epoch (the metrics are then measured).
+        Raises :class:`Diverged` (changing nothing) if the loss or a gradient is not finite.
+        """
+        if not self.evaluated:
+            self.evaluate()
+        if self._next_batch >= len(self._batches):
+            self._batches = list(data.batches(self.X_train, self.y_train,
+                                              self.settings.batch_size, rng=self.rng))
+            self._next_batch = 0
+        Xb, yb = self._batches[self._next_batch]
+        model, s = self.model, self.settings
+        try:
+            with collector_paused():
+                outputs = [model(x) for x in Xb]
+                objective = self.loss(outputs, yb)
+                if self.penalty is not None and s.reg_strength:
+                    objective = objective + s.reg_strength * self.penalty(model)
+                if not math.isfinite(objective.data):
+                    raise Diverged(f"the loss became {objective.data} at epoch {self.epoch + 1}")
+                self.optimizer.zero_grad()
+                objective.backward()
+                self.optimizer.step()   # checks every gradient first; raises on nan/inf
+                del outputs, objective
+        except (FloatingPointError, OpError, OverflowError) as err:
+            raise Diverged(f"training diverged at epoch {self.epoch + 1}: {err}") from None
+        self.steps += 1
+        self._next_batch += 1
+        if self._next_batch < len(self._batches):
+            return False
+        self.epoch += 1
+        if self.schedule is not None:
+            self.optimizer.lr = self.schedule(self.epoch)
+        self.evaluate()
+        return True
+
+    def _measure(self, X, y):
+        """(mean loss, accuracy) of the current model on (X, y).
+
+        The graph is recorded and dropped: ``no_grad`` is not used here because it switches
+        recording off for the whole process, and other sessions train in other threads.
+        """
+        with collector_paused():
+            outputs = [self.model(x) for x in X]
+            loss = self.loss(outputs, y).data
+        correct = sum(int(_label(o, self.threshold) == t) for o, t in zip(outputs, y))
+        return loss, correct / len(y)
+
+    def evaluate(self) -> None:
+        """Append this epoch's training and validation loss and accuracy to the history."""
+        try:
+            train_loss, train_acc = self._measure(self.X_train, self.y_train)
+            val_loss, val_acc = self._measure(self.X_val, self.y_val)
+        except (OpError, OverflowError) as err:
+            raise Diverged(f"training diverged at epoch {self.epoch}: {err}") from None
+        h = self.history
+        h["epoch"].append(self.epoch)
+        h["train_loss"].append(train_loss)
+        h["val_loss"].append(val_loss)
+        h["train_acc"].append(train_acc)
+        h["val_acc"].append(val_acc)
+        for value in (train_loss, val_loss):
+            if not math.isfinite(value):
+                raise Diverged(f"the loss became {value} at epoch {self.epoch}")
+
+    # ------------------------------------------------------------------ what the page sees
+    @staticmethod
+    def _bounds(X) -> list:
+        """A square view around all points, with a margin: [x_min, x_max, y_min, y_max]."""
+        xs = [p[0] for p in X]
+        ys = [p[1] for p in X]
+        cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+        half = max(max(xs) - min(xs), max(ys) - min(ys)) / 2 * 1.15 + 0.15
+        return [cx - half, cx + half, cy - half, cy + half]
+
+    def boundary(self) -> dict:
+        """The predicted class and its confidence (0..1) on an n × n grid over the view;
+        row 0 is the top (largest x2), cells in row-major order."""
+        layers = float_layers(self.model)
+        x0, x1, y0, y1 = self.bounds
+        n = self.grid
+        dx, dy = (x1 - x0) / n, (y1 - y0) / n
+        out_kind = self.settings.output
+        cls, conf = [], []
+        for iy in range(n):
+            y = y1 - (iy + 0.5) * dy
+            for ix in range(n):
+                out = forward_floats(layers, [x0 + (ix + 0.5) * dx, y])
+                c, strength = _cell(out, out_kind)
+                cls.append(c)
+                conf.append(round(strength, 3))
+        return {"bounds": [_r(v) for v in self.bounds], "n": n, "cls": cls, "conf": conf}
+
+    def network(self) -> dict:
+        """Layer sizes and every weight and bias, for the network drawing."""
+        layers = []
+        for W, b, _ in float_layers(self.model):
+            layers.append({"w": [[_r(w, 4) for w in row] for row in W],
+                           "b": [_r(v, 4) for v in b]})
+        return {"sizes": [2] + list(self.settings.hidden) + [self.settings.outputs],
+                "activation": self.settings.activation, "output": self.settings.output,
+                "layers": layers}
+
+    def metrics(self) -> dict:
+        h = self.history
+        if not h["epoch"]:
+            return {"train_loss": None, "val_loss": None, "train_acc": None, "val_acc": None}
+        return {k: _r(h[k][-1], 6) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
+
+    def curves(self) -> dict:
+        """The loss and accuracy history, thinned to at most HISTORY_POINTS points."""
+        h = self.history
+        n = len(h["epoch"])
+        stride = max(1, math.ceil(n / HISTORY_POINTS))
+        keep = list(range(0, n, stride))
+        if n and keep[-1] != n - 1:
+            keep.append(n - 1)
+        return {k: [_r(v[i], 6) if isinstance(v[i], float) else v[i] for i in keep]
+                for k, v in h.items()}
+
+    def points(self) -> dict:
+        """The data set as [x1, x2, label] rows, split into training and validation."""
+        return {"run": self.id, "classes": self.classes, "bounds": [_r(v) for v in self.bounds],
+                "train": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_train, self.y_train)],
+                "val": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_val, self.y_val)]}
+
+    def export(self) -> dict:
+        """The model file ``MLP.save`` writes (so ``MLP(...).load(path)`` reads it back),
+        plus a ``playground`` entry with the settings and the last metrics."""
+        with tempfile.TemporaryDirectory(prefix="tinygrad-edu-") as folder:
+            path = os.path.join(folder, "model.json")
+            self.model.save(path)   # refuses nan/inf weights with ModelFileError
+            with open(path, encoding="utf-8") as f:
+                document = json.load(f)
+        arch = self.model.architecture()
+        document["playground"] = {
+            "settings": self.settings.to_dict(),
+            "epoch": self.epoch,
+            "metrics": self.metrics(),
+            "load_with": (f"MLP(2, {arch['nouts']}, activation={arch['activation']!r}, "
+                          f"output_activation={arch['output_activation']!r}).load(path)"),
+        }
+        return document
+
+
+def _cell(out: list, kind: str):
+    """(class, confidence in 0..1) of one grid cell from the network's outputs."""
+    if len(out) == 1:
+        z = out[0]
+        if kind == "mse":
+            return int(z > 0.5), min(1.0, abs(z - 0.5) * 2.0)
+        if kind == "hinge":
+            return int(z > 0.0), min(1.0, abs(z))
+        return int(z > 0.0), abs(math.tanh(z / 2.0))   # |2σ(z) − 1|
+    m = max(out)
+    exps = [math.exp(v - m) for v in out]
+    total = sum(exps)
+    c = max(range(len(out)), key=out.__getitem__)
+    k = len(out)
+    return c, max(0.0, (exps[c] / total - 1.0 / k) / (1.0 - 1.0 / k))

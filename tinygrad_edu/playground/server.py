@@ -1,0 +1,366 @@
+"""The playground's web server: the page, its files, and a small JSON API. Standard library only.
+
+``serve(port)`` listens on 127.0.0.1 and opens nothing else (no browser, no outside
+connection); everything the page needs is in ``static/``. Endpoints (JSON in and out):
+
+====== ========================================= ===============================================
+GET    /                                         the page
+GET    /static/<file>                            its script, style sheet and icon
+GET    /api/options                              choices, limits and defaults for the form
+POST   /api/sessions                             new session (one per tab); body: settings
+GET    /api/sessions/<id>/state[?since=<v>]      latest snapshot (``{"version": v}`` if unchanged)
+GET    /api/sessions/<id>/data                   the data set: training and validation points
+POST   /api/sessions/<id>/settings               change settings: checked, then a new run (paused)
+POST   /api/sessions/<id>/play | pause | step | reset
+GET    /api/sessions/<id>/model                  the trained model as a JSON file (download)
+DELETE /api/sessions/<id>                        close the session (the page does it on unload)
+GET    /api/backprop/examples                    backprop mode's examples
+POST   /api/backprop                             a graph and its adjoint trace rows to step through
+====== ========================================= ===============================================
+
+Errors are JSON ``{"error": message, "field": name}`` with status 400 (a refused setting),
+404 (unknown session: expired or the server restarted), 409 (not possible now), 413, 415
+or 503 (too many sessions). Requests must name this server as their Host and send JSON with
+``Content-Type: application/json`` — so another web site cannot drive it from a browser.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import mimetypes
+import re
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from ..serialize import ModelFileError
+from . import backprop
+from .session import Conflict, SessionStore, TooManySessions
+from .settings import SettingsError, options
+
+__all__ = ["PlaygroundServer", "create_server", "serve", "main", "add_arguments",
+           "run_command"]
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY = 64 * 1024
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+_SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{8,64})(?:/([a-z]+))?$")
+_STATIC_PATH = re.compile(r"^/static/([A-Za-z0-9_-]+\.(?:js|css|svg|png|ico|html))$")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data: blob:; "
+                               "style-src 'self'; script-src 'self'; connect-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+class PlaygroundServer(ThreadingHTTPServer):
+    """An HTTP server holding the sessions; one thread per request, daemon threads."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, address, store: SessionStore | None = None, quiet: bool = True):
+        self.store = store if store is not None else SessionStore()
+        self.quiet = quiet
+        super().__init__(address, PlaygroundHandler)  # on failure it calls server_close
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.store.close_all()
+
+
+class PlaygroundHandler(BaseHTTPRequestHandler):
+    server: PlaygroundServer
+    server_version = "tinygrad-edu-playground"
+    protocol_version = "HTTP/1.1"
+
+    # ------------------------------------------------------------------ plumbing
+    def log_message(self, format, *args):  # noqa: A002 (the base class's name)
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict | None = None):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in SECURITY_HEADERS.items():
+            self.send_header(key, value)
+        for key, value in (extra or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, status: int, payload, extra: dict | None = None):
+        body = payload if isinstance(payload, bytes) else \
+            json.dumps(payload, allow_nan=False).encode("utf-8")
+        headers = {"Cache-Control": "no-store"}
+        headers.update(extra or {})
+        self._send(status, body, "application/json; charset=utf-8", headers)
+
+    def _error(self, err: ApiError):
+        payload = {"error": str(err)}
+        if err.field is not None:
+            payload["field"] = err.field
+        self._json(err.status, payload)
+
+    def _check_host(self):
+        """Refuse requests addressed to another name (DNS rebinding: a web site whose name
+        resolves to 127.0.0.1 must not be able to read or drive the playground)."""
+        host = (self.headers.get("Host") or "").strip().lower()
+        port = str(self.server.server_address[1])
+        allowed = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+        bound = self.server.server_address[0]
+        allowed.add(f"{bound}:{port}")
+        if host not in allowed:
+            raise ApiError(HTTPStatus.FORBIDDEN, f"this server answers only to "
+                                                 f"http://127.0.0.1:{port}/ (got Host {host!r})")
+
+    def _body(self) -> dict:
+        length = self.headers.get("Content-Length")
+        try:
+            length = int(length) if length is not None else 0
+        except ValueError:
+            raise ApiError(HTTPStatus.BAD_REQUEST, "invalid Content-Length") from None
+        if length > MAX_BODY:
+            if length <= 16 * MAX_BODY:  # read it anyway, so the client sees the answer
+                self.rfile.read(length)
+            raise ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                           f"request body too large ({length} bytes; at most {MAX_BODY})")
+        raw = self.rfile.read(length) if length > 0 else b""
+        if not raw:
+            return {}
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise ApiError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                           "send the body as JSON (Content-Type: application/json)")
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON: {err}") from None
+        if not isinstance(body, dict):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+        return body
+
+    def _session(self, sid: str):
+        session = self.server.store.get(sid)
+        if session is None:
+            raise ApiError(HTTPStatus.NOT_FOUND, "no such session: it expired or the server "
+                                                 "was restarted; reload the page")
+        return session
+
+    def _dispatch(self, method: str):
+        try:
+            self._check_host()
+            url = urlsplit(self.path)
+            self._route(method, url.path, parse_qs(url.query))
+        except ApiError as err:
+            if method == "POST":
+                self.close_connection = True  # the body may not have been read
+            self._error(err)
+        except SettingsError as err:
+            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err), err.field))
+        except backprop.BackpropError as err:
+            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err)))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except Exception as err:  # a bug: answer, log, and keep serving
+            import traceback
+            traceback.print_exc(file=sys.stderr)
+            self._error(ApiError(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                 f"internal error: {type(err).__name__}: {err}"))
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_HEAD(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    # ------------------------------------------------------------------ routes
+    def _route(self, method: str, path: str, query: dict):
+        if path in ("/", "/index.html"):
+            self._only(method, "GET")
+            return self._static("index.html")
+        match = _STATIC_PATH.match(path)
+        if match:
+            self._only(method, "GET")
+            return self._static(match.group(1))
+        if path == "/favicon.ico":
+            self._only(method, "GET")
+            return self._static("favicon.svg")
+        if path == "/api/options":
+            self._only(method, "GET")
+            return self._json(200, options())
+        if path == "/api/sessions":
+            self._only(method, "POST")
+            return self._create(self._body())
+        if path == "/api/backprop/examples":
+            self._only(method, "GET")
+            return self._json(200, backprop.presets())
+        if path == "/api/backprop":
+            self._only(method, "POST")
+            root, title = backprop.build(self._body())
+            return self._json(200, backprop.describe(root, title))
+        match = _SESSION_PATH.match(path)
+        if match:
+            return self._session_route(method, match.group(1), match.group(2), query)
+        raise ApiError(HTTPStatus.NOT_FOUND, f"no such page or endpoint: {path}")
+
+    @staticmethod
+    def _only(method: str, *allowed: str):
+        if method not in allowed:
+            raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED,
+                           f"{method} is not allowed here (use {' or '.join(allowed)})")
+
+    def _static(self, name: str):
+        path = STATIC / name
+        if not path.is_file():
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no such file: {name}")
+        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "image/svg+xml"):
+            ctype += "; charset=utf-8"
+        self._send(200, path.read_bytes(), ctype, {"Cache-Control": "no-cache"})
+
+    def _create(self, body: dict):
+        settings = body.get("settings", {})
+        try:
+            session = self.server.store.create(settings)
+        except TooManySessions as err:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
+        self._json(201, session.snapshot())
+
+    def _session_route(self, method: str, sid: str, action: str | None, query: dict):
+        if action is None:
+            self._only(method, "DELETE")
+            if not self.server.store.close(sid):
+                raise ApiError(HTTPStatus.NOT_FOUND, "no such session")
+            return self._json(200, {"closed": sid})
+        session = self._session(sid)
+        if action == "state":
+            self._only(method, "GET")
+            since = query.get("since", [None])[0]
+            if since is not None and since == str(session.version):
+                return self._json(200, {"version": session.version, "unchanged": True})
+            return self._json(200, session.snapshot())
+        if action == "data":
+            self._only(method, "GET")
+            return self._json(200, session.run.points())
+        if action == "model":
+            self._only(method, "GET")
+            try:
+                document = session.export()
+            except ModelFileError as err:
+                raise ApiError(HTTPStatus.CONFLICT, f"cannot export this model: {err}") from None
+            epoch = document["playground"]["epoch"]
+            name = f"tinygrad-edu-{document['playground']['settings']['dataset']}-epoch{epoch}.json"
+            return self._json(200, json.dumps(document, indent=1).encode("utf-8"),
+                              {"Content-Disposition": f'attachment; filename="{name}"'})
+        self._only(method, "POST")
+        body = self._body()
+        if action == "settings":
+            session.configure(body.get("settings", body))
+        elif action == "reset":
+            session.reset()
+        elif action in ("play", "pause", "step"):
+            try:
+                getattr(session, action)()
+            except Conflict as err:
+                raise ApiError(HTTPStatus.CONFLICT, str(err)) from None
+        else:
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no such action: {action}")
+        return self._json(200, session.snapshot())
+
+
+# ---------------------------------------------------------------- starting it
+def create_server(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
+                  **store_options) -> PlaygroundServer:
+    """A ready server (not yet serving); ``port=0`` picks a free port (see ``.url``)."""
+    return PlaygroundServer((host, port), SessionStore(**store_options), quiet=quiet)
+
+
+def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
+          ready: threading.Event | None = None) -> None:
+    """Serve the playground until Ctrl-C; prints the address to open."""
+    server = create_server(port, host, quiet)
+    print(f"tinygrad_edu playground: open {server.url} in your browser "
+          f"(Ctrl-C stops the server)", flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except KeyboardInterrupt:
+        print("\nstopping the playground (exported models and pictures are in your "
+              "downloads folder)", flush=True)
+    finally:
+        server.server_close()
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``playground`` command's options to ``parser`` (``tinygrad-edu playground``)."""
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port on 127.0.0.1 to serve on (default 8000; 0 picks a free one)")
+    parser.add_argument("--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return add_arguments(argparse.ArgumentParser(
+        prog="tinygrad-edu playground",
+        description="A neural-network playground in your browser: watch a network learn and "
+                    "step through backprop. Serves one page on 127.0.0.1 and opens nothing "
+                    "else; Ctrl-C stops it."))
+
+
+def main(argv=None) -> int:
+    """``tinygrad-edu playground [--port 8000]``; returns the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit_:  # --help, or a usage error argparse has printed
+        return exit_.code if isinstance(exit_.code, int) else 2
+    return run_command(args)
+
+
+def run_command(args) -> int:
+    """Serve until Ctrl-C with parsed arguments (``port``, ``verbose``). Exit status 0, or
+    2 for a port that is invalid or already in use (with a message saying what to do)."""
+    if not 0 <= args.port <= 65535:
+        print(f"playground: --port must be between 0 and 65535, got {args.port}",
+              file=sys.stderr)
+        return 2
+    try:
+        serve(args.port, quiet=not getattr(args, "verbose", False))
+    except OSError as err:
+        print(f"playground: cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}"
+              f" — is another server using that port? Try --port {args.port + 1}, or --port 0 "
+              f"for any free port.", file=sys.stderr)
+        return 2
+    return 0

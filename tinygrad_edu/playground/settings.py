@@ -1,0 +1,246 @@
+"""The playground's settings: what a user may choose, the limits, and the checks.
+
+Every setting the page sends is checked here before anything is built, so a bad value is
+refused with a message naming the setting and the allowed range, and the run that was
+going on is left as it was. The limits keep one run small enough that a scalar engine
+trains it live, and many tabs cannot exhaust the machine.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import asdict, dataclass, field
+
+__all__ = ["Settings", "SettingsError", "LIMITS", "CHOICES", "DEFAULTS", "check_settings",
+           "options"]
+
+DATASETS = ("moons", "circles", "xor", "spirals", "blobs")
+MULTICLASS = ("spirals", "blobs")        # the data sets whose number of classes can be chosen
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+OUTPUTS = {
+    "sigmoid_bce": "sigmoid + binary cross-entropy (one output)",
+    "softmax_ce": "softmax + cross-entropy (one output per class)",
+    "hinge": "hinge / SVM margin loss",
+    "mse": "squared error on the 0/1 label (one output)",
+}
+OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
+DECAYS = {"none": "constant η", "exponential": "η₀·exp(−κ·epoch)",
+          "inverse": "η₀ / (1 + κ·epoch)"}
+REGULARIZATIONS = {"none": "none", "l1": "L1: λ·Σ|w|", "l2": "L2: λ·Σw²"}
+
+LABELS = {
+    "dataset": {"moons": "moons", "circles": "circles", "xor": "XOR", "spirals": "spirals",
+                "blobs": "blobs"},
+    "activation": {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
+                   "leaky_relu": "leaky ReLU", "linear": "linear (none)"},
+    "output": {"sigmoid_bce": "sigmoid + BCE", "softmax_ce": "softmax + CE",
+               "hinge": "hinge (SVM)", "mse": "squared error"},
+    "optimizer": {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"},
+    "decay": {"none": "none", "exponential": "exponential", "inverse": "1 / (1 + κt)"},
+    "regularization": {"none": "none", "l1": "L1", "l2": "L2"},
+}
+"""Short names for the page's menus; the descriptions in ``options()`` say more (tooltips)."""
+
+CHOICES = {"dataset": DATASETS, "activation": ACTIVATIONS, "output": tuple(OUTPUTS),
+           "optimizer": tuple(OPTIMIZERS), "decay": tuple(DECAYS),
+           "regularization": tuple(REGULARIZATIONS)}
+
+LIMITS = {
+    "samples": (20, 1000),          # points in the data set (train + validation)
+    "noise": (0.0, 1.0),
+    "classes": (2, 5),              # spirals and blobs only; the others have 2
+    "val_fraction": (0.1, 0.9),
+    "hidden_layers": (0, 6),        # 0 hidden layers: a linear model (it cannot learn XOR)
+    "width": (1, 16),               # neurons in one hidden layer
+    "neurons": (0, 64),             # neurons in all hidden layers together
+    "lr": (0.0, 10.0),              # 0 < lr ≤ 10
+    "decay_rate": (0.0, 1.0),
+    "reg_strength": (0.0, 1.0),
+    "batch_size": (1, 1000),
+    "seed": (0, 2**31 - 1),
+}
+
+
+@dataclass
+class Settings:
+    """One run's choices; ``to_dict`` is what the page and the exported model see."""
+
+    dataset: str = "moons"
+    samples: int = 200
+    noise: float = 0.1
+    classes: int = 2
+    val_fraction: float = 0.3
+    hidden: list = field(default_factory=lambda: [6, 6])
+    activation: str = "tanh"
+    output: str = "sigmoid_bce"
+    optimizer: str = "adam"
+    lr: float = 0.03
+    decay: str = "none"
+    decay_rate: float = 0.01
+    regularization: str = "none"
+    reg_strength: float = 0.001
+    batch_size: int = 10
+    seed: int = 0
+
+    @property
+    def num_classes(self) -> int:
+        return self.classes if self.dataset in MULTICLASS else 2
+
+    @property
+    def n_val(self) -> int:
+        """Validation points, as ``data.train_val_split`` counts them."""
+        return min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
+
+    @property
+    def n_train(self) -> int:
+        return self.samples - self.n_val
+
+    @property
+    def outputs(self) -> int:
+        """Output units: one per class for softmax (and multi-class hinge), else one."""
+        if self.output == "softmax_ce" or (self.output == "hinge" and self.num_classes > 2):
+            return self.num_classes
+        return 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+DEFAULTS = Settings().to_dict()
+
+
+class SettingsError(ValueError):
+    """A refused setting: ``field`` names it, the message says what is allowed."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+def _choice(name, value):
+    if not isinstance(value, str) or value not in CHOICES[name]:
+        allowed = ", ".join(CHOICES[name])
+        raise SettingsError(name, f"{name}: {value!r} is not one of {allowed}")
+    return value
+
+
+def _number(name, value, label=None):
+    label = label or name
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise SettingsError(name, f"{label} must be a finite number, got {value}")
+    return value
+
+
+def _integer(name, value, label=None):
+    label = label or name
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)                 # JSON from a page may say 8.0
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}")
+    low, high = LIMITS[name]
+    if not low <= value <= high:
+        raise SettingsError(name, f"{label} must be between {low} and {high}, got {value}")
+    return int(value)
+
+
+def _in_range(name, value, label, low_open=False):
+    value = _number(name, value, label)
+    low, high = LIMITS[name]
+    if value < low or (low_open and value == low) or value > high:
+        low_text = f"> {low:g}" if low_open else f"≥ {low:g}"
+        raise SettingsError(name, f"{label} must be {low_text} and ≤ {high:g}, got {value:g}")
+    return value
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _hidden(value) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise SettingsError("hidden", f"hidden must be a list of layer widths, e.g. [6, 6], "
+                                      f"got {_shown(value)}")
+    low, high = LIMITS["hidden_layers"]
+    if len(value) > high:
+        raise SettingsError("hidden", f"at most {high} hidden layers, got {len(value)}")
+    widths = []
+    for i, w in enumerate(value, start=1):
+        label = f"hidden layer {i} width"
+        if isinstance(w, float) and w.is_integer():
+            w = int(w)
+        if isinstance(w, bool) or not isinstance(w, numbers.Integral):
+            raise SettingsError("hidden", f"{label} must be a whole number, got {_shown(w)}")
+        wlow, whigh = LIMITS["width"]
+        if not wlow <= w <= whigh:
+            raise SettingsError("hidden", f"{label} must be between {wlow} and {whigh} "
+                                          f"neurons, got {w}")
+        widths.append(int(w))
+    total = sum(widths)
+    if total > LIMITS["neurons"][1]:
+        raise SettingsError("hidden", f"at most {LIMITS['neurons'][1]} hidden neurons in all, "
+                                      f"got {total}")
+    return widths
+
+
+def check_settings(changes: dict, base: Settings | None = None) -> Settings:
+    """``base`` (default: the defaults) with ``changes`` applied, every value checked.
+
+    Unknown names, wrong types, values out of range and combinations that cannot work
+    (one sigmoid output for three classes, a batch larger than the training set) raise
+    :class:`SettingsError`; nothing is half-applied.
+    """
+    if not isinstance(changes, dict):
+        raise SettingsError("", f"settings must be a JSON object, got {type(changes).__name__}")
+    merged = (base or Settings()).to_dict()
+    unknown = [k for k in changes if k not in merged]
+    if unknown:
+        raise SettingsError(str(unknown[0]), f"unknown setting {unknown[0]!r}; the settings are "
+                                             f"{', '.join(merged)}")
+    merged.update(changes)
+    s = Settings(
+        dataset=_choice("dataset", merged["dataset"]),
+        samples=_integer("samples", merged["samples"], "number of samples"),
+        noise=_in_range("noise", merged["noise"], "noise"),
+        classes=_integer("classes", merged["classes"], "number of classes"),
+        val_fraction=_in_range("val_fraction", merged["val_fraction"], "validation fraction"),
+        hidden=_hidden(merged["hidden"]),
+        activation=_choice("activation", merged["activation"]),
+        output=_choice("output", merged["output"]),
+        optimizer=_choice("optimizer", merged["optimizer"]),
+        lr=_in_range("lr", merged["lr"], "learning rate", low_open=True),
+        decay=_choice("decay", merged["decay"]),
+        decay_rate=_in_range("decay_rate", merged["decay_rate"], "decay rate κ"),
+        regularization=_choice("regularization", merged["regularization"]),
+        reg_strength=_in_range("reg_strength", merged["reg_strength"],
+                               "regularisation strength λ"),
+        batch_size=_integer("batch_size", merged["batch_size"], "batch size"),
+        seed=_integer("seed", merged["seed"]),
+    )
+    k = s.num_classes
+    if k > 2 and s.output in ("sigmoid_bce", "mse"):
+        raise SettingsError("output", f"{s.dataset} with {k} classes needs one output per "
+                                      f"class: choose softmax + cross-entropy or hinge "
+                                      f"({OUTPUTS[s.output].split(' (')[0]} has a single output, "
+                                      f"which separates only two classes)")
+    if s.batch_size > s.n_train:
+        raise SettingsError("batch_size", f"batch size {s.batch_size} is larger than the "
+                                          f"training set ({s.n_train} points); choose at most "
+                                          f"{s.n_train}")
+    return s
+
+
+def options() -> dict:
+    """Everything the page needs to build its form: choices, their descriptions, limits."""
+    return {
+        "choices": {k: list(v) for k, v in CHOICES.items()},
+        "labels": LABELS,
+        "descriptions": {"output": OUTPUTS, "optimizer": OPTIMIZERS, "decay": DECAYS,
+                         "regularization": REGULARIZATIONS},
+        "multiclass": list(MULTICLASS),
+        "limits": {k: list(v) for k, v in LIMITS.items()},
+        "defaults": DEFAULTS,
+    }
