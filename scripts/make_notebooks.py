@@ -114,10 +114,9 @@ import math
 
 import unicodedata
 
-from tinygrad_edu import Value, gradcheck, numerical_grad, trace
+from tinygrad_edu import Value, draw_dot, gradcheck, numerical_grad, trace
 from tinygrad_edu.ops import OPS, format_number
 from tinygrad_edu.trace import bar, format_value, number_nodes
-from tinygrad_edu.viz import draw_dot
 ''' + SETUP_PLOTS),
         md(r'''
 ## 1. The computation graph
@@ -325,9 +324,8 @@ At every node the rule is the slide's: **[downstream gradient] = [upstream gradi
 [local gradient]**, and a node used more than once adds up what comes back on each path.
 '''),
         code('''
-from tinygrad_edu import Constant, Value
+from tinygrad_edu import Constant, Value, draw_dot
 from tinygrad_edu.engine import topological_order
-from tinygrad_edu.viz import draw_dot
 '''),
         md(r'''
 A reverse sweep written out in a few lines: visit the nodes from the output down (reverse
@@ -561,8 +559,7 @@ matrix formulas.
         code('''
 import numpy as np
 
-from tinygrad_edu import Value, gradcheck
-from tinygrad_edu.viz import draw_dot
+from tinygrad_edu import Value, draw_dot, gradcheck
 '''),
         md(r'''
 ## 1. ReLU with an upstream gradient
@@ -732,9 +729,8 @@ $1/\ln 2$.
         code('''
 import math
 
-from tinygrad_edu import Value, losses, optim
+from tinygrad_edu import Value, draw_dot, losses, optim
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.viz import draw_dot
 ''' + SETUP_PLOTS),
         md(r'''
 ## 1. Information content, entropy, cross-entropy
@@ -1160,10 +1156,9 @@ pulse and one-vs-rest slides of file 000**:
         code('''
 import math
 
-from tinygrad_edu import Value, data, fit, losses, no_grad, optim
+from tinygrad_edu import Value, data, draw_dot, fit, losses, no_grad, optim
 from tinygrad_edu.nn import MLP, Layer, Neuron
 from tinygrad_edu.train import accuracy
-from tinygrad_edu.viz import draw_dot
 ''' + SETUP_PLOTS + BOUNDARY_HELPERS),
         md(r'''
 ## 1. The perceptron learning rule
