@@ -720,3 +720,64 @@ def test_python_dash_m_serves_and_stops_cleanly_on_ctrl_c():
             proc.communicate()
     assert proc.returncode == 0, err
     assert "stopping the playground" in out and "Traceback" not in err
+
+
+def test_a_run_whose_weights_are_not_finite_still_has_a_valid_snapshot():
+    for output in ("sigmoid_bce", "softmax_ce"):
+        run = Run(check_settings({"output": output}))
+        run.model.layers[0].neurons[0].w[0].data = float("nan")
+        run.model.layers[1].neurons[1].b.data = float("inf")
+        picture = run.boundary()
+        assert set(picture["conf"]) == {0.0}
+        text = json.dumps({"b": picture, "n": run.network()}, allow_nan=False)
+        assert "null" in text  # nan and inf weights are sent as null
+
+
+def _wait_for(session, predicate, what):
+    deadline = time.monotonic() + WAIT
+    while not predicate(session.state()):
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return session.state()
+
+
+def test_a_run_stops_by_itself_at_the_epoch_limit(monkeypatch):
+    from tinygrad_edu.playground import session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_EPOCHS", 3)
+    store = session_module.SessionStore()
+    try:
+        s = store.create({"dataset": "xor", "samples": 40})
+        s.play()
+        state = _wait_for(s, lambda st: st["status"] == "finished", "the epoch limit")
+        assert state["epoch"] == 3 and "3 epochs" in state["message"]
+        with pytest.raises(session_module.Conflict, match="limit of 3 epochs"):
+            s.play()
+        s.reset()
+        assert s.state()["status"] == "ready"
+    finally:
+        store.close_all()
+
+
+def test_a_bug_while_training_is_shown_and_the_session_survives(monkeypatch):
+    from tinygrad_edu.playground import session as session_module
+
+    def broken(self):
+        raise RuntimeError("something is wrong")
+
+    store = session_module.SessionStore()
+    try:
+        s = store.create({"dataset": "xor", "samples": 40})
+        _wait_for(s, lambda st: st["metrics"]["val_loss"] is not None, "epoch-0 metrics")
+        with monkeypatch.context() as m:
+            m.setattr(Run, "train_step", broken)
+            s.play()
+            state = _wait_for(s, lambda st: st["status"] == "error", "the error")
+        assert "RuntimeError: something is wrong" in state["message"]
+        assert s.thread.is_alive()
+        s.reset()
+        s.step()
+        state = _wait_for(s, lambda st: st["status"] == "paused", "a working epoch")
+        assert state["epoch"] == 1
+    finally:
+        store.close_all()

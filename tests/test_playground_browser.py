@@ -321,3 +321,36 @@ def test_backprop_mode_tiny_network_and_typed_expression(context, server, shots)
         page.click("#bp-load")
     _wait_text(page, "#message-text", "use ** for powers")
     assert not errors
+
+
+def test_a_restarted_server_gives_the_page_a_new_run_with_its_settings(context):
+    first = create_server(port=0)
+    port = first.server_address[1]
+    thread = threading.Thread(target=first.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    page, errors = _open(context, first)
+    _choose(page, "#dataset", "xor")
+    first.shutdown()
+    first.server_close()
+    thread.join(5)
+    _wait(page, "document.getElementById('connection').textContent === 'server not reachable'",
+          what="the page to notice the server is gone")
+    second = create_server(port=port)
+    thread = threading.Thread(target=second.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        _wait_text(page, "#message-text", "server was restarted")
+        _wait(page, "document.getElementById('connection').textContent.startsWith('connected')")
+        assert page.input_value("#dataset") == "xor"
+        session = _session_of(page, second)
+        assert session is not None and session.settings.dataset == "xor"
+        page.click("#play")
+        _wait(page, "Number(document.getElementById('epoch').textContent) >= 2")
+        page.click("#play")
+    finally:
+        second.shutdown()
+        second.server_close()
+        thread.join(5)
+    assert not errors

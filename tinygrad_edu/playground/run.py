@@ -294,6 +294,8 @@ class Run:
 
 def _cell(out: list, kind: str):
     """(class, confidence in 0..1) of one grid cell from the network's outputs."""
+    if not all(map(math.isfinite, out)):  # weights gone to inf/nan: show nothing
+        return 0, 0.0
     if len(out) == 1:
         z = out[0]
         if kind == "mse":

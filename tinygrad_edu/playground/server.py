@@ -29,6 +29,7 @@ import argparse
 import json
 import mimetypes
 import re
+import socket
 import sys
 import threading
 from http import HTTPStatus
@@ -77,6 +78,8 @@ class PlaygroundServer(ThreadingHTTPServer):
     def __init__(self, address, store: SessionStore | None = None, quiet: bool = True):
         self.store = store if store is not None else SessionStore()
         self.quiet = quiet
+        self._connections = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, PlaygroundHandler)  # on failure it calls server_close
 
     @property
@@ -84,8 +87,26 @@ class PlaygroundServer(ThreadingHTTPServer):
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/"
 
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
     def server_close(self) -> None:
+        """Stop listening, end every open (keep-alive) connection, close every session."""
         super().server_close()
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
         self.store.close_all()
 
 
@@ -93,6 +114,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     server_version = "tinygrad-edu-playground"
     protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds an idle keep-alive connection is kept open
 
     # ------------------------------------------------------------------ plumbing
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
@@ -254,7 +276,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         settings = body.get("settings", {})
         try:
             session = self.server.store.create(settings)
-        except TooManySessions as err:
+        except TooManySessions as err:  # also: the server is stopping
             raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
         self._json(201, session.snapshot())
 

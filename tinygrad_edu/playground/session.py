@@ -213,10 +213,15 @@ class Session:
                 self._stop(run, "error", f"internal error while training: "
                                          f"{type(err).__name__}: {err}")
                 continue
-            if train:
-                self._after_step(run, epoch_done)
-            else:
-                self.publish(run)
+            try:
+                if train:
+                    self._after_step(run, epoch_done)
+                else:
+                    self.publish(run)
+            except Exception as err:  # a bug in a picture: same as above
+                traceback.print_exc(file=sys.stderr)
+                self._stop(run, "error", f"internal error while publishing: "
+                                         f"{type(err).__name__}: {err}")
 
     def _needs_first_measure(self) -> bool:
         return not self.run.evaluated and self.status not in ("diverged", "error")
@@ -233,17 +238,24 @@ class Session:
             if run.epoch >= MAX_EPOCHS and (self.running or self.pending_epochs):
                 self.running = False
                 self.pending_epochs = 0
-                status = ("finished", f"stopped after {MAX_EPOCHS:,} epochs (the limit of one run)")
+                status = ("finished",
+                          f"stopped after {MAX_EPOCHS:,} epochs (the limit of one run)")
         if status is not None or time.monotonic() - self._published_at >= PUBLISH_EVERY:
             self.publish(run, status)
 
     def _stop(self, run: Run, status: str, message: str) -> None:
+        """Stop training ``run`` and say why (diverged, error); never raises."""
         with self.cond:
             if self.run is not run:
                 return
             self.running = False
             self.pending_epochs = 0
-        self.publish(run, (status, message))
+            self.status, self.message = status, message
+            self._changed()
+        try:
+            self.publish(run)
+        except Exception:  # the status above is set; the last good snapshot stays
+            traceback.print_exc(file=sys.stderr)
 
 
 class SessionStore:
@@ -266,6 +278,8 @@ class SessionStore:
         settings = check_settings(changes or {})
         self.sweep()
         with self._lock:
+            if self._stop.is_set():
+                raise TooManySessions("the playground server is stopping")
             if len(self._sessions) >= self.max_sessions:
                 raise TooManySessions(
                     f"too many open sessions ({self.max_sessions}): close another tab of the "
@@ -277,10 +291,15 @@ class SessionStore:
             session = Session(sid, settings, self.idle_pause)
         except BaseException:
             with self._lock:
-                del self._sessions[sid]
+                self._sessions.pop(sid, None)
             raise
         with self._lock:
-            self._sessions[sid] = session
+            stopping = self._stop.is_set()
+            if not stopping:
+                self._sessions[sid] = session
+        if stopping:  # close_all ran while this session was being built
+            session.close()
+            raise TooManySessions("the playground server is stopping")
         return session
 
     def get(self, sid: str) -> Session | None:
@@ -323,8 +342,9 @@ class SessionStore:
             self.sweep()
 
     def close_all(self, join_timeout: float = 5.0) -> None:
-        self._stop.set()
+        """Close every session and wait (up to ``join_timeout`` s) for their threads."""
         with self._lock:
+            self._stop.set()
             sessions = [s for s in self._sessions.values() if s is not None]
             self._sessions.clear()
         for session in sessions:
