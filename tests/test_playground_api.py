@@ -146,6 +146,23 @@ def test_requests_for_another_host_name_are_refused(client):
     assert status == 200
 
 
+def test_posts_from_other_web_pages_are_refused(client):
+    """A cross-site form can neither set a JSON Content-Type nor hide its Origin."""
+    sid = client.new()["session"]
+    status, body, _ = client.request("POST", f"/api/sessions/{sid}/play", raw=b"",
+                                     headers={"Content-Type": "text/plain"})
+    assert status == 415
+    status, body, _ = client.request("POST", f"/api/sessions/{sid}/play", raw=b"")
+    assert status == 415 and "application/json" in body["error"]
+    status, body, _ = client.post(f"/api/sessions/{sid}/play",
+                                  headers={"Origin": "http://evil.example"})
+    assert status == 403 and "other web pages" in body["error"]
+    assert client.state(sid)["status"] == "ready"
+    status, body, _ = client.post(f"/api/sessions/{sid}/pause",
+                                  headers={"Origin": f"http://127.0.0.1:{client.port}"})
+    assert status == 200
+
+
 def test_wrong_method_is_405(client):
     status, body, _ = client.get("/api/sessions")
     assert status == 405 and "POST" in body["error"]

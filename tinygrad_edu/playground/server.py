@@ -20,8 +20,9 @@ POST   /api/backprop                             a graph and its adjoint trace r
 
 Errors are JSON ``{"error": message, "field": name}`` with status 400 (a refused setting),
 404 (unknown session: expired or the server restarted), 409 (not possible now), 413, 415
-or 503 (too many sessions). Requests must name this server as their Host and send JSON with
-``Content-Type: application/json`` — so another web site cannot drive it from a browser.
+or 503 (too many sessions). Requests must name this server as their Host, POSTs must send
+``Content-Type: application/json`` and come from no other Origin — so another web site
+cannot read or drive the playground from a browser.
 """
 from __future__ import annotations
 
@@ -157,6 +158,10 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if host not in allowed:
             raise ApiError(HTTPStatus.FORBIDDEN, f"this server answers only to "
                                                  f"http://127.0.0.1:{port}/ (got Host {host!r})")
+        origin = self.headers.get("Origin")
+        if origin is not None and origin.strip().lower() != f"http://{host}" \
+                and self.command not in ("GET", "HEAD"):
+            raise ApiError(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
 
     def _body(self) -> dict:
         length = self.headers.get("Content-Length")
@@ -170,12 +175,12 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             raise ApiError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
                            f"request body too large ({length} bytes; at most {MAX_BODY})")
         raw = self.rfile.read(length) if length > 0 else b""
-        if not raw:
-            return {}
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if ctype != "application/json":
+        if ctype != "application/json":  # also for an empty body: a web form cannot send it
             raise ApiError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                            "send the body as JSON (Content-Type: application/json)")
+        if not raw:
+            return {}
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:

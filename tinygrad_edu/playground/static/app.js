@@ -19,9 +19,9 @@ class ApiError extends Error {
 
 async function api(method, path, body) {
   const options = { method, headers: {} };
-  if (body !== undefined) {
+  if (method === "POST") {   // always JSON, even when there is nothing to say
     options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
+    options.body = JSON.stringify(body === undefined ? {} : body);
   }
   let response;
   try {
