@@ -21,12 +21,15 @@ demo: setup
 	$(PY) -m tinygrad_edu demo --out out
 
 test: setup
+	./scripts/install-system-deps.sh browser
 	$(PY) -m pytest -q
 
 test-all: setup
+	./scripts/install-system-deps.sh browser
 	$(PY) -m pytest -q --run-slow
 
 test-deep: setup
+	./scripts/install-system-deps.sh browser
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q --run-slow
 
 notebooks: setup

@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 
-from . import __version__
+from . import __version__, playground
 from .expr import FUNCTIONS, MAX_LENGTH, ExprError, parse, parse_assignments
 from .ops import format_number
 
@@ -263,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", metavar="DIR", default="out", help="output folder (default: out)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = commands.add_parser(
+        "playground", help="a neural-network playground in your browser (a local server)",
+        description="Serve the playground on http://127.0.0.1:PORT/ and open nothing else: "
+                    "pick a data set and a network, press Play and watch it learn, or step "
+                    "through backprop one adjoint row at a time. Ctrl-C stops the server.",
+        epilog=_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    playground.add_arguments(p)
     return parser
 
 
@@ -658,7 +666,8 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    run = {"trace": run_trace, "train": run_train, "demo": run_demo}[args.command]
+    run = {"trace": run_trace, "train": run_train, "demo": run_demo,
+           "playground": playground.run_command}[args.command]
     try:
         return run(args)
     except ExprError as err:
