@@ -86,6 +86,14 @@ class AdjointRow:
     upstream: Value | None = None
 
 
+def _free_name(candidates, taken) -> str:
+    """The first of ``candidates`` that no input is called (``y``, unless an input is ``y``)."""
+    for name in candidates:
+        if name not in taken:
+            return name
+    return "output"
+
+
 def bar(name: str) -> str:
     """The adjoint's name: ``v5`` → ``v̄5``, ``x1`` → ``x̄1``, ``y`` → ``ȳ``."""
     return name[:1] + BAR + name[1:] if name else name
@@ -110,7 +118,8 @@ class Trace:
         self.inputs = [n for n in order if int(self.names[n][1:]) <= 0]
         self.input_names = {node: node.label or f"x{i}" for i, node in
                             enumerate(self.inputs, start=1)}
-        self.output_name = output.label or "y"
+        self.output_name = output.label or _free_name(("y", "f", "out"),
+                                                      set(self.input_names.values()))
         self.forward = self._forward_rows(order)
         self.adjoint, self.adjoints = self._adjoint_rows(order, float(seed))
 
