@@ -153,9 +153,10 @@ class _Graph:
             index[output] = len(leaves)
             leaves.append(output)
         n_leaves, n = len(leaves), len(order)
-        for r, node in enumerate(order):
-            index[node] = n_leaves + n - 1 - r
+        self.n_leaves = n_leaves
         self.order = order
+        for r, node in enumerate(order):
+            index[node] = self.node(r)
         self.leaves = leaves
         self.n_inputs = len(inputs)
         self.root = index[output]
@@ -171,8 +172,12 @@ class _Graph:
         p0, p1 = self.parent0, self.parent1
         for r in range(n - 1, -1, -1):            # topological order: parents first
             d = 1 + max(depth[p0[r]], depth[p1[r]] if p1[r] >= 0 else 0)
-            depth[n_leaves + n - 1 - r] = d
+            depth[self.node(r)] = d
             self.depth[r] = d
+
+    def node(self, r: int) -> int:
+        """The node index of the node at position r of the backward order."""
+        return self.n_leaves + len(self.order) - 1 - r
 
     def signature(self) -> tuple:
         """What must match for a replay to be the same computation (``Tape.verify``)."""
@@ -208,12 +213,13 @@ class Tape:
         """The parameters: leaf Values other than inputs and constants, as first met."""
         n_leaves, n = len(graph.leaves), len(graph.order)
         self._root = graph.root
-        self._values = np.zeros(n_leaves + n)      # leaves' numbers stay: constants keep theirs
+        self._values = np.zeros(n_leaves + n)
+        self._values[:n_leaves] = [leaf.data for leaf in graph.leaves]   # constants keep theirs
         self._param_index = np.array(graph.param_index, dtype=np.intp)
         self._locals = np.zeros(2 * n + 1)         # ∂node/∂parent per edge (2r, 2r + 1)
         self._contrib = np.zeros(2 * n + 1)        # upstream × local per edge; last: the seed
         self._adjoint = np.zeros(n_leaves + n)
-        self._forward_steps = _forward_schedule(graph, self._values, n_leaves)
+        self._forward_steps = _forward_schedule(graph)
         self._backward_steps, self._leaf_edges, self._leaf_targets = _backward_schedule(graph)
         self._leaf_grads = np.zeros(len(self._param_index) + self._n_inputs)
         self._fresh = False
@@ -342,14 +348,12 @@ def _vectorises(name: str, args, recorded) -> bool:
         return False
 
 
-def _forward_schedule(graph: _Graph, values, n_leaves: int) -> list:
+def _forward_schedule(graph: _Graph) -> list:
     """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
     ops, p1, n = graph.ops, graph.parent1, len(graph.order)
     groups = {}                                   # depth → op → positions r in order
     for r in range(n - 1, -1, -1):
         groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
-    for i in range(n_leaves):
-        values[i] = graph.leaves[i].data          # constants keep these numbers for good
     array_ops = {}
     for by_op in groups.values():
         for name, rs in by_op.items():
@@ -367,19 +371,15 @@ def _forward_schedule(graph: _Graph, values, n_leaves: int) -> list:
         for name, rs in groups[d].items():
             if array_ops.get(name) and len(rs) >= MIN_ARRAY:
                 if run:
-                    steps.append(_ForwardRun(run, graph, n_leaves))
+                    steps.append(_ForwardRun(run, graph))
                     run = []
-                steps.append(_ForwardArray(name, rs, graph, n_leaves))
+                steps.append(_ForwardArray(name, rs, graph))
         for name, rs in groups[d].items():
             if not (array_ops.get(name) and len(rs) >= MIN_ARRAY):
                 run.extend(rs)
     if run:
-        steps.append(_ForwardRun(run, graph, n_leaves))
+        steps.append(_ForwardRun(run, graph))
     return steps
-
-
-def _index(graph: _Graph, n_leaves: int, r: int) -> int:
-    return n_leaves + len(graph.order) - 1 - r
 
 
 class _ForwardArray:
@@ -387,11 +387,11 @@ class _ForwardArray:
 
     __slots__ = ("name", "forward_fn", "out", "a", "b", "edge0", "edge1")
 
-    def __init__(self, name, rs, graph, n_leaves):
+    def __init__(self, name, rs, graph):
         np = _numpy()
         self.name = name
         self.forward_fn = OPS[name].forward
-        self.out = np.array([_index(graph, n_leaves, r) for r in rs], dtype=np.intp)
+        self.out = np.array([graph.node(r) for r in rs], dtype=np.intp)
         self.a = np.array([graph.parent0[r] for r in rs], dtype=np.intp)
         binary = graph.parent1[rs[0]] >= 0
         self.b = np.array([graph.parent1[r] for r in rs], dtype=np.intp) if binary else None
@@ -432,9 +432,9 @@ class _ForwardRun:
 
     __slots__ = ("program", "gather", "out", "edge0", "edge1", "names")
 
-    def __init__(self, rs, graph, n_leaves):
+    def __init__(self, rs, graph):
         np = _numpy()
-        made = {_index(graph, n_leaves, r): k for k, r in enumerate(rs)}
+        made = {graph.node(r): k for k, r in enumerate(rs)}
         outside = {}
         for r in rs:
             for parent in (graph.parent0[r], graph.parent1[r]):
@@ -486,9 +486,9 @@ def _backward_schedule(graph: _Graph):
     step, each adjoint adds its contributions in edge order — the order ``Value.backward``
     adds them — so the sums are the engine's, bit for bit.
     """
-    n_leaves, n = len(graph.leaves), len(graph.order)
+    n = len(graph.order)
     p0, p1 = graph.parent0, graph.parent1
-    incoming = [[] for _ in range(n_leaves + n)]  # per node: edges into it, in engine order
+    incoming = [[] for _ in range(graph.n_leaves + n)]  # per node: edges in, in engine order
     for r in range(n):
         incoming[p0[r]].append(2 * r)
         if p1[r] >= 0:
@@ -529,12 +529,11 @@ class _BackwardArray:
 
     def __init__(self, rs, graph, incoming):
         np = _numpy()
-        n_leaves, n = len(graph.leaves), len(graph.order)
-        nodes = [n_leaves + n - 1 - r for r in rs]
+        nodes = [graph.node(r) for r in rs]
         self.into = np.array([(node, e) for node in nodes for e in incoming[node]],
                              dtype=np.intp).reshape(-1, 2).T.copy()
         self.out = np.array(_out_edges(graph, rs), dtype=np.intp)
-        self.from_node = np.array([n_leaves + n - 1 - (e // 2) for e in self.out.tolist()],
+        self.from_node = np.array([graph.node(e // 2) for e in self.out.tolist()],
                                   dtype=np.intp)
 
     def backward(self, contrib, local, adjoint):
@@ -551,12 +550,11 @@ class _BackwardRun:
 
     def __init__(self, rs, graph, incoming):
         np = _numpy()
-        n_leaves, n = len(graph.leaves), len(graph.order)
         in_run = set(rs)
         made = {}                                 # edge → position among this run's products
         outside = {}                              # edge → position among gathered ones
         for r in rs:
-            for e in incoming[n_leaves + n - 1 - r]:
+            for e in incoming[graph.node(r)]:
                 if e // 2 not in in_run and e not in outside:
                     outside[e] = len(outside)
         first = len(outside)
@@ -566,7 +564,7 @@ class _BackwardRun:
             made[e] = first + len(made)
         for r in rs:
             sources = tuple(outside[e] if e in outside else made[e]
-                            for e in incoming[n_leaves + n - 1 - r])
+                            for e in incoming[graph.node(r)])
             program.append((sources, graph.parent1[r] >= 0))
         self.program = program
         self.gather = np.array(list(outside), dtype=np.intp)
