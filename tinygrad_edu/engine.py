@@ -49,9 +49,9 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "_parent0", "_local0", "_parent1", "_local1")
 
     def __init__(self, data, label=""):
+        self.data = _as_float(data)
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type(label).__name__}")
-        self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
         self.op = ""
