@@ -12,18 +12,14 @@ reference cycles, so a finished graph is freed by reference counting alone.
 """
 from __future__ import annotations
 
-import gc
 import numbers
-from contextlib import contextmanager
 from decimal import Decimal
 
 from .ops import OPS, OpError
+from .recording import collector_paused, is_recording, no_grad, switch
 
 __all__ = ["Value", "Constant", "no_grad", "is_recording", "topological_order",
            "reverse_topological_order", "collector_paused"]
-
-_recording = True  # False inside ``no_grad()``: operations compute values but record no parents
-
 
 def _as_float(x, what="Value()"):
     """``x`` as a float, or a TypeError naming what was given instead of a real number."""
@@ -89,9 +85,12 @@ class Value:
         """
         seed = _as_float(grad, "backward(grad=...)")
         with collector_paused():
-            order = reverse_topological_order(self, leaves=False)  # leaves have nothing to pass on
+            order, leaves = _interior_and_leaves(self)
+            kept = [leaf.grad for leaf in leaves]  # what earlier passes left in the leaves
             for node in order:
                 node.grad = 0.0
+            for leaf in leaves:
+                leaf.grad = 0.0
             self.grad += seed
             for node in order:  # each node's adjoint is complete before it is passed on
                 upstream = node.grad
@@ -99,6 +98,8 @@ class Value:
                 parent = node._parent1
                 if parent is not None:
                     parent.grad += node._local1 * upstream
+            for leaf, before in zip(leaves, kept):  # add this pass's v̄ once: two passes double
+                leaf.grad = before + leaf.grad
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node below it."""
@@ -193,7 +194,7 @@ def _unary(name: str):
             out, local = forward(self.data)
         except OpError as err:
             raise _failed(err, (self,)) from None
-        if not _recording:
+        if not switch.recording:  # inside no_grad(): a value, no graph
             return Value(out)
         node = _new(Value)
         node.data = out
@@ -211,13 +212,19 @@ def _unary(name: str):
     return method
 
 
-def _binary(name: str, reflected: bool = False, dunder: bool = True):
-    """``self (op) other``; ``reflected`` for ``other (op) self`` with a number on the left."""
+def _binary(name: str, reflected: bool = False, dunder: bool = True, numbers_fixed=False):
+    """``self (op) other``; ``reflected`` for ``other (op) self`` with a number on the left.
+
+    ``numbers_fixed``: a plain-number operand gets local gradient 0 — for ``x ** 2`` the
+    slope in the exponent, x² ln x, is nan for x < 0 and nobody asked for it.
+    """
     op = OPS[name]
     forward = op.forward
 
     def method(self, other):
+        number_given = False
         if not isinstance(other, Value):
+            number_given = numbers_fixed
             number = other if type(other) is float else _as_number(other)
             if number is None:
                 if dunder:
@@ -232,7 +239,12 @@ def _binary(name: str, reflected: bool = False, dunder: bool = True):
             out, local_a, local_b = forward(a.data, b.data)
         except OpError as err:
             raise _failed(err, (a, b)) from None
-        if not _recording:
+        if number_given:
+            if reflected:
+                local_a = 0.0
+            else:
+                local_b = 0.0
+        if not switch.recording:  # inside no_grad(): a value, no graph
             return Value(out)
         node = _new(Value)
         node.data = out
@@ -254,7 +266,8 @@ Value.__add__, Value.__radd__ = _binary("+"), _binary("+", reflected=True)
 Value.__sub__, Value.__rsub__ = _binary("−"), _binary("−", reflected=True)
 Value.__mul__, Value.__rmul__ = _binary("×"), _binary("×", reflected=True)
 Value.__truediv__, Value.__rtruediv__ = _binary("/"), _binary("/", reflected=True)
-Value.__pow__, Value.__rpow__ = _binary("**"), _binary("**", reflected=True)
+Value.__pow__ = _binary("**", numbers_fixed=True)
+Value.__rpow__ = _binary("**", reflected=True, numbers_fixed=True)
 Value.__neg__ = _unary("neg")
 Value.exp = _unary("exp")
 Value.log = _unary("ln")
@@ -283,16 +296,23 @@ Value.leaky_relu = _leaky_relu_method
 def reverse_topological_order(root: Value, leaves: bool = True) -> list:
     """Every node below ``root``, each one before its parents: the order backward runs in.
 
-    A depth-first walk lists a node once all of its parents are listed (inputs first); the
-    list reversed puts every node after all the nodes that use it — so when backward reaches
-    a node, its adjoint v̄ has received all of its contributions. With ``leaves=False`` only
-    the nodes operations made are listed (what backward walks: a leaf passes nothing on).
-    Iterative (an explicit stack, no recursion), so a 10^6-node chain is no problem.
+    So when backward reaches a node, its adjoint v̄ has received all of its contributions.
+    The nodes operations made come first, then (unless ``leaves=False``) the leaves.
     """
-    if not leaves and root._parent0 is None:
-        return []
-    visited = set()
-    order = []
+    interior, leaf_nodes = _interior_and_leaves(root)
+    return interior + leaf_nodes if leaves else interior
+
+
+def _interior_and_leaves(root: Value):
+    """(the op-made nodes below ``root`` in reverse topological order, the leaves below it).
+
+    A depth-first walk lists a node once all of its parents are listed; the list reversed
+    puts every node after all the nodes that use it. Leaves are collected on the side, in
+    the order first met. Iterative (an explicit stack), so a 10^6-node chain is no problem.
+    """
+    if root._parent0 is None:
+        return [], [root]
+    visited, order, leaves = set(), [], []
     stack = [root]
     while stack:
         node = stack.pop()
@@ -302,63 +322,19 @@ def reverse_topological_order(root: Value, leaves: bool = True) -> list:
             visited.add(node)
             stack.append(node)
             stack.append(None)
-            parent = node._parent0
-            if parent is not None:
-                if (leaves or parent._parent0 is not None) and parent not in visited:
-                    stack.append(parent)
-                parent = node._parent1
-                if parent is not None and (leaves or parent._parent0 is not None) \
-                        and parent not in visited:
-                    stack.append(parent)
+            for parent in (node._parent0, node._parent1):
+                if parent is None:
+                    break
+                if parent not in visited:
+                    if parent._parent0 is not None:
+                        stack.append(parent)
+                    else:
+                        visited.add(parent)
+                        leaves.append(parent)
     order.reverse()
-    return order
+    return order, leaves
 
 
 def topological_order(root: Value) -> list:
     """Every node below ``root``, each one after its parents (inputs first)."""
     return reverse_topological_order(root)[::-1]
-
-
-# ---------------------------------------------------------------- recording switches
-class no_grad:
-    """``with no_grad():`` (or ``@no_grad()``) — compute values without recording a graph."""
-
-    def __enter__(self):
-        global _recording
-        self._previous = _recording
-        _recording = False
-        return self
-
-    def __exit__(self, *exc):
-        global _recording
-        _recording = self._previous
-        return False
-
-    def __call__(self, func):
-        def wrapper(*args, **kwargs):
-            with no_grad():
-                return func(*args, **kwargs)
-        wrapper.__name__ = getattr(func, "__name__", "wrapper")
-        wrapper.__doc__ = getattr(func, "__doc__", None)
-        return wrapper
-
-
-def is_recording() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _recording
-
-
-@contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector for a block, then restore its previous state.
-
-    Graph nodes form no cycles, so the collector has nothing to find in them; but with
-    hundreds of thousands of live nodes its periodic scans cost more than the work itself.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

@@ -288,12 +288,11 @@ class Tape:
         with np.errstate(all="ignore"):            # inf and nan as Python floats give them
             for step in self._backward_steps:
                 step.backward(contrib, local, adjoint)
-            sums = self._leaf_grads
-            sums[:self._n_inputs] = 0.0
-            sums[self._n_inputs:] = [p.grad for p in self.params]
+            sums = self._leaf_grads                # this pass's v̄ of each leaf, from 0
+            sums.fill(0.0)
             np.add.at(sums, self._leaf_targets, contrib[self._leaf_edges])
         for p, g in zip(self.params, sums[self._n_inputs:].tolist()):
-            p.grad = g
+            p.grad = p.grad + g                    # added once, as Value.backward does
 
     def input_grads(self) -> list:
         """∂output/∂input from the last ``backward``: one entry per input, shaped like it."""
