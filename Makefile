@@ -37,6 +37,8 @@ notebooks: setup
 
 bench: setup
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_training.py
+	$(PY) benchmarks/bench_viz.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis

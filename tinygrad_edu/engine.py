@@ -21,6 +21,7 @@ from .recording import collector_paused, is_recording, no_grad, switch
 __all__ = ["Value", "Constant", "no_grad", "is_recording", "topological_order",
            "reverse_topological_order", "collector_paused"]
 
+
 def _as_float(x, what="Value()"):
     """``x`` as a float, or a TypeError naming what was given instead of a real number."""
     if type(x) is float:
