@@ -343,3 +343,14 @@ def test_missing_dot_in_a_notebook_shows_a_message(no_dot):
     assert "image/svg+xml" not in bundle
     assert "apt-get install graphviz" in bundle["text/plain"]
     assert "apt-get install graphviz" in bundle["text/html"]
+
+
+def test_edges_from_plain_numbers_carry_no_local_gradient():
+    from tinygrad_edu.viz import to_dot
+    x = Value(-0.5, label="x")
+    y = x ** 2 * 3
+    source = to_dot(y, show_local_grads=True)
+    assert "−1.000" in source and "3.000" in source   # ∂(x²)/∂x = −1, ∂(3x²)/∂(x²) = 3
+    assert "nan" not in source
+    edge_lines = [line for line in source.splitlines() if "->" in line and "label" in line]
+    assert len(edge_lines) == 2                         # only the two Value → op edges

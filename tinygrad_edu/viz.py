@@ -297,7 +297,7 @@ def _draw_operation(g, node, ids, names, hidden, show_local_grads) -> None:
     operands = [_operand_text(p, names) for p in node.parents]
     for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         edge = {}
-        if show_local_grads:
+        if show_local_grads and not _is_constant(parent):  # a number has no gradient to show
             text = format_number_4(local)
             if op and names:  # as the slides write it: cos v0 = 0.2837
                 written = op.write_local(k, operands, names.get(node, ""))
