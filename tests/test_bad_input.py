@@ -250,3 +250,10 @@ def test_repr_is_short_and_readable():
     assert repr(y) == "Value(11.652, grad=1.0, op='−')"
     assert repr(Value(2.0)) == "Value(2.0, grad=0.0)"
     assert "label='w'" in repr(Value(0.5, label="w"))
+
+
+@pytest.mark.parametrize("make", [lambda: Value(10 ** 400), lambda: Value(1.0) * 10 ** 5000,
+                                  lambda: 10 ** 400 - Value(1.0)])
+def test_an_integer_too_large_for_a_float_is_refused_clearly(make):
+    with pytest.raises(OverflowError, match="too large for a float"):
+        make()

@@ -169,7 +169,11 @@ def _as_number(x):
     if kind is float:
         return x
     if kind is int or isinstance(x, (numbers.Real, Decimal)):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else repr(x)[:40]
+            raise OverflowError(f"{size} is too large for a float") from None
     return None
 
 
