@@ -20,11 +20,12 @@ __all__ = ["trace", "Trace", "ForwardRow", "AdjointRow", "number_nodes", "evalua
 BAR = "\u0304"  # combining macron: v̄ is "v" + BAR
 
 
-def evaluation_order(root: Value) -> list:
+def evaluation_order(root: Value, keep=None) -> list:
     """Every node below ``root`` in the order a left-to-right evaluation completes them.
 
     A depth-first walk in operand order, iterative; each node comes after its parents.
     For an expression written in one go this is the order Python created the nodes in.
+    With ``keep`` (a set), the walk only enters nodes in it (a picture's visible part).
     """
     order, seen = [], {root}
     stack = [(root, 0)]
@@ -34,7 +35,7 @@ def evaluation_order(root: Value) -> list:
         if next_operand < len(parents):
             stack.append((node, next_operand + 1))
             parent = parents[next_operand]
-            if parent not in seen:
+            if parent not in seen and (keep is None or parent in keep):
                 seen.add(parent)
                 stack.append((parent, 0))
         else:

@@ -32,6 +32,7 @@ import graphviz
 
 from .engine import Constant, Value
 from .ops import OPS, format_number
+from .trace import evaluation_order, number_nodes
 
 __all__ = ["draw_dot", "to_dot", "render", "GraphPicture", "GraphvizNotFound",
            "format_number_4", "DEFAULT_MAX_NODES"]
@@ -156,24 +157,6 @@ def _nearest(root: Value, max_nodes):
     return kept, left_out, True
 
 
-def _drawing_order(root: Value, kept: set) -> list:
-    """The kept Values in evaluation order (each after its operands), depth first, iterative."""
-    order, done = [], {root}
-    stack = [(root, 0)]
-    while stack:
-        node, i = stack.pop()
-        parents = node.parents
-        if i < len(parents):
-            stack.append((node, i + 1))
-            parent = parents[i]
-            if parent in kept and parent not in done:
-                done.add(parent)
-                stack.append((parent, 0))
-        else:
-            order.append(node)
-    return order
-
-
 # ---------------------------------------------------------------- the picture
 def _record(node: Value, name: str, show_grad: bool, fill: str) -> str:
     """An HTML-like label: a row of cells ``name | data … | grad …`` (same in LR and TB)."""
@@ -243,10 +226,9 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     """
     _check_options(root, rankdir, format, max_nodes)
     kept, left_out, exact = _nearest(root, max_nodes)
-    order = _drawing_order(root, kept)
+    order = evaluation_order(root, keep=kept)  # each Value after its operands
     names = {}
     if trace_names:
-        from .trace import number_nodes  # views side by side; trace.py knows nothing of pictures
         names = number_nodes(root)
     ids = {node: f"n{i}" for i, node in enumerate(order)}
 
