@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 
@@ -254,13 +253,7 @@ def main():
               + "  (flat = linear time)")
     results["chains"] = chains
 
-    print("\nTargets")
-    for text, ok in targets:
-        print(f"   {judge(ok):>8}  {text}")
-    results["targets"] = [{"target": t, "met": ok} for t, ok in targets]
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+    common.report_targets(targets, results, args.json, judge)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 
@@ -374,13 +373,7 @@ def main():
           "   of them per step, costlier per node once the graph outgrows the CPU caches.)")
     results["scaling"] = scaling
 
-    print("\nTargets")
-    for text, ok in targets:
-        print(f"   {common.verdict(ok):>8}  {text}")
-    results["targets"] = [{"target": t, "met": ok} for t, ok in targets]
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f, indent=1)
+    common.report_targets(targets, results, args.json)
 
 
 if __name__ == "__main__":

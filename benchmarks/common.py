@@ -101,6 +101,17 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def report_targets(targets, results: dict, json_path=None, judge=verdict) -> None:
+    """Print each (text, met?) target with its verdict; keep them and write ``json_path``."""
+    print("\nTargets")
+    for text, ok in targets:
+        print(f"   {judge(ok):>8}  {text}")
+    results["targets"] = [{"target": t, "met": ok} for t, ok in targets]
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump(results, f, indent=1)
+
+
 # ---------------------------------------------------------------- workloads
 def mixed_leaves(n_terms: int, seed: int = 0):
     """The numbers for the mixed graph: weights, inputs and one shared bias."""

@@ -17,6 +17,7 @@ import time
 import urllib.request
 
 import pytest
+from playground_server import serving
 
 from tinygrad_edu import Value, trace
 from tinygrad_edu.nn import MLP
@@ -33,14 +34,8 @@ WAIT = 20.0  # seconds: the longest any test waits for training to get somewhere
 # ---------------------------------------------------------------- a server and a client
 @pytest.fixture(scope="module")
 def server():
-    srv = create_server(port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with serving() as srv:
+        yield srv
 
 
 class Client:

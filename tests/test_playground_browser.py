@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import need
+from playground_server import serving
 from tinygrad_edu import Value, trace
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.playground import create_server
@@ -31,14 +32,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="module")
 def server():
-    srv = create_server(port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(5)
+    with serving() as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
