@@ -22,6 +22,7 @@ in a scoped pause (``tinygrad_edu.engine.collector_paused()`` for tinygrad_edu,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import sys
@@ -52,7 +53,6 @@ def _library(lib: str):
 
 def _paused(lib: str, paused: bool):
     """A context that pauses the collector for the timed region (scoped), or does nothing."""
-    import contextlib
     if not paused:
         return contextlib.nullcontext()
     if lib == "tinygrad_edu":
@@ -71,16 +71,15 @@ def _paused(lib: str, paused: bool):
     return pause()
 
 
-def task_mixed(spec):
-    leaf, backward = _library(spec["lib"])
-    ws, xs, c = common.mixed_leaves(spec["n_terms"])
-    ws, xs, c = [leaf(v) for v in ws], [leaf(v) for v in xs], leaf(c)
+def _time_passes(spec, build, backward, around):
+    """Seconds of each timed forward (``build()``) and backward, after the warm-up runs;
+    ``around()`` is the context both run in (a collector pause, or nothing)."""
     fwd, bwd = [], []
     for i in range(spec["warmup"] + spec["repeat"]):
         gc.collect()
-        with _paused(spec["lib"], spec["paused"]):
+        with around():
             t0 = common.time.perf_counter()
-            y = common.mixed_graph(ws, xs, c)
+            y = build()
             t1 = common.time.perf_counter()
             backward(y)
             t2 = common.time.perf_counter()
@@ -88,6 +87,15 @@ def task_mixed(spec):
             fwd.append(t1 - t0)
             bwd.append(t2 - t1)
         del y
+    return fwd, bwd
+
+
+def task_mixed(spec):
+    leaf, backward = _library(spec["lib"])
+    ws, xs, c = common.mixed_leaves(spec["n_terms"])
+    ws, xs, c = [leaf(v) for v in ws], [leaf(v) for v in xs], leaf(c)
+    fwd, bwd = _time_passes(spec, lambda: common.mixed_graph(ws, xs, c), backward,
+                            lambda: _paused(spec["lib"], spec["paused"]))
     ops = common.mixed_ops(spec["n_terms"])
     return {"fwd_ns": common.median(fwd) / ops * 1e9, "bwd_ns": common.median(bwd) / ops * 1e9,
             "fwd_runs_ms": [t * 1e3 for t in fwd], "bwd_runs_ms": [t * 1e3 for t in bwd]}
@@ -126,18 +134,8 @@ def task_chain(spec):
     if spec["lib"] == "micrograd":    # its topological sort recurses once per level
         sys.setrecursionlimit(max(sys.getrecursionlimit(), n + 10_000))
     x, w, b = leaf(0.5), leaf(1.0), leaf(1e-6)
-    fwd, bwd = [], []
-    for i in range(spec["warmup"] + spec["repeat"]):
-        gc.collect()
-        t0 = common.time.perf_counter()
-        y = common.chain(x, w, b, n)
-        t1 = common.time.perf_counter()
-        backward(y)
-        t2 = common.time.perf_counter()
-        if i >= spec["warmup"]:
-            fwd.append(t1 - t0)
-            bwd.append(t2 - t1)
-        del y
+    fwd, bwd = _time_passes(spec, lambda: common.chain(x, w, b, n), backward,
+                            contextlib.nullcontext)
     return {"fwd_s": common.median(fwd), "bwd_s": common.median(bwd)}
 
 
