@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test test-all test-deep notebooks bench clean
+.PHONY: setup lint demo test test-all test-deep notebooks bench clean
 
 setup: $(STAMP)
 
@@ -20,7 +20,10 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 demo: setup
 	$(PY) -m tinygrad_edu demo --out out
 
-test: setup
+lint: setup
+	$(PY) -m ruff check .
+
+test: setup lint
 	./scripts/install-system-deps.sh browser
 	$(PY) -m pytest -q
 

@@ -122,7 +122,7 @@ def task_memory(spec):
     if spec["lib"] != "torch":        # torch's nodes are C++ allocations tracemalloc cannot see
         tracemalloc.start()
         start = tracemalloc.get_traced_memory()[0]
-        y = common.mixed_graph(ws, xs, c)
+        y = common.mixed_graph(ws, xs, c)  # noqa: F841 (kept alive while measured)
         traced = (tracemalloc.get_traced_memory()[0] - start) / ops
         tracemalloc.stop()
     return {"traced_bytes": traced, "rss_bytes": rss}

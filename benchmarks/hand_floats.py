@@ -29,31 +29,31 @@ def step(layers: list, X: list, Y: list, lr: float, alpha: float = 1e-4) -> floa
     data_loss = 0.0
     for x, y in zip(X, Y):
         acts = [x]                                   # forward: keep every layer's output
-        for l, layer in enumerate(layers):
+        for li, layer in enumerate(layers):
             a_in = acts[-1]
             out = []
             for neuron in layer:
                 z = neuron[-1]
                 for w, a in zip(neuron, a_in):
                     z += w * a
-                out.append(z if l == last or z > 0.0 else 0.0)
+                out.append(z if li == last or z > 0.0 else 0.0)
             acts.append(out)
         margin = 1.0 - y * acts[-1][0]
         if margin <= 0.0:                            # outside the margin: no loss, no gradient
             continue
         data_loss += margin
         deltas = [-y / n]                            # ∂L/∂score for this sample
-        for l in range(last, -1, -1):                # backward, layer by layer
-            a_in = acts[l]
+        for li in range(last, -1, -1):                # backward, layer by layer
+            a_in = acts[li]
             back = [0.0] * len(a_in)
-            for neuron, g, d in zip(layers[l], grads[l], deltas):
+            for neuron, g, d in zip(layers[li], grads[li], deltas):
                 if d == 0.0:                         # a dead relu passes nothing back
                     continue
                 for k, a in enumerate(a_in):
                     g[k] += d * a
                     back[k] += d * neuron[k]
                 g[-1] += d
-            if l:
+            if li:
                 deltas = [b if a > 0.0 else 0.0 for b, a in zip(back, a_in)]
     penalty = 0.0
     for layer, g_layer in zip(layers, grads):        # + α Σ w², then the SGD update

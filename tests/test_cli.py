@@ -11,12 +11,21 @@ import time
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from hypothesis import given, strategies as st
-
 from conftest import need
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tinygrad_edu import trace
-from tinygrad_edu.cli import (DATASETS, EXIT_MISMATCH, EXIT_OK, EXIT_USAGE, NEURON_EXPRESSION,
-                              NEURON_VALUES, SLIDE_EXPRESSION, main)
+from tinygrad_edu.cli import (
+    DATASETS,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    EXIT_USAGE,
+    NEURON_EXPRESSION,
+    NEURON_VALUES,
+    SLIDE_EXPRESSION,
+    main,
+)
 from tinygrad_edu.expr import evaluate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

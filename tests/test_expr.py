@@ -3,13 +3,23 @@ import math
 import string
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinygrad_edu import Value, trace
 from tinygrad_edu.engine import Constant
-from tinygrad_edu.expr import (FUNCTIONS, MAX_LENGTH, MAX_NESTING, ExprError, Expression,
-                               evaluate, parse, parse_assignment, parse_assignments,
-                               parse_number)
+from tinygrad_edu.expr import (
+    FUNCTIONS,
+    MAX_LENGTH,
+    MAX_NESTING,
+    ExprError,
+    Expression,
+    evaluate,
+    parse,
+    parse_assignment,
+    parse_assignments,
+    parse_number,
+)
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.ops import CALLS
 

@@ -174,7 +174,7 @@ def test_negative_base_to_a_value_power_fails_next_to_the_point():
     assert "input 1" in str(info.value) and "p + eps" in str(info.value)
 
 
-# ---------------------------------------------------------------- the caller's nodes stay as they were
+# ------------------------------------------------------------ the caller's nodes stay as they were
 def test_gradcheck_never_changes_the_callers_grads():
     w = Value(1.5, label="w")
     h = w * w

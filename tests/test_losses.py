@@ -7,7 +7,8 @@ import math
 import random
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinygrad_edu import losses, optim
 from tinygrad_edu.engine import Value

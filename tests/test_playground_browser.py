@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import need
 from playground_server import serving
+
 from tinygrad_edu import Value, trace
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.playground import create_server

@@ -83,7 +83,7 @@ def test_slide_2_add_then_multiply():
     assert q.local_grads == (1.0, 1.0) and f.local_grads == (-4.0, 3.0)
 
 
-# ---------------------------------------------------------------- 3. sigmoid neuron (files 002, 003)
+# ------------------------------------------------------------- 3. sigmoid neuron (files 002, 003)
 def sigmoid_neuron(build):
     w0, x0, w1, x1, w2 = (Value(v) for v in (2.0, -1.0, -3.0, -2.0, -3.0))
     z = w0 * x0 + w1 * x1 + w2
@@ -138,7 +138,7 @@ def test_slide_3_primitive_gates_show_the_slide_gradients():
     assert [round(v.grad, 2) for v in (d, e, neg, z)] == [-0.53, -0.53, -0.20, 0.20]
 
 
-# ---------------------------------------------------------------- 4. gradient-flow patterns (file 002)
+# ------------------------------------------------------------ 4. gradient-flow patterns (file 002)
 def test_slide_4_add_gate_distributes():
     x, y = Value(3.0), Value(-4.0)
     (x + y).backward(2.0)

@@ -13,7 +13,7 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-from tinygrad_edu import Value, losses, nn, data  # noqa: E402
+from tinygrad_edu import Value, data, losses, nn  # noqa: E402
 from tinygrad_edu import tape as tape_module  # noqa: E402
 from tinygrad_edu.ops import OPS, DomainError, OpOverflow  # noqa: E402
 from tinygrad_edu.tape import Tape, compile  # noqa: E402

@@ -15,8 +15,15 @@ from conftest import need
 from tinygrad_edu import Value
 from tinygrad_edu.engine import topological_order
 from tinygrad_edu.trace import number_nodes
-from tinygrad_edu.viz import (DEFAULT_MAX_NODES, GraphPicture, GraphvizNotFound, draw_dot,
-                              format_number_4, render, to_dot)
+from tinygrad_edu.viz import (
+    DEFAULT_MAX_NODES,
+    GraphPicture,
+    GraphvizNotFound,
+    draw_dot,
+    format_number_4,
+    render,
+    to_dot,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -11,3 +11,8 @@ from .train import fit
 from .viz import draw_dot, render, to_dot
 
 __version__ = "0.1.0"
+
+__all__ = ["Constant", "DivisionByZero", "DomainError", "OPS", "OpError", "OpOverflow", "Tape",
+           "Value", "compile", "data", "draw_dot", "fit", "grad", "gradcheck", "hessian", "hvp",
+           "jvp", "losses", "no_grad", "numerical_grad", "optim", "render", "to_dot", "trace",
+           "__version__"]

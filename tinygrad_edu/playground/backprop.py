@@ -126,11 +126,11 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
         raise BackpropError(f"network: seed must be a whole number ≥ 0, got {seed!r:.20}")
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
-    for l, layer in enumerate(model.layers, start=1):
+    for k, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons, start=1):
             for i, w in enumerate(neuron.w, start=1):
-                w.label = f"w{_superscript(l)}{_subscript(j)}{_subscript(i)}"
-            neuron.b.label = f"b{_superscript(l)}{_subscript(j)}"
+                w.label = f"w{_superscript(k)}{_subscript(j)}{_subscript(i)}"
+            neuron.b.label = f"b{_superscript(k)}{_subscript(j)}"
     z = model([Value(x1, "x1"), Value(x2, "x2")])
     loss = losses.binary_cross_entropy_with_logits([z], [int(target)])
     loss.label = "L"
