@@ -24,7 +24,9 @@ from tinygrad_edu.nn import MLP
 from tinygrad_edu.playground import create_server, main
 from tinygrad_edu.playground.backprop import tiny_network
 from tinygrad_edu.playground.run import Run, float_layers, forward_floats
+from tinygrad_edu.playground.session import Conflict, SessionStore
 from tinygrad_edu.playground.settings import DEFAULTS, check_settings
+from tinygrad_edu.playground.worker import Trainer
 from tinygrad_edu.trace import format_value, number_nodes
 
 BAR = "\u0304"  # the combining macron of v̄: "v" + BAR
@@ -539,14 +541,15 @@ def test_idle_sessions_expire_and_idle_training_pauses():
         _stop(srv, thread)
 
 
-def test_stopping_the_server_stops_every_training_thread():
+def test_stopping_the_server_stops_every_training_process():
     srv, thread, c = _own_server()
     sids = [c.new(dataset="xor")["session"] for _ in range(3)]
     for sid in sids:
         c.post(f"/api/sessions/{sid}/play")
     sessions = [srv.store.get(sid) for sid in sids]
+    assert all(s.process.is_alive() for s in sessions)
     _stop(srv, thread)
-    assert all(not s.thread.is_alive() for s in sessions)
+    assert all(not s.thread.is_alive() and not s.process.is_alive() for s in sessions)
 
 
 # ---------------------------------------------------------------- export
@@ -753,17 +756,14 @@ def _wait_for(session, predicate, what):
     return session.state()
 
 
-def test_a_run_stops_by_itself_at_the_epoch_limit(monkeypatch):
-    from tinygrad_edu.playground import session as session_module
-
-    monkeypatch.setattr(session_module, "MAX_EPOCHS", 3)
-    store = session_module.SessionStore()
+def test_a_run_stops_by_itself_at_the_epoch_limit():
+    store = SessionStore(max_epochs=3)
     try:
         s = store.create({"dataset": "xor", "samples": 40})
         s.play()
         state = _wait_for(s, lambda st: st["status"] == "finished", "the epoch limit")
         assert state["epoch"] == 3 and "3 epochs" in state["message"]
-        with pytest.raises(session_module.Conflict, match="limit of 3 epochs"):
+        with pytest.raises(Conflict, match="limit of 3 epochs"):
             s.play()
         s.reset()
         assert s.state()["status"] == "ready"
@@ -771,25 +771,56 @@ def test_a_run_stops_by_itself_at_the_epoch_limit(monkeypatch):
         store.close_all()
 
 
-def test_a_bug_while_training_is_shown_and_the_session_survives(monkeypatch):
-    from tinygrad_edu.playground import session as session_module
+class Reports(list):
+    """A worker's report pipe, kept in a list: the worker's logic runs in this process."""
 
+    def send(self, report):
+        self.append(report)
+
+
+def test_a_bug_while_training_is_reported_and_the_worker_carries_on(monkeypatch):
     def broken(self):
         raise RuntimeError("something is wrong")
 
-    store = session_module.SessionStore()
+    reports = Reports()
+    trainer = Trainer(reports)
+    trainer.obey(("new", 1, {"dataset": "xor", "samples": 40}))
+    trainer.work()  # the epoch-0 measurement
+    assert reports[-1][4] is None and json.loads(reports[-1][2])["metrics"]["val_loss"] > 0
+    with monkeypatch.context() as m:
+        m.setattr(Run, "train_step", broken)
+        trainer.obey(("play", 2))
+        trainer.work()
+    kind, seq, body, info, status = reports[-1]
+    assert seq == 2 and status[0] == "error"
+    assert "RuntimeError: something is wrong" in status[1]
+    assert not trainer.busy
+    trainer.obey(("play", 3))  # refused: the same error is reported again
+    assert reports[-1][4] == status and not trainer.busy
+    trainer.obey(("new", 4, {"dataset": "xor", "samples": 40}))
+    trainer.obey(("step", 5))
+    while trainer.busy:
+        trainer.work()
+    kind, seq, body, info, status = reports[-1]
+    assert (seq, status) == (5, ("paused", None)) and info["epoch"] == 1
+
+
+def test_a_training_process_that_dies_is_shown_and_reset_starts_another():
+    store = SessionStore()
     try:
         s = store.create({"dataset": "xor", "samples": 40})
-        _wait_for(s, lambda st: st["metrics"]["val_loss"] is not None, "epoch-0 metrics")
-        with monkeypatch.context() as m:
-            m.setattr(Run, "train_step", broken)
+        s.play()
+        first = s.process
+        first.kill()
+        state = _wait_for(s, lambda st: st["status"] == "error", "the crash to be noticed")
+        assert "stopped unexpectedly" in state["message"] and "Reset" in state["message"]
+        with pytest.raises(Conflict, match="Reset"):
             s.play()
-            state = _wait_for(s, lambda st: st["status"] == "error", "the error")
-        assert "RuntimeError: something is wrong" in state["message"]
-        assert s.thread.is_alive()
         s.reset()
+        assert s.process is not first and s.process.is_alive()
         s.step()
         state = _wait_for(s, lambda st: st["status"] == "paused", "a working epoch")
         assert state["epoch"] == 1
     finally:
         store.close_all()
+    assert not s.process.is_alive() and not s.thread.is_alive()
