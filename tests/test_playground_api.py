@@ -17,6 +17,8 @@ import time
 import urllib.request
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from playground_server import serving
 
 from tinygrad_edu import Value, trace
@@ -460,6 +462,133 @@ def test_malformed_bodies_are_refused(client, raw, ctype, code, words):
     status, body, _ = client.request("POST", f"/api/sessions/{sid}/settings", raw=raw,
                                      headers={"Content-Type": ctype})
     assert status == code and words in body["error"]
+
+
+def _post_raw(client, path, raw):
+    return client.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
+    (b'{"settings": {"seed": ' + b"9" * 5_000 + b"}}", "too long"),
+    (b'{"settings": {"lr": 1' + b"0" * 400 + b"}}", "learning rate must be a finite number"),
+    (b'{"settings": {"noise": 1' + b"0" * 400 + b"}}", "noise must be a finite number"),
+    (b'{"settings": {"samples": -1' + b"0" * 400 + b"}}", "integer of 401 digits"),
+], ids=["30000-deep", "5000-digit int", "400-digit lr", "400-digit noise", "400-digit samples"])
+def test_hostile_bodies_get_a_4xx_with_a_message(client, raw, words):
+    """Issue 13 item 7: each of these was a 500 (RecursionError, ValueError, OverflowError)."""
+    sid = client.new()["session"]
+    for path in ("/api/sessions", f"/api/sessions/{sid}/settings"):
+        status, body, _ = _post_raw(client, path, raw)
+        assert status == 400 and words in body["error"], (path, body)
+    assert client.state(sid)["settings"] == DEFAULTS  # nothing changed
+
+
+def _dumped(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                   max_size=4),
+    max_leaves=12)
+HOSTILE = st.one_of(
+    JSON_VALUES.map(_dumped),                                                 # wrong types
+    st.integers(17, 6_000).map(lambda n: b"9" * n),                          # huge integers
+    st.integers(17, 6_000).map(lambda n: b"-1" + b"0" * n),
+    st.integers(300, 400).map(lambda e: b"1e" + str(e).encode()),            # beyond a float
+    st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"1e-400", b"-0"]),  # JSON's extras
+    st.integers(1, 32_000).map(lambda d: b"[" * d + b"]" * d),               # deep nesting
+    st.integers(1, 10_000).map(lambda d: b'{"a": ' * d + b"0" + b"}" * d),
+)
+KEYS = st.sampled_from(sorted(DEFAULTS) + ["settings"]) | st.text(max_size=10)  # unknown keys
+
+
+@st.composite
+def hostile_bodies(draw):
+    """A request body with one hostile value: the whole body, a top-level key's value, or a
+    setting's value."""
+    value = draw(HOSTILE)
+    shape = draw(st.sampled_from(["whole", "key", "setting"]))
+    if shape == "whole":
+        return value
+    body = b"{" + _dumped(draw(KEYS)) + b": " + value + b"}"
+    return body if shape == "key" else b'{"settings": ' + body + b"}"
+
+
+@given(raw=hostile_bodies(), action=st.sampled_from(
+    ["new", "settings", "play", "pause", "step", "reset"]))
+def test_no_json_body_makes_the_server_fail(server, raw, action):
+    """Whatever JSON (or almost-JSON) a POST carries, the answer is < 500, and an error is
+    JSON with a message."""
+    client = Client(server.server_address[1])
+    sid = server.store.peek(_hypothesis_session(server, client)).id
+    path = "/api/sessions" if action == "new" else f"/api/sessions/{sid}/{action}"
+    status, body, _ = _post_raw(client, path, raw)
+    assert status < 500, body
+    if status >= 400:
+        assert isinstance(body["error"], str) and body["error"]
+    elif status == 201:
+        client.close(body["session"])
+    assert client.get("/api/options")[0] == 200
+
+
+_hypothesis_sessions = {}
+
+
+def _hypothesis_session(server, client) -> str:
+    """One session for all examples of the property test (per server)."""
+    sid = _hypothesis_sessions.get(id(server))
+    if sid is None or server.store.peek(sid) is None:
+        sid = _hypothesis_sessions[id(server)] = client.new()["session"]
+    return sid
+
+
+# ---------------------------------------------------------------- HTTP framing
+def _exchange(port, data: bytes, timeout=10.0) -> bytes:
+    """Send raw bytes on one connection; everything the server sends until it closes it."""
+    received = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        try:
+            while chunk := sock.recv(65536):
+                received.append(chunk)
+        except TimeoutError:
+            pass
+    return b"".join(received)
+
+
+def _request(port, method, path, extra=b"", body=b""):
+    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode() + extra
+            + b"\r\n" + body)
+
+
+def test_a_get_whose_body_is_a_request_gets_one_answer(server):
+    """Issue 13 item 14: the body of a GET was left in the connection and answered as a
+    second request. Now it is refused, and the connection closed, before any of it is read."""
+    port = server.server_address[1]
+    inner = _request(port, "GET", "/api/options", b"Connection: close\r\n")
+    data = _request(port, "GET", "/api/options",
+                    f"Content-Length: {len(inner)}\r\n".encode(), inner)
+    answer = _exchange(port, data)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 400") and b"a GET request has no body" in answer
+    # the same for DELETE, and for a chunked or doubly sized body on a POST
+    for method, extra in (("DELETE", f"Content-Length: {len(inner)}\r\n".encode()),
+                          ("POST", b"Transfer-Encoding: chunked\r\n"),
+                          ("POST", b"Content-Length: 2\r\nContent-Length: 2\r\n")):
+        answer = _exchange(port, _request(port, method, "/api/sessions", extra, inner))
+        assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400"), method
+
+
+def test_keep_alive_still_answers_every_request(server):
+    port = server.server_address[1]
+    data = (_request(port, "GET", "/api/options", b"Content-Length: 0\r\n")
+            + _request(port, "GET", "/api/backprop/examples", b"Connection: close\r\n"))
+    answer = _exchange(port, data)
+    assert answer.count(b"HTTP/1.1 200") == 2
 
 
 # ---------------------------------------------------------------- divergence, limits, expiry
