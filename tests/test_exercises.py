@@ -12,8 +12,10 @@ import pytest
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import (
     check_adjoint_trace,
+    check_answer,
     check_engine,
     check_forward_trace,
+    check_gradients,
     check_local_gradient,
 )
 
@@ -360,3 +362,33 @@ def test_rounding_to_three_decimals_is_accepted_and_a_fourth_wrong_digit_is_not(
     *_, y = slide()
     assert check_forward_trace(y, [2, 5, 0.6931, 10, -0.9589, 10.6931, 11.6521, 11.6521])
     assert not check_forward_trace(y, [2, 5, 0.695, 10, -0.959, 10.693, 11.652, 11.652])
+
+
+# ---------------------------------------------------------------- gradients and answers
+def test_check_gradients_compares_with_the_engine_and_leaves_grad_alone():
+    x1, x2, y = slide()
+    assert check_gradients(y, {"x1": 5.5, "x2": 1.716})
+    report = check_gradients(y, {"x1": 5.5, "x2": -1.716})
+    assert not report and report.failures[0].quantity == "∂y/∂x2" and "sign" in str(report)
+    assert x1.grad == 0.0 and x2.grad == 0.0
+    assert str(check_gradients(y, ...)).startswith("not done yet")
+    with pytest.raises(ValueError, match="no input labelled 'w'"):
+        check_gradients(y, {"w": 1.0})
+
+
+def test_check_answer_numbers_lists_and_functions():
+    assert check_answer(-0.2775, -0.2775) and not check_answer(0.2775, -0.2775)
+    assert check_answer([0.13, 0.87, 0.0], [0.1300, 0.8690, 0.00097], decimals=2)
+    assert not check_answer([0.13, 0.87], [0.13, 0.87, 0.0])
+
+    def tower(x):
+        return Value(x).sigmoid()
+
+    assert check_answer(tower, {(0.0,): 0.5, (2.0,): 0.881})
+    assert not check_answer(tower, {(0.0,): 0.4})
+
+    def blank(x):
+        ...
+
+    assert str(check_answer(blank, {(0.0,): 0.5})).startswith("not done yet: blank still")
+    assert str(check_answer(..., 1.0)).startswith("not done yet")

@@ -12,6 +12,8 @@ Four checkers, each returning a :class:`Report` that is truthy only when everyth
 * ``check_local_gradient("sin", fn)`` compares ``fn`` with the op table's local derivative.
 * ``check_adjoint_trace(y, values)`` / ``check_forward_trace(y, values)`` compare numbers
   filled in by hand, one per row of ``trace(y)``, and name the first wrong row.
+* ``check_gradients(y, {"w": …})`` compares hand-computed ∂y/∂input with the engine's, and
+  ``check_answer(given, expected)`` any other number, list or function of the exercises.
 
 A checker given a blank exercise (``...`` or ``None``, or a function that returns ``...`` or
 raises ``NotImplementedError``) reports "not done yet: …" instead of raising, so a notebook of
@@ -30,7 +32,7 @@ from .ops import CALLS, OPS
 from .trace import trace
 
 __all__ = ["check_engine", "check_local_gradient", "check_adjoint_trace",
-           "check_forward_trace", "Report", "Failure"]
+           "check_forward_trace", "check_gradients", "check_answer", "Report", "Failure"]
 
 RTOL = 1e-9
 CHAIN_LENGTH = 5000
@@ -808,7 +810,7 @@ def check_adjoint_trace(y: Value, values, decimals: int = 3) -> Report:
                        values, decimals, adjoint=before)
 
 
-def _check_rows(title, rows, values, decimals, adjoint) -> Report:
+def _check_rows(title, rows, values, decimals, adjoint, trace_rows=True) -> Report:
     if _is_blank(values):
         return Report(title, blank=f"fill in the {len(rows)} values, one per row")
     values = list(values)
@@ -833,14 +835,14 @@ def _check_rows(title, rows, values, decimals, adjoint) -> Report:
             continue
         failure = Failure(f"row {i + 1}", quantity=text, expected=expected, got=float(given))
         failure.hint = _row_hint(text, expected, given, adjoint[i] if adjoint else None,
-                                 tolerance)
+                                 tolerance, trace_rows)
         report.failures.append(failure)
     if not report.failures:
         report.summary = f"all {len(rows)} rows right to {decimals} decimals"
     return report
 
 
-def _row_hint(text, expected, given, before, tolerance) -> str:
+def _row_hint(text, expected, given, before, tolerance, trace_rows=True) -> str:
     if abs(given + expected) <= tolerance and expected != 0:
         return "the sign is flipped: check the sign of this row's local derivative"
     if before is not None:
@@ -849,6 +851,65 @@ def _row_hint(text, expected, given, before, tolerance) -> str:
                     f"one: add the earlier value ({_num(round(before, 6))})")
         if abs(given - before) <= tolerance:
             return "you kept the earlier value: add this path's contribution to it"
+    if not trace_rows:
+        return ""
     name = text.split(" = ")[0]
     return f"recompute {name} from the rows above it (upstream × local)"
 
+
+
+# ================================================================ gradients and answers by hand
+def check_gradients(y: Value, given: dict, decimals: int = 3) -> Report:
+    """Compare hand-computed gradients ``{label: ∂y/∂input}`` with the engine's.
+
+    The engine's values come from ``trace(y)`` (so ``.grad`` is never touched); inputs are
+    named by their labels. A number is right when it agrees to ``decimals`` decimals.
+    """
+    title = "check_gradients"
+    if _is_blank(given):
+        return Report(title, blank="fill in the gradients")
+    expected = trace(y).gradients
+    unknown = [name for name in given if name not in expected]
+    if unknown:
+        raise ValueError(f"check_gradients: no input labelled {unknown[0]!r}; the inputs are "
+                         + ", ".join(expected))
+    rows = [(f"∂{y.label or 'y'}/∂{name}", expected[name]) for name in given]
+    return _check_rows(title, rows, list(given.values()), decimals, adjoint=None,
+                       trace_rows=False)
+
+
+def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Report:
+    """Compare a hand-computed answer with the expected one, to ``decimals`` decimals.
+
+    ``given`` is a number, a list of numbers, or a function; for a function, ``expected`` maps
+    argument tuples to results (``{(0.5,): 1.0}``), and a result may be a ``Value``.
+    """
+    title = f"check_answer({name})"
+    if _is_blank(given):
+        return Report(title, blank=f"write your {name}")
+    if callable(given):
+        rows, values = [], []
+        for args, result in expected.items():
+            args = args if isinstance(args, tuple) else (args,)
+            try:
+                got = given(*args)
+            except NotImplementedError:
+                got = None
+            if _is_blank(got):
+                return Report(title, blank=f"{getattr(given, '__name__', name)} still returns "
+                                           f"{got!r}")
+            rows.append((f"{getattr(given, '__name__', name)}{_args(args)}", result))
+            values.append(float(got.data) if isinstance(got, Value) else got)
+        return _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=False)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(given, (list, tuple)):
+            return Report(title, [Failure(name, quantity="type", got=repr(given),
+                                          hint=f"a list of {len(expected)} numbers")], checked=1)
+        rows = [(f"{name}[{i}]", e) for i, e in enumerate(expected)]
+        return _check_rows(title, rows, list(given), decimals, adjoint=None, trace_rows=False)
+    return _check_rows(title, [(name, expected)], [given], decimals, adjoint=None,
+                       trace_rows=False)
+
+
+def _args(args) -> str:
+    return "(" + ", ".join(_num(a) for a in args) + ")"
