@@ -21,13 +21,16 @@ import multiprocessing
 import secrets
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 from . import worker
-from .run import MAX_EPOCHS, Run, export_document
+from .run import MAX_EPOCHS, Run, export_document, picture_png
 from .settings import Settings, check_settings
 
 __all__ = ["Session", "SessionStore", "TooManySessions", "Conflict"]
 
+PICTURE_TIMEOUT = 120.0
+"""Seconds a download of the boundary picture may take before the server gives up."""
 STICKY = ("diverged", "error", "finished")
 """Statuses a worker reports about its run, which hold until a new run (not answers to a
 command, so a newer command does not hide them)."""
@@ -135,11 +138,15 @@ class Session:
             raise Conflict(f"this run reached the limit of {self.max_epochs:,} epochs; "
                            f"press Reset")
 
+    def latest(self) -> tuple:
+        """(settings, info) of the latest snapshot: info has epoch, metrics and weights."""
+        with self.cond:
+            return self.settings, self._info
+
     def export(self) -> dict:
         """The model file of the weights in the latest snapshot (``ModelFileError`` if they
         are not finite)."""
-        with self.cond:
-            settings, info = self.settings, self._info
+        settings, info = self.latest()
         return export_document(settings, info["weights"], info["epoch"], info["metrics"])
 
     def close(self) -> None:
@@ -263,6 +270,7 @@ class SessionStore:
         self.max_epochs = max_epochs
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
+        self._pictures = None
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._sweep_forever, name="playground-janitor",
                                          daemon=True)
@@ -318,6 +326,21 @@ class SessionStore:
         session.close()
         return True
 
+    def picture(self, session: Session) -> tuple:
+        """(PNG bytes, epoch): the session's decision boundary as ``tinygrad_edu.plots``
+        draws it, with the weights of its latest snapshot. Drawn in a helper process: the
+        picture of a big network is seconds of engine work, which in the server process
+        would hold up every request. Raises ``TimeoutError`` after ``PICTURE_TIMEOUT`` s."""
+        with self._lock:
+            if self._stop.is_set():
+                raise TooManySessions("the playground server is stopping")
+            if self._pictures is None:
+                self._pictures = ProcessPoolExecutor(1, mp_context=_processes())
+            pictures = self._pictures
+        settings, info = session.latest()
+        job = pictures.submit(picture_png, settings, info["weights"], info["epoch"])
+        return job.result(timeout=PICTURE_TIMEOUT), info["epoch"]
+
     def __len__(self) -> int:
         with self._lock:
             return sum(1 for s in self._sessions.values() if s is not None)
@@ -343,6 +366,9 @@ class SessionStore:
             self._stop.set()
             sessions = [s for s in self._sessions.values() if s is not None]
             self._sessions.clear()
+            pictures, self._pictures = self._pictures, None
+        if pictures is not None:
+            pictures.shutdown(wait=False, cancel_futures=True)
         for session in sessions:
             session.close()
         deadline = time.monotonic() + join_timeout
