@@ -677,9 +677,9 @@ def test_stopping_the_server_stops_every_training_process():
     for sid in sids:
         c.post(f"/api/sessions/{sid}/play")
     sessions = [srv.store.get(sid) for sid in sids]
-    assert all(s.process.is_alive() for s in sessions)
+    assert all(s.process.poll() is None for s in sessions)
     _stop(srv, thread)
-    assert all(not s.thread.is_alive() and not s.process.is_alive() for s in sessions)
+    assert all(not s.thread.is_alive() and s.process.poll() is not None for s in sessions)
 
 
 # ---------------------------------------------------------------- export
@@ -963,10 +963,10 @@ def test_a_training_process_that_dies_is_shown_and_reset_starts_another():
         with pytest.raises(Conflict, match="Reset"):
             s.play()
         s.reset()
-        assert s.process is not first and s.process.is_alive()
+        assert s.process is not first and s.process.poll() is None
         s.step()
         state = _wait_for(s, lambda st: st["status"] == "paused", "a working epoch")
         assert state["epoch"] == 1
     finally:
         store.close_all()
-    assert not s.process.is_alive() and not s.thread.is_alive()
+    assert s.process.poll() is not None and not s.thread.is_alive()

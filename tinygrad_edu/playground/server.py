@@ -343,8 +343,6 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         except TimeoutError:
             raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "drawing the picture took too "
                                                            "long; try again") from None
-        except TooManySessions as err:  # the server is stopping
-            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
         name = f"tinygrad-edu-{session.settings.dataset}-boundary-epoch{epoch}.png"
         self._send(200, png, "image/png", {"Cache-Control": "no-store",
                                            "Content-Disposition": f'attachment; filename="{name}"'})
