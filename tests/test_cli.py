@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import trace
 from tinygrad_edu.cli import (
-    DATASETS,
     EXIT_MISMATCH,
     EXIT_OK,
     EXIT_USAGE,
@@ -26,6 +25,7 @@ from tinygrad_edu.cli import (
     SLIDE_EXPRESSION,
     main,
 )
+from tinygrad_edu.commands.train import RECIPES
 from tinygrad_edu.expr import evaluate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -320,7 +320,7 @@ def _stated_accuracy(dataset) -> float:
 @pytest.mark.parametrize("dataset", ["xor", "moons"])
 def test_train_reaches_the_accuracy_stated_in_its_help(tmp_path, dataset):
     promised = _stated_accuracy(dataset)
-    assert promised == DATASETS[dataset].expected_accuracy
+    assert promised == RECIPES[dataset].expected_accuracy
     out, stdout = _train(tmp_path, dataset)
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["val_accuracy"] >= promised
@@ -333,8 +333,7 @@ def test_train_reaches_the_accuracy_stated_in_its_help(tmp_path, dataset):
     from tinygrad_edu.nn import MLP
     from tinygrad_edu.train import accuracy
     model = MLP(2, [16, 16, 1], seed=123).load(out / "model.json")
-    spec = DATASETS[dataset]
-    X, y = spec.make(spec.samples, spec.noise, 0)
+    X, y = data.make(dataset, seed=0)
     _, _, X_val, y_val = data.train_val_split(X, y, 0.2, seed=0)
     assert accuracy(model, X_val, y_val) == run_info["val_accuracy"]
     with pytest.raises(ValueError):
@@ -392,7 +391,7 @@ def test_demo_end_to_end(tmp_path):
     assert_png(out / "moons" / "loss.png")
     assert_png(out / "moons" / "decision_boundary.png")
     run_info = json.loads((out / "moons" / "run.json").read_text())
-    assert run_info["val_accuracy"] >= DATASETS["moons"].expected_accuracy
+    assert run_info["val_accuracy"] >= RECIPES["moons"].expected_accuracy
     # the summary says what was written where
     assert "y = 11.652   ∂y/∂x1 = 5.500   ∂y/∂x2 = 1.716" in stdout
     assert "f = 0.73" in stdout and "∂f/∂x1 = -0.59" in stdout
@@ -422,8 +421,8 @@ def test_trace_svg_needs_an_svg_file_name(tmp_path):
 
 def test_demo_without_dot_writes_the_dot_source_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    import tinygrad_edu.cli as cli
-    monkeypatch.setattr(cli, "train_run", lambda *a, **k: _fake_training(tmp_path))
+    import tinygrad_edu.commands.train as train_command
+    monkeypatch.setattr(train_command, "train_run", lambda *a, **k: _fake_training(tmp_path))
     code, out, err = run("demo", "--out", str(tmp_path / "demo"), "--no-progress")
     assert code == EXIT_OK, err
     source = (tmp_path / "demo" / "slide_graph.dot").read_text(encoding="utf-8")
