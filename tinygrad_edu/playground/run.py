@@ -34,8 +34,6 @@ MAX_EPOCHS = 10_000
 GRID_WORK = 300_000
 """Boundary grid size: about this many multiply-adds per picture (cells × parameters)."""
 HISTORY_POINTS = 400
-PICTURE_WORK = 2_000_000
-"""The downloaded picture's grid: about this many multiply-adds (cells × parameters)."""
 """Loss curves are thinned to at most this many points when sent to the page."""
 
 LOSSES = {"sigmoid_bce": losses.binary_cross_entropy_with_logits,
@@ -320,11 +318,8 @@ def picture_png(s: Settings, weights: dict, epoch: int) -> bytes:
 
     run = Run(s)
     run.model.load_state_dict(weights)
-    n_params = len(run.model.parameters())
-    resolution = max(20, min(80, int(math.sqrt(PICTURE_WORK / n_params))))
     figure = plots.decision_boundary(run.model, run.X_train, run.y_train, run.X_val, run.y_val,
-                                     classes=run.classes, resolution=resolution,
-                                     title=f"{s.dataset}, epoch {epoch}")
+                                     classes=run.classes, title=f"{s.dataset}, epoch {epoch}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()
