@@ -4,8 +4,8 @@ The pages that can drift are generated here at every build, from the code itself
 docs/generated/ (not committed): the API reference (one page per module, from the docstrings,
 for every public name), the op table (read from ``OPS``) and the command line's ``--help``
 texts (printed by its own parser). The notebooks are rendered from their committed outputs
-(myst-nb, never re-executed); ``docs/notebooks`` and ``docs/benchmarks`` are links to the
-repository's folders, so every notebook found there gets a page by itself.
+(myst-nb, never re-executed), copied at every build into docs/notebooks/ (also not
+committed), so every notebook under notebooks/ gets a page by itself.
 """
 import pathlib
 import sys
@@ -24,8 +24,7 @@ copyright = "the tinygrad_edu authors (MIT licence)"
 release = version = tinygrad_edu.__version__
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.mathjax", "sphinx.ext.napoleon"]
-exclude_patterns = ["_build", "**/.ipynb_checkpoints", "notebooks/*.py", "notebooks/**/*.py",
-                    "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "**/.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 html_theme = "furo"
 html_title = f"tinygrad_edu {release}"
 html_static_path = []
@@ -46,4 +45,5 @@ nitpicky = True
 nitpick_ignore_regex = [(r"py:.*", r"(?!tinygrad_edu\b).*"),
                         (r"py:.*", r"tinygrad_edu\..*\._\w+")]
 
+generate.copy_sources(HERE.parent, HERE)
 generate.write_all(HERE / "generated")

@@ -3,9 +3,11 @@
 * ``api/`` — one page per module of the package, from its docstrings (autodoc, the module's
   ``__all__``), and an index of every name in ``tinygrad_edu.__all__`` linked to its page;
 * ``ops.rst`` — the op table: name, notation, local derivatives, sampled domain, from ``OPS``;
-* ``cli.rst`` — ``tinygrad-edu --help`` and each command's ``--help``, printed by the parser.
+* ``cli.rst`` — ``tinygrad-edu --help`` and each command's ``--help``, printed by the parser;
 
-conf.py calls ``write_all`` at every build; the output folder is not committed.
+and ``copy_sources`` copies the notebooks (every ``.ipynb`` under notebooks/, and the slide →
+notebook map) and the benchmarks' README into docs/notebooks/ and docs/benchmarks/, where the
+README's links expect them. conf.py calls both at every build; none of it is committed.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import io
 import os
 import pathlib
 import pkgutil
+import shutil
 from contextlib import redirect_stdout
 
 import tinygrad_edu
@@ -133,6 +136,21 @@ def cli_page(path: pathlib.Path) -> None:
                 text += [_title(f"tinygrad-edu {name}", "-"),
                          ".. code-block:: text\n\n" + _indent(_help(sub)) + "\n"]
     path.write_text("\n".join(text), encoding="utf-8")
+
+
+def copy_sources(root: pathlib.Path, docs: pathlib.Path) -> None:
+    """notebooks/ and benchmarks/ → docs/, without the text twins, scripts and checkpoints."""
+    for folder, keep in (("notebooks", ("*.ipynb", "*.md", "*.png", "*.svg")),
+                         ("benchmarks", ("*.md", "*.png", "*.svg"))):
+        target = docs / folder
+        shutil.rmtree(target, ignore_errors=True)
+        for pattern in keep:
+            for path in (root / folder).rglob(pattern):
+                relative = path.relative_to(root / folder)
+                if any(part.startswith((".", "_")) for part in relative.parts):
+                    continue
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target / relative)
 
 
 def write_all(out: pathlib.Path) -> None:
