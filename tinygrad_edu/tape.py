@@ -55,11 +55,15 @@ first, and follows ``Value.backward`` contribution by contribution: each adjoint
 of its contributions
 (upstream × local) *in the order the engine adds them*, so the gradients are bit-for-bit the
 engine's. Floating-point trouble in an array call (overflow, 0/0) re-runs that group node by
-node, so errors and infinities are exactly the engine's too.
+node, so infinities and NaNs are exactly the engine's too. When a replay fails, the error is
+the engine's: the tape evaluates level by level, the engine in the order ``fn`` makes its
+nodes, so ``fn`` runs once more through the engine and its error is raised. A failed
+forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
-from .engine import Constant, Value, _as_float, collector_paused, reverse_topological_order
+from .engine import Value, _as_float, collector_paused, is_recording
+from .graph import depths, flatten
 from .ops import OPS, OpError
 
 __all__ = ["compile", "Tape"]
@@ -89,8 +93,15 @@ def compile(fn, *example_inputs) -> "Tape":
     them as ``Value`` leaves arranged the same way and must return one ``Value`` (a scalar,
     such as a loss). Every other leaf ``Value`` it touches counts as a parameter.
     """
+    _refuse_no_grad("compile")
     output, leaves, shapes = _run(fn, example_inputs, "compile")
     return Tape(output, leaves, _shapes=shapes, _fn=fn)
+
+
+def _refuse_no_grad(who: str) -> None:
+    if not is_recording():
+        raise RuntimeError(f"{who} records the graph fn builds, but it was called inside "
+                           f"no_grad(), where operations record nothing: call it outside")
 
 
 def _run(fn, inputs, who: str):
@@ -129,60 +140,46 @@ def _as_array(x, who: str):
 
 
 class _Graph:
-    """A recorded graph as flat lists; built the same way for recording and for ``verify``.
+    """A recorded graph in the tape's indexing; built the same way for recording and ``verify``.
 
-    Node indices: leaves first (the inputs, then other leaves as backward first meets them),
-    then interior nodes in topological order. ``order`` is the engine's backward order
-    (``reverse_topological_order(..., leaves=False)``); the node at position r of ``order``
-    has index ``n_leaves + len(order) - 1 - r`` and owns edges 2r (parent 0) and 2r + 1
-    (parent 1): edge numbers follow the order in which ``Value.backward`` adds contributions.
+    Node indices are :func:`graph.flatten`'s: leaves first (the inputs, then the other leaves
+    as backward first meets them), then the operations. Position r counts the operations in
+    the engine's backward order: the node at position r has index ``n_leaves + n - 1 - r``
+    and owns edges 2r (parent 0) and 2r + 1 (parent 1), so edge numbers follow the order in
+    which ``Value.backward`` adds contributions.
     """
 
     def __init__(self, output: Value, inputs):
-        order = reverse_topological_order(output, leaves=False)
-        leaves = list(inputs)
-        index = {leaf: i for i, leaf in enumerate(leaves)}
-        if len(index) != len(leaves) or any(not leaf.is_leaf for leaf in leaves):
-            raise ValueError("Tape: inputs must be distinct leaf Values")
-        for node in order:
-            for parent in (node._parent0, node._parent1):
-                if parent is not None and parent._parent0 is None and parent not in index:
-                    index[parent] = len(leaves)
-                    leaves.append(parent)
-        if output._parent0 is None and output not in index:
-            index[output] = len(leaves)
-            leaves.append(output)
-        n_leaves, n = len(leaves), len(order)
+        flat = flatten(output, inputs)
+        n_leaves = flat.n_leaves
+        n = len(flat.nodes) - n_leaves
         self.n_leaves = n_leaves
-        self.order = order
-        for r, node in enumerate(order):
-            index[node] = self.node(r)
-        self.leaves = leaves
-        self.n_inputs = len(inputs)
-        self.root = index[output]
-        self.ops = [node.op for node in order]
-        self.parent0 = [index[node._parent0] for node in order]
-        self.parent1 = [-1 if node._parent1 is None else index[node._parent1] for node in order]
-        self.constants = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Constant)]
+        self.n = n
+        ops_in_order = range(len(flat.nodes) - 1, n_leaves - 1, -1)   # backward's order
+        self.leaves = flat.nodes[:n_leaves]
+        self.data = flat.data
+        self.n_inputs = flat.n_inputs
+        self.root = flat.output
+        self.ops = [flat.ops[i] for i in ops_in_order]
+        self.parent0 = [flat.parents[i][0] for i in ops_in_order]
+        self.parent1 = [flat.parents[i][1] if len(flat.parents[i]) > 1 else -1
+                        for i in ops_in_order]
+        self.locals = [flat.local_grads[i] for i in ops_in_order]
+        self.constants = flat.constants
         self.param_index = [i for i in range(self.n_inputs, n_leaves)
-                            if not isinstance(leaves[i], Constant)]
-        self.params = [leaves[i] for i in self.param_index]
-        depth = [0] * (n_leaves + n)              # longest path from a leaf, per node index
-        self.depth = [0] * n                      # the same, per position r in ``order``
-        p0, p1 = self.parent0, self.parent1
-        for r in range(n - 1, -1, -1):            # topological order: parents first
-            d = 1 + max(depth[p0[r]], depth[p1[r]] if p1[r] >= 0 else 0)
-            depth[self.node(r)] = d
-            self.depth[r] = d
+                            if i not in set(self.constants)]
+        self.params = [self.leaves[i] for i in self.param_index]
+        depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
+        self.depth = [depth[i] for i in ops_in_order]   # per position r
 
     def node(self, r: int) -> int:
         """The node index of the node at position r of the backward order."""
-        return self.n_leaves + len(self.order) - 1 - r
+        return self.n_leaves + self.n - 1 - r
 
     def signature(self) -> tuple:
         """What must match for a replay to be the same computation (``Tape.verify``)."""
         return (self.ops, self.parent0, self.parent1, self.root, self.n_inputs,
-                [(i, self.leaves[i].data.hex()) for i in self.constants],
+                [(i, self.data[i].hex()) for i in self.constants],
                 [id(p) for p in self.params])
 
 
@@ -211,7 +208,7 @@ class Tape:
         self._n_inputs = graph.n_inputs
         self.params = graph.params
         """The parameters: leaf Values other than inputs and constants, as first met."""
-        n_leaves, n = len(graph.leaves), len(graph.order)
+        n_leaves, n = graph.n_leaves, graph.n
         self._root = graph.root
         self._values = np.zeros(n_leaves + n)
         self._values[:n_leaves] = [leaf.data for leaf in graph.leaves]   # constants keep theirs
@@ -222,7 +219,7 @@ class Tape:
         self._forward_steps = _forward_schedule(graph)
         self._backward_steps, self._leaf_edges, self._leaf_targets = _backward_schedule(graph)
         self._leaf_grads = np.zeros(len(self._param_index) + self._n_inputs)
-        self._fresh = False
+        self._fresh = self._backward_done = False
         self.value = None
         """The output of the last ``forward`` (a float)."""
 
@@ -245,16 +242,39 @@ class Tape:
         """
         np = _numpy()
         values = self._values
-        if self._n_inputs or inputs:
-            values[:self._n_inputs] = self._flatten(inputs)
+        flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
+        self._fresh = self._backward_done = False   # from here on, the arrays are not a pass
+        self.value = None
+        if flat_inputs is not None:
+            values[:self._n_inputs] = flat_inputs
         values[self._param_index] = [p.data for p in self.params]
         local = self._locals
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            for step in self._forward_steps:
-                step.forward(values, local)
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                for step in self._forward_steps:
+                    step.forward(values, local)
+        except OpError as err:
+            raise self._engine_error(inputs, err) from None
         self._fresh = True
         self.value = float(values[self._root])
         return self.value
+
+    def _engine_error(self, inputs, tape_error: OpError) -> OpError:
+        """The error the engine raises for these inputs, so a replay fails exactly as it would.
+
+        The tape evaluates level by level, the engine in the order ``fn`` makes its nodes; when
+        two nodes fail, each meets a different one first. So ``fn`` is run once more through
+        the engine (only now, on the failing inputs) and its error is the one raised. A tape
+        made from a graph (no ``fn``), or an ``fn`` that does not fail through the engine
+        (Python control flow on ``.data``), raises the tape's own error.
+        """
+        if self._fn is not None:
+            try:
+                _run(self._fn, inputs, "forward")
+            except OpError as err:
+                err.add_note("raised while replaying a compiled tape, as the engine raises it")
+                return err
+        return tape_error
 
     def _flatten(self, inputs):
         np = _numpy()
@@ -281,7 +301,8 @@ class Tape:
         """
         np = _numpy()
         if not self._fresh:
-            raise RuntimeError("Tape.backward: call forward first")
+            raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
+                               "or since the last forward raised: call forward first")
         contrib, local, adjoint = self._contrib, self._locals, self._adjoint
         contrib[-1] = _as_float(grad, "backward(grad=...)")
         adjoint.fill(0.0)
@@ -293,9 +314,12 @@ class Tape:
             np.add.at(sums, self._leaf_targets, contrib[self._leaf_edges])
         for p, g in zip(self.params, sums[self._n_inputs:].tolist()):
             p.grad = p.grad + g                    # added once, as Value.backward does
+        self._backward_done = True
 
     def input_grads(self) -> list:
         """∂output/∂input from the last ``backward``: one entry per input, shaped like it."""
+        if not self._backward_done:
+            raise RuntimeError("Tape.input_grads: call backward after a forward that succeeded")
         grads, start = [], 0
         for shape in self._shapes:
             size = 1
@@ -316,6 +340,7 @@ class Tape:
         """
         if self._fn is None:
             raise TypeError("verify needs a tape made by compile(fn, ...)")
+        _refuse_no_grad("verify")
         output, leaves, _ = _run(self._fn, inputs, "verify")
         with collector_paused():
             signature = _Graph(output, leaves).signature()
@@ -349,7 +374,7 @@ def _vectorises(name: str, args, recorded) -> bool:
 
 def _forward_schedule(graph: _Graph) -> list:
     """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
-    ops, p1, n = graph.ops, graph.parent1, len(graph.order)
+    ops, p1, n = graph.ops, graph.parent1, graph.n
     groups = {}                                   # depth → op → positions r in order
     for r in range(n - 1, -1, -1):
         groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
@@ -357,13 +382,12 @@ def _forward_schedule(graph: _Graph) -> list:
     for by_op in groups.values():
         for name, rs in by_op.items():
             if name not in array_ops and len(rs) >= MIN_ARRAY:
-                sample = [graph.order[r] for r in rs[:64]]
-                args = [[node._parent0.data for node in sample]]
+                sample, data = rs[:64], graph.data
+                args = [[data[graph.parent0[r]] for r in sample]]
                 if p1[rs[0]] >= 0:
-                    args.append([node._parent1.data for node in sample])
-                recorded = [[node.data for node in sample], [node._local0 for node in sample]]
-                if len(args) == 2:
-                    recorded.append([node._local1 for node in sample])
+                    args.append([data[p1[r]] for r in sample])
+                recorded = [[data[graph.node(r)] for r in sample]]
+                recorded += [[graph.locals[r][k] for r in sample] for k in range(len(args))]
                 array_ops[name] = _vectorises(name, args, recorded)
     steps, run = [], []
     for d in sorted(groups):
@@ -485,7 +509,7 @@ def _backward_schedule(graph: _Graph):
     step, each adjoint adds its contributions in edge order — the order ``Value.backward``
     adds them — so the sums are the engine's, bit for bit.
     """
-    n = len(graph.order)
+    n = graph.n
     p0, p1 = graph.parent0, graph.parent1
     incoming = [[] for _ in range(graph.n_leaves + n)]  # per node: edges in, in engine order
     for r in range(n):
