@@ -417,8 +417,8 @@ class _ForwardArray:
             try:
                 results.append(fn(*operands))
             except OpError as err:
-                raise type(err)(f"{err} [tape replay: '{self.name}' node "
-                                f"{int(self.out[k])}]") from None
+                raise err.again(where=f"tape replay: '{self.name}' node "
+                                      f"{int(self.out[k])}") from None
         columns = list(zip(*results))
         values[self.out] = columns[0]
         local[self.edge0] = columns[1]
@@ -468,8 +468,8 @@ class _ForwardRun:
                 buf.append(out)
         except OpError as err:
             k = len(buf) - first
-            raise type(err)(f"{err} [tape replay: '{self.names[k]}' node "
-                            f"{int(self.out[k])}]") from None
+            raise err.again(where=f"tape replay: '{self.names[k]}' node "
+                                  f"{int(self.out[k])}") from None
         values[self.out] = buf[first:]
         local[self.edge0] = local0
         if local1:
