@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = ["Op", "OPS", "OpError", "DomainError", "DivisionByZero", "OpOverflow", "CALLS",
-           "register", "on_register", "format_number", "ieee_arithmetic"]
+           "register", "on_register", "format_number", "format_operand", "ieee_arithmetic"]
 
 INF = math.inf
 NAN = math.nan
@@ -112,7 +112,8 @@ def format_number(x: float) -> str:
     return text.replace("-", "−")
 
 
-def _base(x):
+def format_operand(x: float) -> str:
+    """A number as an operand inside an expression: bracketed when negative, ``(−8) ** 0.5``."""
     text = format_number(x)
     return f"({text})" if text.startswith("−") else text
 
@@ -150,7 +151,7 @@ def _overflowed(op, result, *xs):
     """``result`` is ±inf or nan: an OpOverflow if every operand was finite (else it only
     carried an inf or nan along, as IEEE arithmetic does); the result itself otherwise."""
     if all(x - x == 0.0 for x in xs) and not _mode.ieee:
-        shown = OPS[op].write(*map(_base, xs)) if op in OPS else op
+        shown = OPS[op].write(*map(format_operand, xs)) if op in OPS else op
         raise OpOverflow(op, f"{shown} overflows a float (|x| > 1.8e308)", xs)
     return result
 
@@ -211,7 +212,7 @@ def _pow(x, p):
     """x ** p and its two local gradients p·x^(p−1) and x^p·ln x (PyTorch's values at x ≤ 0)."""
     if -INF < x < 0.0 and math.isfinite(p) and not float(p).is_integer():
         return _undefined(DomainError, "**", f"a negative base to a non-integer power is not "
-                          f"a real number ({_base(x)} ** {format_number(p)})", (x, p),
+                          f"a real number ({format_operand(x)} ** {format_number(p)})", (x, p),
                           (NAN, NAN, NAN))
     if x == 0.0 and p < 0.0:
         return _undefined(DivisionByZero, "**", f"0 raised to a negative power "

@@ -13,9 +13,10 @@ import numbers
 
 from .. import losses
 from ..engine import Value
+from ..graph import evaluation_order
 from ..nn import MLP
 from ..ops import OPS, OpError, format_number
-from ..trace import evaluation_order, format_value, trace
+from ..trace import format_value, trace
 
 __all__ = ["BackpropError", "PRESETS", "build", "describe", "presets"]
 
@@ -201,9 +202,7 @@ def describe(root: Value, title: str = "") -> dict:
     t = trace(root)
     names = t.names
     ids = {node: i for i, node in enumerate(order)}
-    depth = {}
-    for node in order:
-        depth[node] = 1 + max(depth[p] for p in node.parents) if node.parents else 0
+    depth = t.numbering.depth
     consumers = {}
     for node in order:
         for p in node.parents:
@@ -211,12 +210,6 @@ def describe(root: Value, title: str = "") -> dict:
     forward_expr = {}
     for row in t.forward:
         forward_expr.setdefault(row.node, row.expr)
-
-    def operand_text(p):
-        if p in names:
-            return names[p]
-        text = format_number(p.data)
-        return f"({text})" if text.startswith("−") else text
 
     nodes, edges = [], []
     edge_of = {}
@@ -242,7 +235,7 @@ def describe(root: Value, title: str = "") -> dict:
             "level": level, "is_output": node is root,
         })
         if node.parents:
-            operands = [operand_text(p) for p in node.parents]
+            operands = t.operands(node)
             op = OPS[node.op]
             for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
                 edge_of[(node, i)] = len(edges)
@@ -251,17 +244,13 @@ def describe(root: Value, title: str = "") -> dict:
                               "local_text": op.write_local(i, operands, names[node])})
 
     rows = []
-    next_operand = {}
     for index, row in enumerate(t.adjoint):
         entry = {"index": index, "target": row.target, "expr": row.expr,
                  "value": _json_number(row.value), "value_text": format_value(row.value),
                  "node": ids[row.node], "upstream": None, "edge": None}
         up = row.upstream
         if up is not None:
-            i = next_operand.get(up, 0)
-            while up.parents[i] is not row.node:  # the trace skips constant operands
-                i += 1
-            next_operand[up] = i + 1
+            i = row.operand
             local = up.local_grads[i]
             upstream_value = t.adjoints[up]
             entry.update({"kind": "step", "upstream": ids[up], "edge": edge_of[(up, i)],
@@ -270,7 +259,7 @@ def describe(root: Value, title: str = "") -> dict:
                           "upstream_value_text": format_value(upstream_value),
                           "local": _json_number(local), "local_value_text": format_value(local),
                           "local_text": OPS[up.op].write_local(
-                              i, [operand_text(p) for p in up.parents], names[up]),
+                              i, t.operands(up), names[up]),
                           "contribution": _json_number(local * upstream_value),
                           "contribution_text": format_value(local * upstream_value)})
         else:
