@@ -278,6 +278,9 @@ assert round(y.data, 3) == 11.652 and round(x1.grad, 3) == 5.5 and round(x2.grad
 
 # %% [markdown]
 # ### Watch backprop step by step
+#
+# The backward pass you just ran visits $v_5, v_4, \dots$ and does one `+=` per edge; notebook
+# 1 shows the same steps as rows of the slide's reverse adjoint trace.
 
 # %% [markdown]
 # ### Checked against the reference

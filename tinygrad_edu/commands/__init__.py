@@ -51,14 +51,14 @@ def write_text(path: str, text: str) -> None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
     except (OSError, ValueError) as err:
-        raise UsageError(f"cannot write {path}: {_reason(err)}") from None
+        raise UsageError(f"cannot write {path!r}: {_reason(err)}") from None
 
 
 def make_dir(path: str) -> None:
     try:
         os.makedirs(path, exist_ok=True)
     except (OSError, ValueError) as err:
-        raise UsageError(f"cannot create the folder {path}: {_reason(err)}") from None
+        raise UsageError(f"cannot create the folder {path!r}: {_reason(err)}") from None
 
 
 def _reason(err: Exception) -> str:

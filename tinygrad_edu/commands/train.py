@@ -216,7 +216,7 @@ def train_run(dataset: str, out: str, hidden=(16, 16), activation="relu", optimi
 
 
 def run(args) -> int:
-    out = args.out or os.path.join("out", args.dataset)
+    out = os.path.join("out", args.dataset) if args.out is None else args.out
     s = train_run(args.dataset, out, args.hidden, args.activation, args.optimizer, args.lr,
                   args.epochs, args.batch_size, args.samples, args.noise, args.val_fraction,
                   args.seed, progress=not args.no_progress)
