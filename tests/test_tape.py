@@ -398,8 +398,9 @@ def test_overflow_in_an_array_step_gives_the_engines_inf_and_errors():
     big = [[1e200, 1e200]] * 30               # × overflows in the array call: the engine's error
     with pytest.raises(OpOverflow, match="×"):
         fn([[Value(a), Value(b)] for a, b in big])
-    with pytest.raises(OpOverflow, match="×.*tape replay"):
+    with pytest.raises(OpOverflow) as info:
         tape(big)
+    assert info.value.op == "×"
     huge = [[math.inf, 2.0]] * 30              # an inf operand is no overflow: it propagates
     assert_tape_matches_engine(tape, fn, [], huge)
     assert tape(huge) == math.inf
