@@ -519,3 +519,13 @@ def test_engine_and_tape_agree_on_hostile_inputs(seed, rows, min_array, replay, 
         assert_same([t_value], [e_value], "output")
         assert_same(t_params, e_params, "parameter grad")
         assert_same(t_inputs, e_inputs, "input grad")
+
+
+def test_a_tape_made_from_a_graph_fails_in_evaluation_order():
+    x = Value(1.0)
+    y = deep_log_and_shallow_division(x)         # no fn: the graph's evaluation order decides
+    tape = Tape(y, [x])
+    with pytest.raises(DomainError, match="ln"):
+        tape.forward([0.0])
+    with pytest.raises(RuntimeError, match="forward"):
+        tape.backward()
