@@ -394,7 +394,7 @@ INVALID = [
     ({"hidden": [-3]}, "hidden", "between 1 and 16"),
     ({"hidden": [2.5]}, "hidden", "whole number"),
     ({"hidden": "8,8"}, "hidden", "list of layer widths"),
-    ({"hidden": [True]}, "hidden", "whole number"),
+    ({"hidden": [False]}, "hidden", "between 1 and 16"),  # False is 0 (checks' policy)
     ({"lr": -0.1}, "lr", "learning rate must be > 0"),
     ({"lr": 0}, "lr", "learning rate must be > 0"),
     ({"lr": 11}, "lr", "≤ 10"),
@@ -420,7 +420,7 @@ INVALID = [
     ({"reg_strength": -0.01}, "reg_strength", "λ must be ≥ 0"),
     ({"reg_strength": 50}, "reg_strength", "≤ 1"),
     ({"seed": -1}, "seed", "between 0"),
-    ({"seed": False}, "seed", "whole number"),
+    ({"seed": "0"}, "seed", "whole number"),
     ({"dataset": "spirals", "classes": 3}, "output", "one output per class"),
     ({"dataset": "blobs", "classes": 4, "output": "mse"}, "output", "one output per class"),
     ({"speed": "max"}, "speed", "unknown setting 'speed'"),
@@ -441,6 +441,13 @@ def test_invalid_setting_is_refused_and_changes_nothing(client, changes, field, 
     # the same settings are refused when a session is created with them
     status, body, _ = client.post("/api/sessions", {"settings": changes})
     assert status == 400 and body["field"] == field
+
+
+def test_booleans_are_0_and_1_as_everywhere_in_the_library():
+    """tinygrad_edu.checks' one policy: True is 1 and False is 0 wherever a number goes."""
+    s = check_settings({"hidden": [True, 2], "seed": False, "reg_strength": True,
+                        "noise": False})
+    assert (s.hidden, s.seed, s.reg_strength, s.noise) == ([1, 2], 0, 1.0, 0.0)
 
 
 def test_nan_and_infinity_are_refused(client):
