@@ -590,6 +590,10 @@ def test_a_get_whose_body_is_a_request_gets_one_answer(server):
                           ("POST", b"Content-Length: 2\r\nContent-Length: 2\r\n")):
         answer = _exchange(port, _request(port, method, "/api/sessions", extra, inner))
         assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400"), method
+    # and when the request is refused for another reason too (another Host name)
+    data = (b"GET /api/options HTTP/1.1\r\nHost: evil.example\r\nContent-Length: "
+            + str(len(inner)).encode() + b"\r\n\r\n" + inner)
+    assert _exchange(port, data).count(b"HTTP/1.1 ") == 1
 
 
 def test_keep_alive_still_answers_every_request(server):
