@@ -238,6 +238,8 @@ def test_penalty_of_a_module_uses_its_weights_not_biases():
     (lambda: losses.mse([1.0, 2.0], [1.0]), "2 predictions but 1 targets"),
     (lambda: losses.mse([], []), "empty"),
     (lambda: losses.elastic_net([Value(1.0)], -1), "beta"),
+    (lambda: losses.elastic_net([Value(1.0)], float("inf")), "beta must be a finite number"),
+    (lambda: losses.elastic_net([Value(1.0)], float("nan")), "beta must be a finite number"),
     (lambda: losses.softmax([]), "non-empty"),
     (lambda: losses.l2([]), "no parameters"),
 ])

@@ -301,7 +301,8 @@ def l1(params) -> Value:
 
 def elastic_net(params, beta) -> Value:
     """R(W) = Σ β·w² + |w| (file 004): L2 and L1 together. The caller multiplies by λ."""
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
-        raise ValueError(f"elastic_net: beta must be a number ≥ 0, got {beta!r}")
+    if (isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0
+            or beta == math.inf):
+        raise ValueError(f"elastic_net: beta must be a finite number ≥ 0, got {beta!r:.40}")
     beta = float(beta)
     return _sum([beta * (w * w) + w.abs() for w in _params(params, "elastic_net")])

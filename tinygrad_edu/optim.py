@@ -234,15 +234,26 @@ SCHEDULES = {"exponential": exponential_decay, "inverse": inverse_decay}
 # ---------------------------------------------------------------- gradient clipping (file 000)
 def clip_grad_norm(params, max_norm) -> float:
     """If ‖∇θ‖₂ > max_norm, scale every gradient by max_norm/‖∇θ‖₂ so the norm becomes
-    exactly max_norm (the direction is kept). Returns the norm before clipping."""
+    max_norm (the direction is kept). Returns the norm before clipping.
+
+    The norm is ``math.hypot``, which scales before squaring: gradients of 1e200, whose
+    squares overflow, are clipped rather than refused. A nan or infinite gradient is refused,
+    and nothing is clipped.
+    """
     params = _param_list(params, "clip_grad_norm")
     max_norm = _number(max_norm, "max_norm", "clip_grad_norm", low_open=True)
-    norm = math.sqrt(math.fsum(p.grad * p.grad for p in params))
-    if not math.isfinite(norm):
-        raise FloatingPointError(f"clip_grad_norm: the gradient norm is {norm}; "
-                                 f"nothing was clipped")
+    grads = [p.grad for p in params]
+    for i, g in enumerate(grads):
+        if not math.isfinite(g):
+            raise FloatingPointError(f"clip_grad_norm: the gradient of parameter {i} is {g}; "
+                                     f"nothing was clipped")
+    norm = math.hypot(*grads)
     if norm > max_norm:
-        scale = max_norm / norm
+        if math.isinf(norm):  # finite gradients whose norm exceeds the largest float
+            largest = max(map(abs, grads))
+            scale = max_norm / largest / math.hypot(*(g / largest for g in grads))
+        else:
+            scale = max_norm / norm
         for p in params:
             p.grad *= scale
     return norm
