@@ -7,16 +7,20 @@ set into minibatches, reshuffled each epoch: one pass over all of them is an epo
 
 ``make(name, n=..., noise=..., seed=...)`` builds any of them by name, with the defaults
 the command line, the playground and the notebooks share (``DATASETS``, declared once here).
+
+``digits`` is real data: scikit-learn's bundled 8×8 handwritten digits (the ``[data]``
+extra), 64 pixels per image in [0, 1], with a seeded train/test split.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import random
 from dataclasses import dataclass
 
 __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "Dataset",
-           "train_val_split", "batches", "check_dataset"]
+           "digits", "train_val_split", "batches", "check_dataset"]
 
 
 def _rng(seed, rng, who: str) -> random.Random:
@@ -299,3 +303,42 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
                          f"got classes={classes!r:.40}")
     classes = _positive_int(classes, "classes", who, 2)
     return spec.generate(n, noise, classes, seed, rng)
+
+
+# ---------------------------------------------------------------- real data: handwritten digits
+DIGITS_SIDE = 8
+"""The digits are 8 × 8 images: 64 inputs per sample."""
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_all():
+    """All 1,797 images as 64-float tuples in [0, 1] (pixels 0..16 divided by 16), and labels."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError("data.digits needs scikit-learn, which ships the images: pip "
+                          "install 'tinygrad_edu[data]' (or pip install scikit-learn)") from None
+    images, labels = load_digits(return_X_y=True)
+    return (tuple(tuple(v / 16.0 for v in row) for row in images.tolist()),
+            tuple(int(t) for t in labels.tolist()))
+
+
+def digits(split="train", test_fraction=0.2, seed=0):
+    """scikit-learn's 8×8 handwritten digits (1,797 images of 0–9, no download) as ``(X, y)``:
+    each row of X is 64 floats in [0, 1] (row by row, top left first), y the digit shown.
+
+    ``split`` is "train", "test" or "all"; the split is a shuffle from ``seed``, the last
+    round(1797 · test_fraction) images being the test set, so "train" and "test" of one seed
+    never share an image.
+    """
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"digits: split must be 'train', 'test' or 'all', got {split!r:.40}")
+    if (isinstance(test_fraction, bool) or not isinstance(test_fraction, numbers.Real)
+            or not 0 < test_fraction < 1):
+        raise ValueError(f"digits: test_fraction must be in (0, 1), got {test_fraction!r:.40}")
+    images, labels = _digits_all()
+    order = list(range(len(images)))
+    _rng(seed, None, "digits").shuffle(order)
+    cut = len(order) - round(len(order) * test_fraction)
+    chosen = {"train": order[:cut], "test": order[cut:], "all": order}[split]
+    return [list(images[i]) for i in chosen], [labels[i] for i in chosen]
