@@ -79,10 +79,21 @@ def _real(t, who: str, where: str) -> float:
     return t
 
 
-def _probability_target(t, who: str, i: int) -> float:
-    t = _real(t, who, f"y[{i}]")
+def _data_target(t, who: str, where: str):
+    """A target as a float — or, given as a ``Value``, that Value: targets that are leaves of
+    the graph let a recorded tape replay the loss on other targets (``fit(compiled=True)``).
+    The loss never branches on such a target's number, so its graph does not depend on it."""
+    if isinstance(t, Value):
+        _real(t.data, who, where)
+        return t
+    return _real(t, who, where)
+
+
+def _probability_target(t, who: str, i: int):
+    t = _data_target(t, who, f"y[{i}]")
     if not 0.0 <= t <= 1.0:
-        raise ValueError(f"{who}: label y[{i}] = {t:g} is not 0/1 (or a probability in [0, 1])")
+        raise ValueError(f"{who}: label y[{i}] = {float(t):g} is not 0/1 (or a probability in "
+                         f"[0, 1])")
     return t
 
 
@@ -122,7 +133,7 @@ def mse(preds, targets) -> Value:
     """Mean squared error (1/N) Σₙ Σⱼ (ŷⱼ − yⱼ)², summed over outputs, averaged over samples.
 
     δ_ŷ = 2(ŷ − y)/N. With one output this is PyTorch's ``mse_loss``; file 004's ½(y − t)²
-    is ``0.5 * mse``. Targets are real numbers (lists of them for several outputs).
+    is ``0.5 * mse``. Targets are real numbers (lists of them for several outputs), or Values.
     """
     preds, targets = _batch(preds, targets, "mse")
     terms = []
@@ -131,10 +142,10 @@ def mse(preds, targets) -> Value:
             if not isinstance(t, (list, tuple)) or len(t) != len(p):
                 raise ValueError(f"mse: sample {i} has {len(p)} outputs; its target must be a "
                                  f"list of {len(p)} numbers, got {t!r:.40}")
-            pairs = [(_value(pj, "mse", f"[{i}][{j}]"), _real(tj, "mse", f"y[{i}][{j}]"))
+            pairs = [(_value(pj, "mse", f"[{i}][{j}]"), _data_target(tj, "mse", f"y[{i}][{j}]"))
                      for j, (pj, tj) in enumerate(zip(p, t))]
         else:
-            pairs = [(_value(p, "mse", f"[{i}]"), _real(t, "mse", f"y[{i}]"))]
+            pairs = [(_value(p, "mse", f"[{i}]"), _data_target(t, "mse", f"y[{i}]"))]
         term = None
         for pj, tj in pairs:
             d = pj - tj
@@ -174,7 +185,8 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """Binary cross-entropy of σ(z) computed from the logit z, stably.
 
     −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z, and softplus never overflows,
-    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as file 001 derives.
+    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as file 001 derives. A target may
+    be a Value (the term is then always softplus(z) − y·z, the same numbers).
     """
     logits, targets = _batch(logits, targets, "binary_cross_entropy_with_logits")
     terms = []
@@ -182,7 +194,9 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
         z = _scalar(z, "binary_cross_entropy_with_logits", i)
         t = _probability_target(t, "binary_cross_entropy_with_logits", i)
         term = z.softplus()
-        if t != 0.0:
+        if isinstance(t, Value):      # one graph whatever the label: y·z is a node
+            term = term - t * z
+        elif t != 0.0:
             term = term - (z if t == 1.0 else t * z)
         terms.append(term)
     return _mean(terms)
@@ -205,7 +219,7 @@ def softmax(logits) -> list:
 
 
 def log_softmax(logits) -> list:
-    """ln ŷⱼ = zⱼ − (m + ln Σᵢ e^(zᵢ − m)): the log-probabilities, without overflow or ln 0."""
+    """ln ŷⱼ = zⱼ − ln Σᵢ e^zᵢ: the log-probabilities, without overflow or ln 0."""
     zs = _logits(logits, "log_softmax")
     log_total = _log_sum_exp(zs)
     return [z - log_total for z in zs]
@@ -218,12 +232,17 @@ def _logits(logits, who: str) -> list:
 
 
 def _log_sum_exp(zs: list) -> Value:
-    """ln Σ e^zᵢ = m + ln Σ e^(zᵢ − m), with m = max z taken as a constant."""
-    m = max(z.data for z in zs)
-    total = (zs[0] - m).exp()
+    """ln Σ e^zᵢ, one term at a time: ln(e^s + e^z) = s + softplus(z − s).
+
+    softplus never overflows, so neither does the running sum s (z = 1000 is fine), and no
+    number read from the data (such as max z) enters the graph as a constant: the graph is
+    the same for every input, so a recorded tape replays it exactly (``fit(compiled=True)``).
+    ∂s/∂zᵢ comes out as softmax(z)ᵢ.
+    """
+    total = zs[0]
     for z in zs[1:]:
-        total = total + (z - m).exp()
-    return total.log() + m
+        total = total + (z - total).softplus()
+    return total
 
 
 @_threshold(0.0)
@@ -232,14 +251,33 @@ def cross_entropy(logits, targets) -> Value:
 
     Per sample it computes ln Σ e^zᵢ − z_t (only the true class's log-probability is
     needed), whose gradient is δ_z = softmax(z) − e(t) = ŷ − e(t) (file 001).
+
+    A target may also be k class probabilities pⱼ (numbers or Values, e.g. the one-hot e(t)):
+    the term is then Σⱼ pⱼ·(ln Σ e^zᵢ − zⱼ), as PyTorch's ``cross_entropy`` with probability
+    targets; for a one-hot target it gives exactly the numbers of the class index.
     """
     logits, targets = _batch(logits, targets, "cross_entropy")
     terms = []
     for i, (z, t) in enumerate(zip(logits, targets)):
         zs = _vector(z, "cross_entropy", i)
-        t = _class_index(t, len(zs), "cross_entropy", i)
-        terms.append(_log_sum_exp(zs) - zs[t])
+        log_total = _log_sum_exp(zs)
+        if isinstance(t, (list, tuple)):
+            ps = _probabilities(t, len(zs), i)
+            term = ps[0] * (log_total - zs[0])
+            for p, zj in zip(ps[1:], zs[1:]):
+                term = term + p * (log_total - zj)
+            terms.append(term)
+        else:
+            terms.append(log_total - zs[_class_index(t, len(zs), "cross_entropy", i)])
     return _mean(terms)
+
+
+def _probabilities(t, k: int, i: int) -> list:
+    """A probability target of k entries, each a number or a Value in [0, 1]."""
+    if len(t) != k:
+        raise ValueError(f"cross_entropy: target y[{i}] has {len(t)} probabilities for {k} "
+                         f"classes")
+    return [_probability_target(p, "cross_entropy", i) for p in t]
 
 
 @_threshold(0.0)
