@@ -352,3 +352,63 @@ def test_evaluate_is_the_loss_and_accuracy_in_eval_mode():
     assert acc == accuracy(net, X, y) == sum(int(z > 0) == t for z, t in zip(outs, y)) / 30
     assert net.training
     assert evaluate(net, [[0.0, 1.0]], [0.5], losses.mse)[1] is None
+
+
+# ---------------------------------------------------------------- fit through the tape
+def _run(compiled, make_net, X, y, **kwargs):
+    net = make_net()
+    history = fit(net, X, y, optimizer=optim.Adam(net, lr=0.05), progress=False,
+                  compiled=compiled, **kwargs)
+    return history.to_dict(), net.state_dict()
+
+
+@pytest.mark.parametrize("case", ["softmax", "logistic", "regression"])
+def test_compiled_fit_gives_the_engines_losses_and_weights_bit_for_bit(case):
+    """One tape per minibatch size (16, and the last batch of 12), replayed with each
+    batch's data: every epoch's loss and accuracy and every final weight are the engine's."""
+    if case == "softmax":
+        X, y = data.make("spirals", n=60, seed=0)
+        net = lambda: MLP(2, [8, 8, 3], activation="tanh", seed=1)  # noqa: E731
+        kwargs = dict(loss=losses.cross_entropy, penalty=lambda m: 1e-3 * losses.l2(m),
+                      clip_norm=1.0, val=(X[:20], y[:20]))
+    elif case == "logistic":
+        X, y = data.make("moons", n=60, seed=1)
+        net = lambda: MLP(2, [6, 1], activation="relu", seed=2)  # noqa: E731
+        kwargs = dict(penalty=lambda m: 1e-2 * losses.l1(m), clip_value=0.5)
+    else:
+        X, _ = data.make("moons", n=60, seed=2)
+        y = [a * b for a, b in X]
+        net = lambda: MLP(2, [5, 1], activation="sigmoid", seed=3)  # noqa: E731
+        kwargs = dict(loss=losses.mse)
+    engine = _run(False, net, X, y, epochs=4, batch_size=16, **kwargs)
+    compiled = _run(True, net, X, y, epochs=4, batch_size=16, **kwargs)
+    assert compiled == engine
+    assert engine[0]["loss"][-1] < engine[0]["loss"][0]
+
+
+@pytest.mark.parametrize("make_net, loss, message", [
+    (lambda: MLP(2, [4, 1], dropout=0.2), None, "without dropout"),
+    (lambda: MLP(2, [4, 1]), losses.hinge, "depends on its targets"),
+    (lambda: MLP(2, [4, 1]), losses.binary_cross_entropy, "depends on its targets"),
+])
+def test_compiled_fit_refuses_what_a_tape_cannot_replay(make_net, loss, message):
+    X, y = data.xor()
+    net = make_net()
+    before = net.state_dict()
+    with pytest.raises(ValueError, match=message):
+        fit(net, X, y, loss=loss, epochs=1, progress=False, compiled=True)
+    assert net.state_dict() == before
+
+
+@pytest.mark.slow
+def test_digits_reach_95_percent_test_accuracy_through_the_tape():
+    """MLP(64, [32, 10]), softmax cross-entropy, Adam(lr=0.01), minibatches of 32, 10 epochs
+    on scikit-learn's 8×8 digits, seed 0: at least 95% of the held-out images right."""
+    pytest.importorskip("sklearn")
+    X, y = data.digits("train", seed=0)
+    X_test, y_test = data.digits("test", seed=0)
+    net = MLP(64, [32, 10], seed=0)
+    history = fit(net, X, y, loss=losses.cross_entropy, optimizer=optim.Adam(net, lr=0.01),
+                  epochs=10, batch_size=32, progress=False, compiled=True)
+    assert history.loss[-1] < history.loss[0] / 10
+    assert accuracy(net, X_test, y_test) >= 0.95

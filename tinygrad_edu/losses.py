@@ -11,7 +11,9 @@ sigmoid + binary cross-entropy gives δ_z = ŷ − y, softmax + cross-entropy gi
 
 Each loss carries a ``threshold`` attribute: where a single output is cut to decide the
 class (0.5 for a probability or a 0/1 regression target, 0 for a logit or a margin score);
-``train.accuracy`` uses it.
+``train.accuracy`` uses it. ``tape_targets`` says whether the loss's graph stays the same
+whatever the targets once they are given as Values ("numbers", or "one_hot" rows for class
+labels) — what ``fit(compiled=True)`` needs to replay one recorded graph — or None.
 """
 from __future__ import annotations
 
@@ -120,15 +122,18 @@ def _mean(terms: list) -> Value:
     return total / len(terms) if len(terms) > 1 else total
 
 
-def _threshold(value: float):
+def _threshold(value: float, tape_targets=None):
+    """Mark a loss with its class threshold and, if its graph is the same whatever the
+    targets once they are Values, how a tape takes them ("numbers" or "one_hot")."""
     def mark(loss):
         loss.threshold = value
+        loss.tape_targets = tape_targets
         return loss
     return mark
 
 
 # ---------------------------------------------------------------- losses
-@_threshold(0.5)
+@_threshold(0.5, tape_targets="numbers")
 def mse(preds, targets) -> Value:
     """Mean squared error (1/N) Σₙ Σⱼ (ŷⱼ − yⱼ)², summed over outputs, averaged over samples.
 
@@ -168,7 +173,7 @@ def binary_cross_entropy(probs, targets) -> Value:
     terms = []
     for i, (p, t) in enumerate(zip(probs, targets)):
         p = _scalar(p, "binary_cross_entropy", i)
-        t = _probability_target(t, "binary_cross_entropy", i)
+        t = float(_probability_target(t, "binary_cross_entropy", i))  # chooses the terms
         if not EPS <= p.data <= 1.0 - EPS:  # only then add the clamp nodes
             p = p.max(EPS).min(1.0 - EPS)
         if t == 1.0:
@@ -180,7 +185,7 @@ def binary_cross_entropy(probs, targets) -> Value:
     return _mean(terms)
 
 
-@_threshold(0.0)
+@_threshold(0.0, tape_targets="numbers")
 def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """Binary cross-entropy of σ(z) computed from the logit z, stably.
 
@@ -245,7 +250,7 @@ def _log_sum_exp(zs: list) -> Value:
     return total
 
 
-@_threshold(0.0)
+@_threshold(0.0, tape_targets="one_hot")
 def cross_entropy(logits, targets) -> Value:
     """−(1/N) Σ ln softmax(z)_t for class indices t: softmax and cross-entropy in one.
 
@@ -255,6 +260,10 @@ def cross_entropy(logits, targets) -> Value:
     A target may also be k class probabilities pⱼ (numbers or Values, e.g. the one-hot e(t)):
     the term is then Σⱼ pⱼ·(ln Σ e^zᵢ − zⱼ), as PyTorch's ``cross_entropy`` with probability
     targets; for a one-hot target it gives exactly the numbers of the class index.
+
+    Each ln Σ e^zᵢ − zⱼ is written −(zⱼ − ln Σ e^zᵢ), the same number: backward then walks
+    the network below ln Σ e^zᵢ first, whatever the target, so the gradients are summed in
+    the same order for a class index, a one-hot row, or a tape replaying it.
     """
     logits, targets = _batch(logits, targets, "cross_entropy")
     terms = []
@@ -263,12 +272,12 @@ def cross_entropy(logits, targets) -> Value:
         log_total = _log_sum_exp(zs)
         if isinstance(t, (list, tuple)):
             ps = _probabilities(t, len(zs), i)
-            term = ps[0] * (log_total - zs[0])
+            term = ps[0] * -(zs[0] - log_total)
             for p, zj in zip(ps[1:], zs[1:]):
-                term = term + p * (log_total - zj)
+                term = term + p * -(zj - log_total)
             terms.append(term)
         else:
-            terms.append(log_total - zs[_class_index(t, len(zs), "cross_entropy", i)])
+            terms.append(-(zs[_class_index(t, len(zs), "cross_entropy", i)] - log_total))
     return _mean(terms)
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import random
 
 from . import serialize
 from .engine import Constant, Value
+from .ops import OPS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "Residual", "Sequential",
-           "ACTIVATIONS"]
+           "ACTIVATIONS", "float_layers", "forward_floats"]
 
 ACTIVATIONS = {
     "relu": Value.relu,
@@ -38,6 +40,39 @@ def _activation(name, who: str):
         choices = ", ".join(repr(a) for a in ACTIVATIONS)
         raise ValueError(f"{who}: unknown activation {name!r}; choose one of {choices}")
     return ACTIVATIONS[name]
+
+
+def float_activation(name):
+    """The activation ``name`` as a float → float function from the op table (None for
+    linear); an op with a default operand (leaky_relu's α) gets that default."""
+    if ACTIVATIONS[name] is None:
+        return None
+    op = OPS[name]
+    forward = op.forward
+    if op.default is None:
+        return lambda a: forward(a)[0]
+    alpha = op.default
+    return lambda a: forward(a, alpha)[0]
+
+
+def float_layers(model) -> list:
+    """An MLP's weights as plain floats: [(W, b, activation or None), ...] per layer, to
+    evaluate it many times without building graphs (pictures, accuracies)."""
+    if not isinstance(model, MLP) or model.residual:
+        raise TypeError(f"float_layers needs an MLP without residual links, got {model!r:.60}")
+    return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
+             float_activation(layer.activation)) for layer in model.layers]
+
+
+def forward_floats(layers: list, x) -> list:
+    """The network's outputs for one input as floats (dropout off): the same sums in the
+    same order as ``Neuron.fire`` (Σ wᵢ·xᵢ, then + b), so they agree with the engine."""
+    a = x
+    mul = operator.mul
+    for W, b, g in layers:
+        z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
+        a = z if g is None else [g(v) for v in z]
+    return a
 
 
 def _count(n, what: str, who: str) -> int:
