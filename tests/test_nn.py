@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from tinygrad_edu import nn
 from tinygrad_edu.engine import Constant, Value, reverse_topological_order
 from tinygrad_edu.nn import MLP, Dropout, Layer, Module, Neuron, Residual, Sequential
 
@@ -255,3 +256,21 @@ def test_repr_names_the_architecture():
     assert repr(MLP(2, [16, 1])) == ("MLP(2, [16, 1], activation='relu', "
                                      "output_activation='linear')")
     assert repr(Neuron(3, "tanh")) == "Neuron(3, activation='tanh')"
+
+
+# ---------------------------------------------------------------- the same network on floats
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+def test_forward_floats_gives_the_engines_outputs_exactly(activation):
+    net = MLP(3, [5, 4, 2], activation=activation, output_activation=activation, seed=4)
+    layers = nn.float_layers(net)
+    rng = random.Random(0)
+    for _ in range(20):
+        x = [rng.uniform(-3, 3) for _ in range(3)]
+        assert nn.forward_floats(layers, x) == [v.data for v in net(x)]
+
+
+def test_float_layers_needs_a_plain_mlp():
+    with pytest.raises(TypeError, match="MLP without residual"):
+        nn.float_layers(MLP(2, [2, 2, 1], residual=True))
+    with pytest.raises(TypeError, match="MLP"):
+        nn.float_layers(Layer(2, 2))
