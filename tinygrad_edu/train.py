@@ -20,8 +20,8 @@ from . import data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
-__all__ = ["fit", "step", "descend", "Step", "evaluate", "History", "predict", "predict_labels",
-           "accuracy", "is_labels"]
+__all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
+           "predict_labels", "accuracy", "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -78,7 +78,12 @@ def _threshold(loss=None, threshold=None) -> float:
 
 def _eval_outputs(model, X) -> list:
     """The model's outputs for every row of X in eval mode (no dropout; the mode is restored
-    afterwards), as Values recorded in no graph."""
+    afterwards), recording no graph. A plain MLP is evaluated on floats (``nn.forward_floats``:
+    the engine's numbers, without a Value per operation)."""
+    if isinstance(model, nn.MLP) and not model.residual:
+        layers = nn.float_layers(model)
+        outputs = [nn.forward_floats(layers, x) for x in X]
+        return [out[0] if len(out) == 1 else out for out in outputs]
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -197,9 +202,11 @@ def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_va
     optimizer.step()
 
 
-class _TapeStep:
+class TapeStep:
     """``fit(compiled=True)``'s step: the loss of one minibatch recorded with the tape, once
-    per batch size, then replayed for every minibatch of that size with its data.
+    per batch size, then replayed for every minibatch of that size with its data. Called as
+    ``TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)(X, y)`` → ``Step``,
+    like ``step``.
 
     The minibatch's X and its targets are the tape's inputs; the targets go in as the loss
     declares (``loss.tape_targets``: class labels as one-hot rows, or the numbers as they
@@ -235,11 +242,8 @@ class _TapeStep:
         if tape is None:
             tape = self.tapes[len(X)] = record(self._objective, X, targets)
         correct = None
-        if is_labels(y):
-            layers = nn.float_layers(self.model)
-            outputs = [nn.forward_floats(layers, x) for x in X]
-            correct = _count_correct([o[0] if len(o) == 1 else o for o in outputs], y,
-                                     self.loss)
+        if is_labels(y):   # the outputs as the model gives them before this step, on floats
+            correct = _count_correct(_eval_outputs(self.model, X), y, self.loss)
         value = tape(X, targets)
         descend(self.model, self.optimizer, value, tape.backward, *self.update)
         return Step(value, len(X), correct)
@@ -421,7 +425,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
         return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
 
     if compiled:
-        train_step = _TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
+        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
 
     rng = random.Random(seed)
     history = History(loss_name=getattr(loss, "__name__", repr(loss)))
