@@ -425,3 +425,12 @@ def test_value_targets_give_the_number_targets_results_bit_for_bit(loss, targets
     got = _grads_of(lambda p, t: loss([row[0] for row in p], t), [[z] for z in zs],
                     [Value(float(t)) for t in targets])
     assert got == expected
+
+
+# ---------------------------------------------------------------- a diverged weight shows
+@pytest.mark.parametrize("penalty", [losses.l1, losses.l2,
+                                     lambda ws: losses.elastic_net(ws, 0.5)])
+def test_a_nan_weight_makes_every_penalty_nan(penalty):
+    """|nan| is nan (as in PyTorch), so a diverged weight cannot hide inside Σ|w|."""
+    assert math.isnan(penalty([Value(math.nan), Value(2.0)]).data)
+    assert math.isnan(F.l1_loss(torch.tensor([math.nan, 2.0]), torch.zeros(2)).item())
