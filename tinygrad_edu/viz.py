@@ -31,8 +31,9 @@ from collections import deque
 import graphviz
 
 from .engine import Constant, Value
+from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
-from .trace import evaluation_order, number_nodes
+from .table import operand_text
 
 __all__ = ["draw_dot", "to_dot", "render", "GraphPicture", "GraphvizNotFound",
            "format_number_4", "DEFAULT_MAX_NODES"]
@@ -179,13 +180,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _operand_text(node: Value, names: dict) -> str:
-    if node in names:
-        return names[node]
-    text = format_number(node.data)
-    return f"({text})" if text.startswith("−") else text
-
-
 def _check_options(root, rankdir, format, max_nodes):
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot() needs a Value, got {type(root).__name__}")
@@ -276,7 +270,7 @@ def _draw_operation(g, node, ids, names, hidden, show_local_grads) -> None:
            style="filled", fillcolor=OP_FILL, width="0.3", height="0.3", margin="0.03",
            fontsize="13", **binary)
     g.edge(op_id, nid)
-    operands = [_operand_text(p, names) for p in node.parents]
+    operands = [operand_text(p, names) for p in node.parents]
     for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
         edge = {}
         if show_local_grads and not _is_constant(parent):  # a number has no gradient to show

@@ -13,9 +13,10 @@ import numbers
 
 from .. import losses
 from ..engine import Value
+from ..graph import evaluation_order
 from ..nn import MLP
 from ..ops import OPS, OpError, format_number
-from ..trace import evaluation_order, format_value, trace
+from ..trace import format_value, trace
 
 __all__ = ["BackpropError", "PRESETS", "build", "describe", "presets"]
 
@@ -53,13 +54,13 @@ def _neuron(v):
 PRESETS = {
     "slide": {"title": "y = ln(x1) + x1·x2 − sin(x2)", "text": "ln(x1) + x1*x2 - sin(x2)",
               "values": {"x1": 2.0, "x2": 5.0}, "build": _slide,
-              "note": "the lecture's evaluation-trace example (file 000)"},
+              "note": "the evaluation trace of the slide \"Autodiff\" (Natasha Jaques)"},
     "chain": {"title": "f = (x + y)·z", "text": "(x + y) * z",
               "values": {"x": -2.0, "y": 5.0, "z": -4.0}, "build": _chain,
-              "note": "add distributes, mul swaps (files 002, 003)"},
+              "note": "add distributes, mul swaps (Dacheng Xiu; CS231n)"},
     "neuron": {"title": "f = σ(w0·x0 + w1·x1 + w2)", "text": "sigmoid(w0*x0 + w1*x1 + w2)",
                "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
-               "build": _neuron, "note": "the sigmoid neuron of files 002, 003"},
+               "build": _neuron, "note": "the sigmoid neuron (Dacheng Xiu; CS231n)"},
 }
 
 
@@ -201,9 +202,7 @@ def describe(root: Value, title: str = "") -> dict:
     t = trace(root)
     names = t.names
     ids = {node: i for i, node in enumerate(order)}
-    depth = {}
-    for node in order:
-        depth[node] = 1 + max(depth[p] for p in node.parents) if node.parents else 0
+    depth = t.numbering.depth
     consumers = {}
     for node in order:
         for p in node.parents:
@@ -211,12 +210,6 @@ def describe(root: Value, title: str = "") -> dict:
     forward_expr = {}
     for row in t.forward:
         forward_expr.setdefault(row.node, row.expr)
-
-    def operand_text(p):
-        if p in names:
-            return names[p]
-        text = format_number(p.data)
-        return f"({text})" if text.startswith("−") else text
 
     nodes, edges = [], []
     edge_of = {}
@@ -242,7 +235,7 @@ def describe(root: Value, title: str = "") -> dict:
             "level": level, "is_output": node is root,
         })
         if node.parents:
-            operands = [operand_text(p) for p in node.parents]
+            operands = t.operands(node)
             op = OPS[node.op]
             for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
                 edge_of[(node, i)] = len(edges)
@@ -251,17 +244,13 @@ def describe(root: Value, title: str = "") -> dict:
                               "local_text": op.write_local(i, operands, names[node])})
 
     rows = []
-    next_operand = {}
     for index, row in enumerate(t.adjoint):
         entry = {"index": index, "target": row.target, "expr": row.expr,
                  "value": _json_number(row.value), "value_text": format_value(row.value),
                  "node": ids[row.node], "upstream": None, "edge": None}
         up = row.upstream
         if up is not None:
-            i = next_operand.get(up, 0)
-            while up.parents[i] is not row.node:  # the trace skips constant operands
-                i += 1
-            next_operand[up] = i + 1
+            i = row.operand
             local = up.local_grads[i]
             upstream_value = t.adjoints[up]
             entry.update({"kind": "step", "upstream": ids[up], "edge": edge_of[(up, i)],
@@ -270,7 +259,7 @@ def describe(root: Value, title: str = "") -> dict:
                           "upstream_value_text": format_value(upstream_value),
                           "local": _json_number(local), "local_value_text": format_value(local),
                           "local_text": OPS[up.op].write_local(
-                              i, [operand_text(p) for p in up.parents], names[up]),
+                              i, t.operands(up), names[up]),
                           "contribution": _json_number(local * upstream_value),
                           "contribution_text": format_value(local * upstream_value)})
         else:
