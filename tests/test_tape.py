@@ -13,9 +13,9 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
-from tinygrad_edu import Value, data, losses, nn  # noqa: E402
+from tinygrad_edu import Value, data, losses, nn, no_grad  # noqa: E402
 from tinygrad_edu import tape as tape_module  # noqa: E402
-from tinygrad_edu.ops import OPS, DomainError, OpOverflow  # noqa: E402
+from tinygrad_edu.ops import OPS, DomainError, OpError, OpOverflow  # noqa: E402
 from tinygrad_edu.tape import Tape, compile  # noqa: E402
 
 
@@ -301,8 +301,94 @@ def test_backward_before_forward_is_refused():
 
 def test_op_error_during_replay_names_the_op():
     tape = compile(lambda x: x.log(), 2.0)
-    with pytest.raises(DomainError, match=r"ln.*tape replay"):
+    with pytest.raises(DomainError, match=r"ln") as caught:
         tape(-1.0)
+    assert "compiled tape" in " ".join(caught.value.__notes__)
+    x = Value(2.0)
+    graph_tape = Tape(x.log(), [x])                   # no fn: the tape's own error
+    with pytest.raises(DomainError, match=r"ln.*tape replay"):
+        graph_tape.forward([-1.0])
+
+
+# ---------------------------------------------------------------- issue 13: items 1, 2, 13
+def test_compile_refuses_to_record_inside_no_grad():
+    with no_grad():
+        with pytest.raises(RuntimeError, match=r"compile.*no_grad\(\)"):
+            compile(lambda x: x * x, 2.0)
+    tape = compile(lambda x: x * x, 2.0)
+    with no_grad():                            # replaying records nothing: it may run here
+        assert tape(3.0) == 9.0
+        with pytest.raises(RuntimeError, match=r"verify.*no_grad\(\)"):
+            tape.verify(3.0)
+
+
+def test_backward_after_a_failed_forward_is_refused_until_one_succeeds():
+    w = Value(1.5)
+    tape = compile(lambda x: (x * w).log() + w * w, 2.0)
+    tape(2.0)
+    with pytest.raises(DomainError):
+        tape(-3.0)
+    assert tape.value is None
+    with pytest.raises(RuntimeError, match="forward"):
+        tape.backward()
+    with pytest.raises(RuntimeError, match="backward"):
+        tape.input_grads()
+    assert w.grad == 0.0
+    assert tape(4.0) == math.log(4.0 * 1.5) + 1.5 * 1.5
+    tape.backward()
+    assert tape.input_grads() == [1 / 4.0]               # d ln(xw)/dx = 1/x, at the new x
+    assert w.grad == 1 / 1.5 + 2 * 1.5
+
+
+@pytest.mark.parametrize("min_array", [2, 10**9])
+def test_a_failing_batch_replay_leaves_no_half_pass_behind(min_array, monkeypatch):
+    monkeypatch.setattr(tape_module, "MIN_ARRAY", min_array)
+    w = Value(0.5)
+
+    def fn(X):
+        return sum(((a * w).log() * b for a, b in X), Value(0.0))
+
+    good = [[1.0 + i, 2.0] for i in range(30)]
+    tape = compile(fn, good)
+    tape(good)
+    tape.backward()
+    bad = [[1.0 + i, 3.0] for i in range(30)]
+    bad[17][0] = -1.0                                    # one row fails, after others ran
+    with pytest.raises(DomainError):
+        tape(bad)
+    with pytest.raises(RuntimeError):
+        tape.backward()
+    with pytest.raises(RuntimeError):
+        tape.input_grads()
+    with pytest.raises(ValueError, match="shape"):       # refused before anything changed...
+        tape([[1.0, 2.0]])
+    assert_tape_matches_engine(tape, fn, [w], good)      # ...and a good replay is whole again
+
+
+def deep_log_and_shallow_division(x):
+    """ln made first but three levels deep; 1/x made later, one level deep. At x = 0 both
+    fail: the engine meets ln(0) first (DomainError); a depth-first replay meets 1/0."""
+    deep = ((x * 1.0) * 1.0).log()
+    shallow = 1.0 / x
+    return deep + shallow
+
+
+@pytest.mark.parametrize("min_array", [2, 10**9])
+def test_when_two_nodes_fail_the_tape_raises_the_engines_error(min_array, monkeypatch):
+    monkeypatch.setattr(tape_module, "MIN_ARRAY", min_array)
+    with pytest.raises(DomainError) as engine:
+        deep_log_and_shallow_division(Value(0.0))
+    tape = compile(deep_log_and_shallow_division, 1.0)
+    with pytest.raises(OpError) as replay:
+        tape(0.0)
+    assert type(replay.value) is type(engine.value) is DomainError
+    assert str(replay.value) == str(engine.value)
+
+    def batch(X):
+        return sum((deep_log_and_shallow_division(x) for x, in X), Value(0.0))
+    tape = compile(batch, [[1.0]] * 30)
+    with pytest.raises(DomainError):
+        tape([[1.0]] * 10 + [[0.0]] + [[1.0]] * 19)
 
 
 def test_overflow_in_an_array_step_gives_the_engines_inf_and_errors():
