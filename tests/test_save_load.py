@@ -152,13 +152,21 @@ def test_a_changed_weight_fails_the_checksum_unless_asked(saved):
     assert target.layers[0].neurons[0].b.data == 0.125
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", None, True])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", None, [1.0]])
 def test_nan_or_non_numeric_weights_are_refused(saved, bad):
     path, target, before = saved
     edit(path, lambda d: d["parameters"].update({"layers[1].neurons[0].w[2]": bad}))
     with pytest.raises(ModelFileError, match=r"layers\[1\]\.neurons\[0\]\.w\[2\]"):
         target.load(path, verify_checksum=False)
     assert weights(target) == before
+
+
+def test_a_boolean_weight_is_the_number_it_stands_for(saved):
+    """One policy everywhere (tinygrad_edu.checks): True is 1 and False is 0."""
+    path, target, _ = saved
+    edit(path, lambda d: d["parameters"].update({WEIGHT: True}))
+    target.load(path, verify_checksum=False)
+    assert target.layers[1].neurons[0].w[2].data == 1.0
 
 
 def test_missing_or_extra_parameters_are_refused(saved):

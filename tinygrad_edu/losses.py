@@ -17,9 +17,7 @@ labels) — what ``fit(compiled=True)`` needs to replay one recorded graph — o
 """
 from __future__ import annotations
 
-import math
-import numbers
-
+from . import checks
 from .engine import Value
 
 __all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax",
@@ -47,10 +45,7 @@ def _batch(preds, targets, who: str):
 def _value(p, who: str, where: str) -> Value:
     if isinstance(p, Value):
         return p
-    if isinstance(p, numbers.Real) and not isinstance(p, bool):
-        return Value(float(p))
-    raise TypeError(f"{who}: prediction {where} must be a Value or a number, "
-                    f"got {type(p).__name__} {p!r:.40}")
+    return Value(checks.real(p, f"{who}: prediction {where}"))
 
 
 def _scalar(p, who: str, i: int) -> Value:
@@ -73,12 +68,7 @@ def _vector(p, who: str, i: int) -> list:
 
 
 def _real(t, who: str, where: str) -> float:
-    if isinstance(t, bool) or not isinstance(t, numbers.Real):
-        raise TypeError(f"{who}: target {where} must be a number, got {type(t).__name__} {t!r:.40}")
-    t = float(t)
-    if not math.isfinite(t):
-        raise ValueError(f"{who}: target {where} is {t}")
-    return t
+    return checks.finite(t, f"{who}: target {where}")
 
 
 def _data_target(t, who: str, where: str):
@@ -348,8 +338,5 @@ def l1(params) -> Value:
 
 def elastic_net(params, beta) -> Value:
     """R(W) = Σ β·w² + |w| (Lan Xu's deck): L2 and L1 together. The caller multiplies by λ."""
-    if (isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0
-            or beta == math.inf):
-        raise ValueError(f"elastic_net: beta must be a finite number ≥ 0, got {beta!r:.40}")
-    beta = float(beta)
+    beta = checks.nonnegative(beta, "elastic_net: beta")
     return _sum([beta * (w * w) + w.abs() for w in _params(params, "elastic_net")])

@@ -17,7 +17,7 @@ import numbers
 import operator
 import random
 
-from . import serialize
+from . import checks, serialize
 from .engine import Constant, Value
 from .ops import OPS
 
@@ -76,9 +76,7 @@ def forward_floats(layers: list, x) -> list:
 
 
 def _count(n, what: str, who: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{who}: {what} must be a positive whole number, got {n!r}")
-    return int(n)
+    return checks.whole(n, f"{who}: {what}", low=1)
 
 
 def _make_rng(seed, rng, who: str) -> random.Random:
@@ -112,12 +110,9 @@ def _as_inputs(x, nin: int, who: str) -> list:
     for i, xi in enumerate(x):
         if isinstance(xi, Value):
             out.append(xi)
-        elif type(xi) is float or (isinstance(xi, numbers.Real) and not isinstance(xi, bool)):
-            label = _INPUT_LABELS[i] if i < len(_INPUT_LABELS) else f"x{i + 1}"
-            out.append(Value(float(xi), label))
         else:
-            raise TypeError(f"{who}: input x[{i}] must be a real number, got "
-                            f"{type(xi).__name__} {xi!r:.40}")
+            label = _INPUT_LABELS[i] if i < len(_INPUT_LABELS) else f"x{i + 1}"
+            out.append(Value(checks.real(xi, f"{who}: input x[{i}]"), label))
     return out
 
 
@@ -383,9 +378,7 @@ class Dropout(Module):
     the identity (returns its input as is). Dropped units get no gradient (δ = 0)."""
 
     def __init__(self, p=0.5, seed=None, rng=None):
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = checks.in_range(p, "Dropout: p (a probability)", 0.0, 1.0, high_open=True)
         self.rng = _make_rng(seed, rng, "Dropout")
 
     def forward(self, x):

@@ -11,8 +11,8 @@ gradient of the L2 penalty (wd/2)·Σw².
 from __future__ import annotations
 
 import math
-import numbers
 
+from . import checks
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay",
@@ -20,14 +20,8 @@ __all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay"
 
 
 def _number(x, name: str, who: str, low=0.0, low_open=False, high=None) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise ValueError(f"{who}: {name} must be a finite number, got {x!r}")
-    x = float(x)
-    if x < low or (low_open and x == low):
-        raise ValueError(f"{who}: {name} must be {'>' if low_open else '≥'} {low:g}, got {x!r}")
-    if high is not None and x >= high:
-        raise ValueError(f"{who}: {name} must be < {high:g}, got {x!r}")
-    return x
+    """A finite number in [low, high) (or (low, high) with ``low_open``)."""
+    return checks.in_range(x, f"{who}: {name}", low, high, low_open=low_open, high_open=True)
 
 
 def _param_list(params, who: str) -> list:
@@ -195,9 +189,7 @@ class _Schedule:
         self.kappa = _number(kappa, "kappa", who)
 
     def __call__(self, t) -> float:
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or t < 0:
-            raise ValueError(f"{self!r}: t must be a number ≥ 0, got {t!r}")
-        return self.rate(float(t))
+        return self.rate(checks.nonnegative(t, f"{self!r}: t"))
 
     def __repr__(self) -> str:
         return f"{self.name}(eta0={self.eta0:g}, kappa={self.kappa:g})"

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import numbers
 import os
 import tempfile
+
+from . import checks
 
 __all__ = ["ModelFileError", "ArchitectureMismatch", "save", "load", "check_state",
            "atomic_write_text", "describe"]
@@ -54,10 +55,6 @@ def _checksum(architecture, parameters) -> str:
 
 MAX_DEPTH = 32
 """Model files nest a few levels (document → architecture → children); deeper is refused."""
-
-
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _shown(value) -> str:
@@ -99,15 +96,13 @@ def check_state(state, names) -> list:
         raise ArchitectureMismatch("parameter names do not match this model: " + "; ".join(parts))
     values = []
     for name in names:
-        value = state[name]
-        if not _is_real(value):
-            raise ModelFileError(f"parameter {name!r} is {_shown(value)} "
-                                 f"({type(value).__name__}), not a number")
         try:
-            value = float(value)
-        except OverflowError:
-            raise ModelFileError(f"parameter {name!r} is {_shown(value)}, too large for a "
-                                 f"float") from None
+            value = checks.as_number(state[name])
+        except OverflowError as err:
+            raise ModelFileError(f"parameter {name!r}: {err}") from None
+        if value is None:
+            raise ModelFileError(f"parameter {name!r} is {_shown(state[name])} "
+                                 f"({type(state[name]).__name__}), not a number")
         if not math.isfinite(value):
             raise ModelFileError(f"parameter {name!r} is {value}: weights must be finite "
                                  f"(was the model saved after training diverged?)")

@@ -16,7 +16,7 @@ import numbers
 import random
 from dataclasses import dataclass, field
 
-from . import data, losses, nn, optim
+from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
@@ -265,22 +265,7 @@ def _default_loss(model, X, y):
 
 
 def _positive_int(n, name: str):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"fit: {name} must be a whole number ≥ 1, got {n!r}")
-    return int(n)
-
-
-def _finite(x, name: str, positive: bool = False) -> float:
-    """A finite real number (≥ 0, or > 0 with ``positive``), as a float."""
-    ok = isinstance(x, numbers.Real) and not isinstance(x, bool)
-    try:
-        x = float(x) if ok else x
-    except OverflowError:
-        ok = False
-    if not ok or not math.isfinite(x) or x < 0 or (positive and x == 0):
-        raise ValueError(f"fit: {name} must be a finite number {'>' if positive else '≥'} 0, "
-                         f"got {x!r:.40}")
-    return x
+    return checks.whole(n, f"fit: {name}", low=1)
 
 
 def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
@@ -303,10 +288,10 @@ def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, prog
         raise TypeError("fit: lr_schedule must be a function epoch → learning rate")
     if progress not in (True, False, "auto"):
         raise ValueError(f"fit: progress must be True, False or 'auto', got {progress!r}")
-    _finite(min_delta, "min_delta")
+    checks.nonnegative(min_delta, "fit: min_delta")
     for value, name in ((clip_value, "clip_value"), (clip_norm, "clip_norm")):
         if value is not None:
-            _finite(value, name, positive=True)
+            checks.positive(value, f"fit: {name}")
 
 
 # ---------------------------------------------------------------- fit: epochs
