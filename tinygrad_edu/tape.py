@@ -63,7 +63,7 @@ forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 from __future__ import annotations
 
 from .engine import Value, _as_float, collector_paused, is_recording
-from .graph import depths, flatten
+from .graph import depths, evaluation_order, flatten
 from .ops import OPS, OpError
 
 __all__ = ["compile", "Tape"]
@@ -171,6 +171,7 @@ class _Graph:
         self.params = [self.leaves[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
+        self.flat = flat
 
     def node(self, r: int) -> int:
         """The node index of the node at position r of the backward order."""
@@ -222,6 +223,7 @@ class Tape:
         self._fresh = self._backward_done = False
         self.value = None
         """The output of the last ``forward`` (a float)."""
+        self._evaluation = None if _fn is not None else _evaluation_program(graph.flat)
 
     def __len__(self) -> int:
         """How many operation nodes one replay evaluates."""
@@ -268,13 +270,25 @@ class Tape:
         made from a graph (no ``fn``), or an ``fn`` that does not fail through the engine
         (Python control flow on ``.data``), raises the tape's own error.
         """
-        if self._fn is not None:
-            try:
-                _run(self._fn, inputs, "forward")
-            except OpError as err:
-                err.add_note("raised while replaying a compiled tape, as the engine raises it")
-                return err
+        if self._fn is None:
+            return self._first_failure() or tape_error
+        try:
+            _run(self._fn, inputs, "forward")
+        except OpError as err:
+            err.add_note("raised while replaying a compiled tape, as the engine raises it")
+            return err
         return tape_error
+
+    def _first_failure(self):
+        """Without ``fn``: node by node in evaluation order (``graph.evaluation_order``, the
+        order a left-to-right evaluation of the expression takes), the first error met."""
+        values = self._values.tolist()
+        for name, forward, out, operands in self._evaluation:
+            try:
+                values[out] = forward(*(values[i] for i in operands))[0]
+            except OpError as err:
+                return _at_node(err, name, out)
+        return None
 
     def _flatten(self, inputs):
         np = _numpy()
@@ -355,6 +369,19 @@ class Tape:
 
 
 # ---------------------------------------------------------------- the replay schedules
+def _at_node(err: OpError, name: str, node: int) -> OpError:
+    """The op's error, saying where in the replay it happened."""
+    return err.again(where=f"tape replay: '{name}' node {node}")
+
+
+def _evaluation_program(flat) -> list:
+    """(op name, function, node index, operand indices) per operation, in evaluation order."""
+    index = {id(node): i for i, node in enumerate(flat.nodes)}
+    return [(node.op, OPS[node.op].forward, index[id(node)],
+             [index[id(p)] for p in node.parents])
+            for node in evaluation_order(flat.nodes[flat.output]) if node.parents]
+
+
 def _vectorises(name: str, args, recorded) -> bool:
     """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit?"""
     np = _numpy()
@@ -441,8 +468,7 @@ class _ForwardArray:
             try:
                 results.append(fn(*operands))
             except OpError as err:
-                raise type(err)(f"{err} [tape replay: '{self.name}' node "
-                                f"{int(self.out[k])}]") from None
+                raise _at_node(err, self.name, int(self.out[k])) from None
         columns = list(zip(*results))
         values[self.out] = columns[0]
         local[self.edge0] = columns[1]
@@ -492,8 +518,7 @@ class _ForwardRun:
                 buf.append(out)
         except OpError as err:
             k = len(buf) - first
-            raise type(err)(f"{err} [tape replay: '{self.names[k]}' node "
-                            f"{int(self.out[k])}]") from None
+            raise _at_node(err, self.names[k], int(self.out[k])) from None
         values[self.out] = buf[first:]
         local[self.edge0] = local0
         if local1:

@@ -13,7 +13,7 @@ POST   /api/sessions                             new session (one per tab); body
 GET    /api/sessions/<id>/state[?since=<v>]      latest snapshot (``{"version": v}`` if unchanged)
 GET    /api/sessions/<id>/data                   the data set: training and validation points
 POST   /api/sessions/<id>/settings               change settings: checked, then a new run (paused)
-POST   /api/sessions/<id>/play | pause | step | reset
+POST   /api/sessions/<id>/<action>               ``<action>``: play, pause, step or reset
 GET    /api/sessions/<id>/model                  the trained model as a JSON file (download)
 GET    /api/sessions/<id>/picture                its decision boundary as a PNG (download; needs
                                                  matplotlib, drawn by ``tinygrad_edu.plots``)
