@@ -201,7 +201,7 @@ def test_clip_grad_value_clamps_each_gradient():
 def test_make_builds_each_named_optimizer_with_its_default_rate(name):
     net = MLP(2, [3, 1], seed=0)
     opt = optim.make(name, net)
-    assert opt.lr == optim.OPTIMIZERS[name][1]
+    assert opt.lr == optim.OPTIMIZERS[name].lr
     assert opt.params == net.parameters()
     assert optim.make(name, net, lr=0.5).lr == 0.5
 

@@ -11,6 +11,7 @@ gradient of the L2 penalty (wd/2)·Σw².
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from . import checks
 from .engine import Value
@@ -155,13 +156,20 @@ class Adam(Optimizer):
 
 
 # ---------------------------------------------------------------- optimizers by name
+class Choice(NamedTuple):
+    """An optimizer as the command line and the playground offer it."""
+
+    label: str
+    lr: float          # the default η: what trains the toy data sets in tens of epochs
+    description: str
+
+
 OPTIMIZERS = {
-    "sgd": ("SGD", 0.1, "gradient descent θ ← θ − η·g"),
-    "momentum": ("SGD + momentum 0.9", 0.05, "v ← 0.9·v + g, θ ← θ − η·v"),
-    "adam": ("Adam", 0.02, "per-parameter steps from running means of g and g²"),
+    "sgd": Choice("SGD", 0.1, "gradient descent θ ← θ − η·g"),
+    "momentum": Choice("SGD + momentum 0.9", 0.05, "v ← 0.9·v + g, θ ← θ − η·v"),
+    "adam": Choice("Adam", 0.02, "per-parameter steps from running means of g and g²"),
 }
-"""Name → (label, default learning rate, what it does): the optimizers the command line and
-the playground offer. The default η is what trains the toy data sets in tens of epochs."""
+"""Name → ``Choice(label, lr, description)``: the optimizers ``make`` builds by name."""
 
 MOMENTUM = 0.9
 """μ of the "momentum" optimizer."""
@@ -173,7 +181,7 @@ def make(name, params, lr=None, weight_decay=0.0):
     if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"make: unknown optimizer {name!r:.40}; choose one of "
                          f"{', '.join(OPTIMIZERS)}")
-    lr = OPTIMIZERS[name][1] if lr is None else lr
+    lr = OPTIMIZERS[name].lr if lr is None else lr
     if name == "adam":
         return Adam(params, lr=lr, weight_decay=weight_decay)
     momentum = MOMENTUM if name == "momentum" else 0.0
