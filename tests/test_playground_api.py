@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from playground_server import serving
 
 from tinygrad_edu import Value, data, losses, optim, trace, train
-from tinygrad_edu.nn import MLP
+from tinygrad_edu.nn import MLP, float_layers, forward_floats
 from tinygrad_edu.playground import create_server, main
 from tinygrad_edu.playground.backprop import tiny_network
-from tinygrad_edu.playground.run import Run, float_layers, forward_floats, picture_png
+from tinygrad_edu.playground.run import Run, picture_png
 from tinygrad_edu.playground.session import Conflict, SessionStore
 from tinygrad_edu.playground.settings import DEFAULTS, check_settings
 from tinygrad_edu.playground.worker import Trainer
