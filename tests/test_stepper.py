@@ -276,3 +276,26 @@ def test_steps_are_values_not_views():
     walk = steps(slide())
     assert isinstance(walk[3], Step) and walk[3].walk is walk and walk[3].index == 3
     assert "walk" not in repr(walk[3])
+
+
+# ---------------------------------------------------------------- the playground
+@pytest.mark.parametrize("key", ["slide", "chain", "neuron"])
+def test_playground_steps_the_same_rows(key):
+    from tinygrad_edu.playground.backprop import PRESETS, build, describe
+    from tinygrad_edu.trace import evaluation_order
+    root, title = build({"source": "preset", "preset": key})
+    graph = describe(root, title)
+    walk = steps(PRESETS[key]["build"](PRESETS[key]["values"]))  # a fresh copy of the graph
+    order = evaluation_order(walk.output)
+    ids = {node: i for i, node in enumerate(order)}
+    assert len(graph["adjoint"]) == len(walk)
+    for row, step in zip(graph["adjoint"], walk):
+        assert (row["target"], row["expr"], row["kind"]) == (step.name, step.expr, step.kind)
+        assert row["node"] == ids[step.node]
+        if step.kind == "step":
+            term, = step.terms
+            assert row["upstream"] == ids[term.consumer]
+            edge = graph["edges"][row["edge"]]
+            assert (edge["from"], edge["to"], edge["operand"]) == \
+                (ids[step.node], ids[term.consumer], term.operand)
+            assert (row["local_text"], row["local"]) == (term.local_text, term.local)

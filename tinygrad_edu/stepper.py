@@ -24,7 +24,7 @@ from .engine import Value
 from .ops import OPS
 from .trace import _operand_text, trace
 
-__all__ = ["Step", "Term", "Walk", "steps", "MODES"]
+__all__ = ["Step", "Term", "Walk", "steps", "local_text", "MODES"]
 
 MODES = ("reverse", "forward")
 
@@ -101,15 +101,17 @@ class Step:
 class Walk(list):
     """All the steps of one trace, in order, and the trace's names for the graph's nodes.
 
-    ``names`` maps each node to its trace name (``v-1``, ``v5``; plain numbers have none),
-    ``input_names`` each input to its own (``x1``), ``output`` is the traced Value and
-    ``output_name`` its name (``y``); ``mode`` is "reverse" or "forward". ``cache`` is where
-    a view keeps what it worked out once for the whole walk (a picture's layout).
+    ``table`` is the trace the steps come from (it prints the same rows); ``names`` maps
+    each node to its trace name (``v-1``, ``v5``; plain numbers have none), ``input_names``
+    each input to its own (``x1``); ``output`` is the traced Value and ``output_name`` its
+    name (``y``); ``mode`` is "reverse" or "forward". ``cache`` is where a view keeps what
+    it worked out once for the whole walk (a picture's layout).
     """
 
     def __init__(self, mode: str, table):
         super().__init__()
         self.mode = mode
+        self.table = table
         self.output = table.output
         self.names = table.names
         self.input_names = table.input_names
@@ -137,7 +139,8 @@ def steps(y: Value, mode: str = "reverse", seed=None) -> Walk:
     raise ValueError(f"steps: mode must be 'reverse' or 'forward', got {mode!r}")
 
 
-def _local_text(consumer: Value, operand: int, names: dict) -> str:
+def local_text(consumer: Value, operand: int, names: dict) -> str:
+    """∂consumer/∂operand as the slides write it (``cos v0``), from the op table's notation."""
     operands = [_operand_text(p, names) for p in consumer.parents]
     return OPS[consumer.op].write_local(operand, operands, names[consumer])
 
@@ -158,7 +161,7 @@ def _reverse_steps(y: Value, seed) -> list:
                 i += 1
             next_operand[up] = i + 1
             terms = (Term(up, row.node, up, i, up.local_grads[i],
-                          _local_text(up, i, names), t.adjoints[up]),)
+                          local_text(up, i, names), t.adjoints[up]),)
             kind = "step"
         else:
             kind = "seed" if index == 0 else "result"
@@ -182,7 +185,7 @@ def _forward_steps(y: Value, seed) -> list:
             kind, terms = "seed", ()
         else:
             kind = "step"
-            terms = tuple(Term(p, p, node, i, local, _local_text(node, i, names),
+            terms = tuple(Term(p, p, node, i, local, local_text(node, i, names),
                                t.tangents[p])
                           for i, (p, local) in enumerate(zip(node.parents, node.local_grads))
                           if p in names)

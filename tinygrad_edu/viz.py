@@ -35,8 +35,8 @@ import graphviz
 from .engine import Constant, Value
 from .forward import dot
 from .ops import OPS, format_number
-from .stepper import Step, steps
-from .trace import _operand_text, bar, evaluation_order, format_value, number_nodes
+from .stepper import Step, local_text, steps
+from .trace import bar, evaluation_order, format_value, number_nodes
 
 __all__ = ["draw_dot", "to_dot", "render", "GraphPicture", "GraphvizNotFound",
            "DEFAULT_MAX_NODES"]
@@ -224,12 +224,11 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _local_text(node: Value, k: int, names: dict, operands) -> str:
+def _local_text(node: Value, k: int, names: dict) -> str:
     """∂node/∂operand k as a picture writes it: ``cos v0 = 0.284`` with trace names, else 0.284."""
     text = format_value(node.local_grads[k])
-    op = OPS.get(node.op)
-    if op and node in names:
-        written = op.write_local(k, operands, names[node])
+    if node.op in OPS and node in names:
+        written = local_text(node, k, names)
         text = written if _is_number(written) else f"{written} = {text}"
     return text
 
@@ -393,16 +392,15 @@ def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> Non
     symbol stands on the side the result leaves; top to bottom, they sit side by side on
     top. A plain-number operand's cell shows the number itself (it has no gradient to show).
     """
-    operands = [_operand_text(p, names) for p in node.parents]
     cells = []
     for k, parent in enumerate(node.parents):
         if _is_constant(parent):
             cells.append(_cell(format_number(parent.data), NODE_FILL, port=f"i{k}"))
         elif frame is not None and frame.highlights(node, k):
-            cells.append(_cell(_local_text(node, k, names, operands), LOCAL_FILL,
+            cells.append(_cell(_local_text(node, k, names), LOCAL_FILL,
                                color=STEP_EDGE, port=f"i{k}"))  # not bold: same size
         else:
-            cells.append(_cell(_local_text(node, k, names, operands), NODE_FILL,
+            cells.append(_cell(_local_text(node, k, names), NODE_FILL,
                                color=GRAD_COLOR, port=f"i{k}"))
     n = len(cells)
     if rankdir in ("LR", "RL"):
