@@ -11,10 +11,11 @@ from .tape import Tape, compile
 from .trace import trace
 from .train import fit
 from .viz import draw_dot, render, to_dot
+from .widget import step_through
 
 __version__ = "0.1.0"
 
 __all__ = ["Constant", "DivisionByZero", "DomainError", "OPS", "OpError", "OpOverflow", "Tape",
            "Value", "compile", "data", "draw_dot", "fit", "grad", "gradcheck", "hessian", "hvp",
            "jvp", "losses", "no_grad", "numerical_grad", "optim", "render", "render_animation",
-           "steps", "to_dot", "trace", "__version__"]
+           "step_through", "steps", "to_dot", "trace", "__version__"]
