@@ -453,3 +453,12 @@ def test_an_unexpected_error_is_exit_code_1_without_a_traceback(monkeypatch):
     monkeypatch.setenv("TINYGRAD_EDU_DEBUG", "1")
     with pytest.raises(RuntimeError):
         run(*SLIDE_ARGS)
+
+
+def test_train_without_matplotlib_names_the_plot_extra_and_exits_4(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import now fails
+    code, out, err = run("train", "xor", "--out", str(tmp_path / "x"), "--no-progress",
+                         "--epochs", "1", "--samples", "16", "--hidden", "2")
+    assert code == 4 and "Traceback" not in err
+    assert "tinygrad_edu[plot]" in err
+    assert (tmp_path / "x" / "model.json").exists()  # the model was saved before the plots

@@ -109,3 +109,35 @@ def test_batches_cover_each_sample_once_per_epoch():
 def test_bad_input_gives_clear_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ---------------------------------------------------------------- data sets by name
+@pytest.mark.parametrize("name", list(data.DATASETS))
+def test_make_uses_the_declared_defaults(name):
+    spec = data.DATASETS[name]
+    X, y = data.make(name)
+    assert len(X) == len(y) == spec.samples
+    assert sorted(set(y)) == list(range(spec.classes))
+    assert data.make(name, seed=1) == data.make(name, seed=1) != (X, y)
+
+
+def test_make_builds_the_same_points_as_the_generators():
+    assert data.make("moons", n=60, noise=0.2, seed=3) == data.moons(60, noise=0.2, seed=3)
+    assert data.make("xor", n=8, noise=0.0) == data.xor(8)
+    assert data.make("blobs", n=30, noise=0.3, classes=2) == data.blobs(30, k=2, std=0.3)
+    X, y = data.make("spirals", n=10, classes=4, noise=0.0)   # arms of ⌈10/4⌉ = 3 points
+    assert len(X) == 10 and set(y) <= {0, 1, 2, 3}
+    assert (X, y) == tuple(part[:10] for part in data.spirals(3, k=4, noise=0.0))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(name="mnist"), "unknown data set 'mnist'"),
+    (dict(name=["moons"]), "unknown data set"),
+    (dict(name="moons", classes=3), "has 2 classes"),
+    (dict(name="spirals", classes=1), "classes must be"),
+    (dict(name="circles", n=0), "n must be"),
+    (dict(name="moons", noise=math.nan), "noise"),
+])
+def test_make_refuses_what_it_cannot_build(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        data.make(**kwargs)

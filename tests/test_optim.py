@@ -194,3 +194,32 @@ def test_clip_grad_value_clamps_each_gradient():
     with pytest.raises(FloatingPointError, match="nothing was clipped"):
         optim.clip_grad_value(bad, 1.0)
     assert bad[0].grad == 3.0
+
+
+# ---------------------------------------------------------------- optimizers by name
+@pytest.mark.parametrize("name", list(optim.OPTIMIZERS))
+def test_make_builds_each_named_optimizer_with_its_default_rate(name):
+    net = MLP(2, [3, 1], seed=0)
+    opt = optim.make(name, net)
+    assert opt.lr == optim.OPTIMIZERS[name][1]
+    assert opt.params == net.parameters()
+    assert optim.make(name, net, lr=0.5).lr == 0.5
+
+
+def test_make_momentum_matches_torch_sgd_with_momentum():
+    ours = run_ours(lambda p: optim.make("momentum", p, lr=0.02))
+    theirs = run_torch(lambda p: torch.optim.SGD(p, lr=0.02, momentum=optim.MOMENTUM))
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    assert isinstance(optim.make("adam", [Value(1.0)]), optim.Adam)
+
+
+def test_make_refuses_unknown_names_and_bad_rates():
+    with pytest.raises(ValueError, match="unknown optimizer 'rmsprop'"):
+        optim.make("rmsprop", [Value(1.0)])
+    with pytest.raises(ValueError, match="lr"):
+        optim.make("sgd", [Value(1.0)], lr=math.nan)
+
+
+def test_schedules_by_name():
+    assert optim.SCHEDULES["exponential"](0.1, 0.5)(2) == pytest.approx(0.1 * math.exp(-1.0))
+    assert optim.SCHEDULES["inverse"](0.1, 0.5)(2) == pytest.approx(0.05)

@@ -8,9 +8,9 @@ import math
 
 import pytest
 
-from tinygrad_edu import data, losses, optim
+from tinygrad_edu import data, losses, no_grad, optim
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.train import History, accuracy, fit, predict, predict_labels
+from tinygrad_edu.train import History, accuracy, evaluate, fit, predict, predict_labels, step
 
 
 # ------------------------------------------------------------ XOR needs a hidden layer (file 002)
@@ -252,3 +252,103 @@ def test_divergence_is_reported_not_hidden():
         fit(net, X, [1e150, -1e150], optimizer=optim.SGD(net, lr=1e10), epochs=20,
             progress=False)
     assert gc.isenabled()
+
+
+# ---------------------------------------------------------------- one step, the loop body
+def test_step_is_one_sgd_step_as_pytorch_takes_it():
+    """Forward, softmax cross-entropy + λ·L2, backward, clip by norm, SGD: the same weights as
+    PyTorch's loop body on the same network."""
+    torch = pytest.importorskip("torch")
+    from tinygrad_edu.bridge import to_torch
+    X, y = data.make("spirals", n=12, seed=1)
+    net = MLP(2, [5, 3], seed=2)
+    twin = to_torch(net)
+    result = step(net, X, y, losses.cross_entropy, optim.SGD(net, lr=0.3),
+                  penalty=lambda m: 0.01 * losses.l2(m), clip_norm=0.5)
+
+    opt = torch.optim.SGD(twin.parameters(), lr=0.3)
+    logits = twin(torch.tensor(X, dtype=torch.float64))
+    data_loss = torch.nn.functional.cross_entropy(logits, torch.tensor(y))
+    weights = [m.weight for m in twin if isinstance(m, torch.nn.Linear)]
+    objective = data_loss + 0.01 * sum((w * w).sum() for w in weights)
+    opt.zero_grad()
+    objective.backward()
+    torch.nn.utils.clip_grad_norm_(twin.parameters(), 0.5)
+    opt.step()
+
+    assert result.loss == pytest.approx(data_loss.item(), rel=1e-12)
+    assert result.size == 12
+    assert result.correct == int((logits.argmax(1) == torch.tensor(y)).sum())
+    assert result.accuracy == result.correct / 12
+    ours = [p.data for p in net.parameters()]
+    theirs = [v for m in twin if isinstance(m, torch.nn.Linear)
+              for row, b in zip(m.weight.tolist(), m.bias.tolist()) for v in row + [b]]
+    assert ours == pytest.approx(theirs, rel=1e-10)
+
+
+def test_step_has_no_accuracy_for_real_valued_targets():
+    net = MLP(1, [2, 1], seed=0)
+    result = step(net, [[0.5], [1.0]], [0.25, 2.0], losses.mse, optim.SGD(net, lr=0.1))
+    assert result.correct is None and result.accuracy is None
+
+
+def test_step_refuses_a_non_finite_loss_and_changes_nothing():
+    net = MLP(1, [2, 1], seed=0)
+    before = net.state_dict()
+    with pytest.raises(FloatingPointError, match="the loss became inf"):
+        step(net, [[1e200]], [1e200], losses.mse, optim.SGD(net, lr=0.1))
+    assert net.state_dict() == before
+    assert gc.isenabled()
+
+
+# ------------------------------------------------------- issue 13: refusals that used to be silent
+def test_fit_and_step_refuse_to_run_inside_no_grad():
+    """Under no_grad nothing is recorded, so backward reaches no weight: training would
+    silently do nothing."""
+    X, y = data.xor()
+    net = MLP(2, [3, 1], seed=0)
+    before = net.state_dict()
+    with no_grad():
+        with pytest.raises(RuntimeError, match="outside `with no_grad"):
+            fit(net, X, y, epochs=2, progress=False)
+        with pytest.raises(RuntimeError, match="outside `with no_grad"):
+            step(net, X, y, losses.binary_cross_entropy_with_logits, optim.SGD(net, lr=0.1))
+    assert net.state_dict() == before
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(min_delta=math.nan), "min_delta must be a finite number"),
+    (dict(min_delta=math.inf), "min_delta must be a finite number"),
+    (dict(min_delta=-1.0), "min_delta"),
+    (dict(min_delta=10 ** 400), "min_delta"),
+    (dict(clip_norm=math.nan), "clip_norm must be a finite number > 0"),
+    (dict(clip_norm=0), "clip_norm"),
+    (dict(clip_value=math.inf), "clip_value"),
+    (dict(clip_value="1"), "clip_value"),
+])
+def test_fit_refuses_non_finite_settings_before_the_first_step(kwargs, message):
+    X, y = data.xor()
+    net = MLP(2, [3, 1], seed=0)
+    before = net.state_dict()
+    with pytest.raises(ValueError, match=message):
+        fit(net, X, y, epochs=2, val=(X, y), early_stopping=2, progress=False, **kwargs)
+    assert net.state_dict() == before
+
+
+def test_fit_names_a_huge_integer_in_X():
+    with pytest.raises(ValueError, match=r"X\[1\]\[0\] .*too large"):
+        fit(MLP(2, [3, 1]), [[0.0, 1.0], [10 ** 400, 1.0]], [0, 1], progress=False)
+    with pytest.raises(ValueError, match=r"X\[0\]\[1\] .*too large"):
+        predict(MLP(2, [1]), [[0.0, -10 ** 5000]])
+
+
+def test_evaluate_is_the_loss_and_accuracy_in_eval_mode():
+    X, y = data.make("moons", n=30, seed=2)
+    net = MLP(2, [6, 1], dropout=0.5, seed=1)
+    value, acc = evaluate(net, X, y, losses.binary_cross_entropy_with_logits)
+    outs = predict(net, X)                                # eval mode: no unit dropped
+    expected = sum(math.log1p(math.exp(z)) - t * z for z, t in zip(outs, y)) / len(y)
+    assert value == pytest.approx(expected, rel=1e-12)
+    assert acc == accuracy(net, X, y) == sum(int(z > 0) == t for z, t in zip(outs, y)) / 30
+    assert net.training
+    assert evaluate(net, [[0.0, 1.0]], [0.5], losses.mse)[1] is None

@@ -407,88 +407,15 @@ def run_trace(args) -> int:
 
 
 # ---------------------------------------------------------------- train
-def _plt():
+def _save_figure(draw, path: str) -> None:
+    """Draw a figure (``draw()`` returns it) and write it to ``path``."""
+    from . import plots
     try:
-        import matplotlib
-    except ImportError:
-        raise MissingTool("matplotlib is needed for the plots: pip install matplotlib "
-                          "(or pip install 'tinygrad_edu[plot]')") from None
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def plot_history(history, path: str, title: str) -> None:
-    """Loss (train and validation) and accuracy per epoch, side by side."""
-    plt = _plt()
-    epochs = range(1, history.epochs + 1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.plot(epochs, history.loss, label="training", color="tab:blue")
-    if history.val_loss:
-        left.plot(epochs, history.val_loss, label="validation", color="tab:orange")
-    left.set(xlabel="epoch", ylabel=f"loss ({history.loss_name})", title="loss")
-    left.legend()
-    left.grid(alpha=0.3)
-    if history.accuracy and history.accuracy[0] is not None:
-        right.plot(epochs, history.accuracy, label="training", color="tab:blue")
-        if history.val_accuracy:
-            right.plot(epochs, history.val_accuracy, label="validation", color="tab:orange")
-        right.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
-        right.legend(loc="lower right")
-        right.grid(alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def plot_decision_boundary(model, X, y, X_val, y_val, classes: int, path: str, title: str,
-                           resolution: int = 80) -> None:
-    """The model's class regions over the data: training points filled, validation hollow."""
-    from .train import predict
-    plt = _plt()
-    from matplotlib.colors import ListedColormap
-    xs = [p[0] for p in X + X_val]
-    ys = [p[1] for p in X + X_val]
-    pad_x = 0.15 * (max(xs) - min(xs) or 1.0)
-    pad_y = 0.15 * (max(ys) - min(ys) or 1.0)
-    x0, x1 = min(xs) - pad_x, max(xs) + pad_x
-    y0, y1 = min(ys) - pad_y, max(ys) + pad_y
-    gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
-    gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
-    outputs = predict(model, [[a, b] for b in gy for a in gx])
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"][:classes]
-    fig, ax = plt.subplots(figsize=(6, 5))
-    if classes == 2:
-        # one logit: probability of class 1 as shading, the decision line where it is ½
-        grid = [[_sigmoid(outputs[j * resolution + i]) for i in range(resolution)]
-                for j in range(resolution)]
-        shade = ax.contourf(gx, gy, grid, levels=[i / 10 for i in range(11)], cmap="RdBu_r",
-                            alpha=0.55)
-        ax.contour(gx, gy, grid, levels=[0.5], colors="black", linewidths=1.5)
-        fig.colorbar(shade, ax=ax, label="P(class 1)")
-    else:
-        labels = [max(range(classes), key=o.__getitem__) for o in outputs]
-        grid = [[labels[j * resolution + i] for i in range(resolution)] for j in range(resolution)]
-        ax.contourf(gx, gy, grid, levels=[c - 0.5 for c in range(classes + 1)],
-                    cmap=ListedColormap(colors), alpha=0.3)
-    for c in range(classes):
-        train = [p for p, t in zip(X, y) if t == c]
-        val = [p for p, t in zip(X_val, y_val) if t == c]
-        ax.scatter([p[0] for p in train], [p[1] for p in train], s=18, color=colors[c],
-                   edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
-        ax.scatter([p[0] for p in val], [p[1] for p in val], s=30, facecolors="none",
-                   edgecolors=colors[c], linewidths=1.3, marker="D",
-                   label=f"class {c} (validation)")
-    ax.set(xlim=(x0, x1), ylim=(y0, y1), xlabel="x1", ylabel="x2", title=title)
-    ax.legend(loc="best", fontsize=7, framealpha=0.8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        plots.save(draw(), path)
+    except plots.PlotsUnavailable as err:
+        raise MissingTool(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _make_dir(path: str) -> None:
@@ -547,11 +474,13 @@ def train_run(dataset: str, out: str, hidden=(16, 16), activation="relu", optimi
             f.write("\n")
     except OSError as err:
         raise UsageError(f"cannot write to {out}: {err.strerror or err}") from None
+    from . import plots
     title = f"{dataset}: {arch}, {optimizer} lr={lr:g}, {epochs} epochs"
-    plot_history(history, files["loss.png"], title)
-    plot_decision_boundary(model, X_train, y_train, X_val, y_val, spec.classes,
-                           files["decision_boundary.png"],
-                           f"{dataset}: validation accuracy {history.val_accuracy[-1]:.1%}")
+    _save_figure(lambda: plots.history(history, title), files["loss.png"])
+    accuracy = f"{dataset}: validation accuracy {history.val_accuracy[-1]:.1%}"
+    _save_figure(lambda: plots.decision_boundary(model, X_train, y_train, X_val, y_val,
+                                                 classes=spec.classes, title=accuracy),
+                 files["decision_boundary.png"])
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return summary
 

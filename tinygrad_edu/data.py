@@ -4,15 +4,19 @@ Every data set returns ``(X, y)``: ``X`` a list of [x1, x2] lists of floats, ``y
 int class labels. The same ``seed`` always gives the same points. ``batches`` cuts a data
 set into minibatches, reshuffled each epoch: one pass over all of them is an epoch
 (file 002: "cycle through subsets without replacement").
+
+``make(name, n=..., noise=..., seed=...)`` builds any of them by name, with the defaults
+the command line, the playground and the notebooks share (``DATASETS``, declared once here).
 """
 from __future__ import annotations
 
 import math
 import numbers
 import random
+from dataclasses import dataclass
 
-__all__ = ["moons", "circles", "xor", "spirals", "blobs", "train_val_split", "batches",
-           "check_dataset"]
+__all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "Dataset",
+           "train_val_split", "batches", "check_dataset"]
 
 
 def _rng(seed, rng, who: str) -> random.Random:
@@ -141,6 +145,21 @@ def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
     return _shuffled(X, y, rng)
 
 
+def _is_finite(v) -> bool:
+    """A real number that is a finite float (an int too large for a float is not)."""
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
+
+
+def _shown(v) -> str:
+    if isinstance(v, numbers.Integral) and not isinstance(v, bool) and not _is_finite(v):
+        digits = int(v.bit_length() * math.log10(2)) + 1  # str() refuses > 4,300 digits
+        return f"an integer too large for a float (about {digits} digits)"
+    return f"{v!r:.40}"
+
+
 def check_dataset(X, y=None, who: str = "data") -> None:
     """Raise a clear error unless X is a non-empty list of equal-length lists of finite
     numbers and y (if given) has one finite number per row."""
@@ -161,8 +180,8 @@ def check_dataset(X, y=None, who: str = "data") -> None:
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"{who}: X[{i}][{j}] is {type(v).__name__} {v!r:.40}, "
                                 f"not a number")
-            if not math.isfinite(v):
-                raise ValueError(f"{who}: X[{i}][{j}] is {v}")
+            if not _is_finite(v):
+                raise ValueError(f"{who}: X[{i}][{j}] is {_shown(v)}")
     if y is None:
         return
     if not isinstance(y, (list, tuple)):
@@ -173,8 +192,8 @@ def check_dataset(X, y=None, who: str = "data") -> None:
     for i, v in enumerate(y):
         values = v if isinstance(v, (list, tuple)) else [v]
         for u in values:
-            if isinstance(u, bool) or not isinstance(u, numbers.Real) or not math.isfinite(u):
-                raise TypeError(f"{who}: y[{i}] is {type(v).__name__} {v!r:.40}, "
+            if isinstance(u, bool) or not isinstance(u, numbers.Real) or not _is_finite(u):
+                raise TypeError(f"{who}: y[{i}] is {type(v).__name__} {_shown(v)}, "
                                 f"not a finite number")
 
 
@@ -217,3 +236,66 @@ def _minibatches(X, y, order, batch_size, drop_last):
         if drop_last and len(chunk) < batch_size:
             return
         yield [X[i] for i in chunk], [y[i] for i in chunk]
+
+
+# ---------------------------------------------------------------- the data sets by name
+def _two_class(generate):
+    return lambda n, noise, classes, seed, rng: generate(n, noise=noise, seed=seed, rng=rng)
+
+
+def _spirals(n, noise, classes, seed, rng):
+    """Arms of ⌈n/k⌉ points each, then the first n points after shuffling."""
+    X, y = spirals(max(2, -(-n // classes)), k=classes, noise=noise, seed=seed, rng=rng)
+    return X[:n], y[:n]
+
+
+def _blobs(n, noise, classes, seed, rng):
+    return blobs(n, k=classes, std=noise, seed=seed, rng=rng)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A toy data set as ``make`` builds it: its generator, description and defaults.
+
+    ``samples`` and ``noise`` are the defaults of ``make`` (for blobs, ``noise`` is the
+    spread σ of each blob); ``classes`` the default number of classes, which only data sets
+    with ``multiclass`` may change.
+    """
+
+    name: str
+    generate: object  # (n, noise, classes, seed, rng) → (X, y)
+    description: str
+    samples: int
+    noise: float
+    classes: int = 2
+    multiclass: bool = False
+
+
+DATASETS = {d.name: d for d in (
+    Dataset("moons", _two_class(moons), "two interleaving half circles", 200, 0.1),
+    Dataset("circles", _two_class(circles), "a circle inside a ring", 200, 0.05),
+    Dataset("xor", _two_class(xor), "the four XOR corners, with noise", 200, 0.1),
+    Dataset("spirals", _spirals, "interleaved spiral arms", 300, 0.2, 3, multiclass=True),
+    Dataset("blobs", _blobs, "Gaussian blobs around a circle", 200, 0.5, 3, multiclass=True),
+)}
+"""Name → ``Dataset``: what ``make`` can build, with its defaults."""
+
+
+def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
+    """The data set ``name`` (a key of ``DATASETS``) with ``n`` samples in all, Gaussian
+    ``noise`` (for blobs: the spread σ) and ``classes`` classes (spirals and blobs only);
+    anything left as None takes the data set's default. Returns ``(X, y)``."""
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"make: unknown data set {name!r:.40}; choose one of "
+                         f"{', '.join(DATASETS)}")
+    spec = DATASETS[name]
+    who = f"make({name!r})"
+    n = spec.samples if n is None else _positive_int(n, "n", who, 2)
+    noise = spec.noise if noise is None else noise
+    if classes is None:
+        classes = spec.classes
+    elif not spec.multiclass and classes != spec.classes:
+        raise ValueError(f"{who}: this data set has {spec.classes} classes, "
+                         f"got classes={classes!r:.40}")
+    classes = _positive_int(classes, "classes", who, 2)
+    return spec.generate(n, noise, classes, seed, rng)

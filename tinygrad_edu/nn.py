@@ -26,10 +26,11 @@ ACTIVATIONS = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
-    "leaky_relu": Value.leaky_relu,  # slope 0.01 for negative z
+    "leaky_relu": Value.leaky_relu,  # slope α for negative z: the op's default α
     "linear": None,                  # a = z: no activation node at all
 }
-"""Activation name → the ``Value`` method that applies it (``None``: linear, a = z)."""
+"""Activation name → the ``Value`` method that applies it (``None``: linear, a = z). The one
+list of activations: the command line, the playground and the bridge to PyTorch read it."""
 
 
 def _activation(name, who: str):

@@ -15,8 +15,8 @@ import numbers
 
 from .engine import Value
 
-__all__ = ["Optimizer", "SGD", "Adam", "exponential_decay", "inverse_decay",
-           "clip_grad_norm", "clip_grad_value"]
+__all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay",
+           "inverse_decay", "SCHEDULES", "clip_grad_norm", "clip_grad_value"]
 
 
 def _number(x, name: str, who: str, low=0.0, low_open=False, high=None) -> float:
@@ -160,6 +160,32 @@ class Adam(Optimizer):
                 f"weight_decay={self.weight_decay:g})")
 
 
+# ---------------------------------------------------------------- optimizers by name
+OPTIMIZERS = {
+    "sgd": ("SGD", 0.1, "gradient descent θ ← θ − η·g"),
+    "momentum": ("SGD + momentum 0.9", 0.05, "v ← 0.9·v + g, θ ← θ − η·v"),
+    "adam": ("Adam", 0.02, "per-parameter steps from running means of g and g²"),
+}
+"""Name → (label, default learning rate, what it does): the optimizers the command line and
+the playground offer. The default η is what trains the toy data sets in tens of epochs."""
+
+MOMENTUM = 0.9
+"""μ of the "momentum" optimizer."""
+
+
+def make(name, params, lr=None, weight_decay=0.0):
+    """The optimizer ``name`` (a key of ``OPTIMIZERS``) over ``params``, with learning rate
+    ``lr`` (default: that optimizer's entry in ``OPTIMIZERS``)."""
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise ValueError(f"make: unknown optimizer {name!r:.40}; choose one of "
+                         f"{', '.join(OPTIMIZERS)}")
+    lr = OPTIMIZERS[name][1] if lr is None else lr
+    if name == "adam":
+        return Adam(params, lr=lr, weight_decay=weight_decay)
+    momentum = MOMENTUM if name == "momentum" else 0.0
+    return SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
 # ---------------------------------------------------------------- learning-rate decay (file 002)
 class _Schedule:
     """η as a function of the step or epoch number t = 0, 1, 2, …"""
@@ -199,6 +225,10 @@ class inverse_decay(_Schedule):
 
     def rate(self, t: float) -> float:
         return self.eta0 / (1.0 + self.kappa * t)
+
+
+SCHEDULES = {"exponential": exponential_decay, "inverse": inverse_decay}
+"""Name → schedule class, called as ``SCHEDULES[name](eta0, kappa)``."""
 
 
 # ---------------------------------------------------------------- gradient clipping (file 000)

@@ -1,9 +1,10 @@
 """The training loop (file 001's pseudo code, with minibatches, validation and early stopping)
 and prediction helpers.
 
-One step is the slides' loop body: forward propagation over a minibatch, the batch-mean
+One ``step`` is the slides' loop body: forward propagation over a minibatch, the batch-mean
 loss, ``backward`` (every parameter gets ∂L/∂w), then θ ← θ − η·∇θ through an optimizer.
-One epoch is one pass over all minibatches (file 002). Python's cyclic garbage collector is
+One epoch is one pass over all minibatches (file 002). ``fit`` and the playground both train
+through ``step``, so there is one copy of it. Python's cyclic garbage collector is
 paused around each step only (``collector_paused``): a step's graph holds tens of thousands
 of nodes that reference counting frees anyway, and the collector's scans of them would cost
 more than the arithmetic.
@@ -16,9 +17,10 @@ import random
 from dataclasses import dataclass, field
 
 from . import data, losses, optim
-from .engine import Value, collector_paused, no_grad
+from .engine import Value, collector_paused, is_recording, no_grad
 
-__all__ = ["fit", "History", "predict", "predict_labels", "accuracy"]
+__all__ = ["fit", "step", "Step", "evaluate", "History", "predict", "predict_labels", "accuracy",
+           "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -73,21 +75,26 @@ def _threshold(loss=None, threshold=None) -> float:
     return float(getattr(loss, "threshold", 0.0)) if loss is not None else 0.0
 
 
-def predict(model, X) -> list:
-    """The model's outputs for every row of X, as floats (lists of floats for k outputs);
-    in eval mode (no dropout) and without recording a graph."""
-    data.check_dataset(X, who="predict")
+def _eval_outputs(model, X) -> list:
+    """The model's outputs for every row of X in eval mode (no dropout; the mode is restored
+    afterwards), as Values recorded in no graph."""
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
     try:
         with no_grad():
-            outs = [model(x) for x in X]
+            return [model(x) for x in X]
     finally:
         if was_training:
             model.train()
+
+
+def predict(model, X) -> list:
+    """The model's outputs for every row of X, as floats (lists of floats for k outputs);
+    in eval mode (no dropout) and without recording a graph."""
+    data.check_dataset(X, who="predict")
     return [[float(o) for o in out] if isinstance(out, (list, tuple)) else float(out)
-            for out in outs]
+            for out in _eval_outputs(model, X)]
 
 
 def predict_labels(model, X, loss=None, threshold=None) -> list:
@@ -105,19 +112,78 @@ def accuracy(model, X, y, loss=None, threshold=None) -> float:
     return sum(int(p == t) for p, t in zip(labels, y)) / len(y)
 
 
-# ---------------------------------------------------------------- fit
-def _is_labels(y) -> bool:
+# ---------------------------------------------------------------- one step
+def is_labels(y) -> bool:
+    """True when every target is an int class label (so accuracy means something)."""
     return all(isinstance(t, numbers.Integral) and not isinstance(t, bool) for t in y)
 
 
+def _require_recording(who: str) -> None:
+    if not is_recording():
+        raise RuntimeError(f"{who} trains through backward(), which needs a recorded graph: "
+                           f"call it outside `with no_grad():`")
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one ``step`` saw: the minibatch's mean data loss (before the update, without the
+    penalty), its size, and how many samples the model classified right (None when the
+    targets are not class labels)."""
+
+    loss: float
+    size: int
+    correct: int | None = None
+
+    @property
+    def accuracy(self) -> float | None:
+        return None if self.correct is None else self.correct / self.size
+
+
+def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=None,
+         threshold=None) -> Step:
+    """One step of gradient descent on the minibatch (X, y); returns a ``Step``.
+
+    Forward (``model(x)`` for every row), L = loss(outputs, y) (+ ``penalty(model)``), then
+    ``optimizer.zero_grad()``, ``backward`` (every parameter gets ∂L/∂w), optional clipping
+    (by value, then by norm) and ``optimizer.step()``. A loss that is not finite raises
+    ``FloatingPointError`` before any weight changes. ``threshold`` cuts a single output into
+    a class (default: the loss's own, see ``losses``). Python's cyclic garbage collector is
+    paused for the step only.
+    """
+    _require_recording("step")
+    with collector_paused():
+        outputs = [model(x) for x in X]
+        batch_loss = loss(outputs, y)
+        objective = batch_loss + penalty(model) if penalty is not None else batch_loss
+        if not math.isfinite(objective.data):
+            raise FloatingPointError(f"the loss became {objective.data}")
+        optimizer.zero_grad()
+        objective.backward()
+        if clip_value is not None or clip_norm is not None:
+            params = model.parameters()
+            if clip_value is not None:
+                optim.clip_grad_value(params, clip_value)
+            if clip_norm is not None:
+                optim.clip_grad_norm(params, clip_norm)
+        optimizer.step()
+        correct = None
+        if is_labels(y):
+            cut = _threshold(loss, threshold)
+            correct = sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
+        result = Step(batch_loss.data, len(X), correct)
+        del outputs, batch_loss, objective  # free this step's graph right here
+    return result
+
+
+# ---------------------------------------------------------------- fit: checking the settings
 def _default_loss(model, X, y):
     """Cross-entropy for k outputs; for one output and 0/1 labels, binary cross-entropy (on
     the logit, or on the probability if the model ends in a sigmoid); else MSE."""
     with no_grad():
         out = model(X[0])
-    if isinstance(out, (list, tuple)) and len(out) > 1 and _is_labels(y):
+    if isinstance(out, (list, tuple)) and len(out) > 1 and is_labels(y):
         return losses.cross_entropy
-    if isinstance(out, Value) and _is_labels(y) and set(y) <= {0, 1}:
+    if isinstance(out, Value) and is_labels(y) and set(y) <= {0, 1}:
         if getattr(model, "output_activation", "linear") == "sigmoid":
             return losses.binary_cross_entropy  # the output already is a probability
         return losses.binary_cross_entropy_with_logits
@@ -130,16 +196,114 @@ def _positive_int(n, name: str):
     return int(n)
 
 
-def _evaluate(model, X, y, loss, cut, classify):
-    """(mean loss, accuracy or None) on a data set: eval mode, no graph."""
-    model.eval()
+def _finite(x, name: str, positive: bool = False) -> float:
+    """A finite real number (≥ 0, or > 0 with ``positive``), as a float."""
+    ok = isinstance(x, numbers.Real) and not isinstance(x, bool)
+    try:
+        x = float(x) if ok else x
+    except OverflowError:
+        ok = False
+    if not ok or not math.isfinite(x) or x < 0 or (positive and x == 0):
+        raise ValueError(f"fit: {name} must be a finite number {'>' if positive else '≥'} 0, "
+                         f"got {x!r:.40}")
+    return x
+
+
+def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
+                    min_delta, clip_value, clip_norm) -> None:
+    """Everything ``fit`` is given, checked before the first step."""
+    _require_recording("fit")
+    if not hasattr(model, "parameters") or not callable(model):
+        raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
+    data.check_dataset(X, y, "fit")
+    if val is not None:
+        if not isinstance(val, (tuple, list)) or len(val) != 2:
+            raise ValueError("fit: val must be a pair (X_val, y_val)")
+        data.check_dataset(val[0], val[1], "fit (val)")
+    if early_stopping is not None and val is None:
+        raise ValueError("fit: early_stopping watches the validation loss; "
+                         "pass val=(X_val, y_val)")
+    if penalty is not None and not callable(penalty):
+        raise TypeError("fit: penalty must be a function model → Value")
+    if lr_schedule is not None and not callable(lr_schedule):
+        raise TypeError("fit: lr_schedule must be a function epoch → learning rate")
+    if progress not in (True, False, "auto"):
+        raise ValueError(f"fit: progress must be True, False or 'auto', got {progress!r}")
+    _finite(min_delta, "min_delta")
+    for value, name in ((clip_value, "clip_value"), (clip_norm, "clip_norm")):
+        if value is not None:
+            _finite(value, name, positive=True)
+
+
+# ---------------------------------------------------------------- fit: epochs
+def evaluate(model, X, y, loss, threshold=None) -> tuple:
+    """(mean loss, accuracy) of ``model`` on (X, y), in eval mode and without recording a
+    graph; accuracy is None when y is not class labels."""
+    outputs = _eval_outputs(model, X)
     with no_grad():
-        outputs = [model(x) for x in X]
         value = loss(outputs, y).data
-    correct = sum(int(_label(o, cut) == t) for o, t in zip(outputs, y)) if classify else None
-    return value, (correct / len(y) if classify else None)
+    if not is_labels(y):
+        return value, None
+    cut = _threshold(loss, threshold)
+    return value, sum(int(_label(o, cut) == t) for o, t in zip(outputs, y)) / len(y)
 
 
+@dataclass
+class _EarlyStopping:
+    """Keeps the weights of the epoch with the lowest validation loss; says when to stop."""
+
+    patience: int
+    min_delta: float
+    best_loss: float = math.inf
+    best_state: dict | None = None
+    waited: int = 0
+
+    def should_stop(self, model, val_loss: float, epoch: int, history: History) -> bool:
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_state, self.waited = val_loss, model.state_dict(), 0
+            history.best_epoch = epoch
+            return False
+        self.waited += 1
+        return self.waited >= self.patience
+
+
+def _train_epoch(model, batches, train_step, epoch: int, lr) -> tuple:
+    """One pass over the minibatches: (mean loss, accuracy or None) over the epoch."""
+    model.train()
+    total, correct, count, classify = 0.0, 0, 0, True
+    for i, (Xb, yb) in enumerate(batches):
+        try:
+            result = train_step(Xb, yb)
+        except FloatingPointError as err:
+            raise FloatingPointError(f"fit: {err} at epoch {epoch}, batch {i}; the learning "
+                                     f"rate ({lr}) may be too large") from None
+        total += result.loss * result.size
+        count += result.size
+        if result.correct is None:
+            classify = False
+        else:
+            correct += result.correct
+    return total / count, (correct / count if classify else None)
+
+
+def _progress_bar(progress, epochs: int, samples: int):
+    """A tqdm bar over the epochs when asked (or "auto" and the run is long), else None."""
+    if progress is True or (progress == "auto" and epochs * samples >= AUTO_PROGRESS_WORK):
+        from tqdm.auto import tqdm
+        return tqdm(range(epochs), desc="fit", unit="epoch")
+    return None
+
+
+def _show(bar, history: History) -> None:
+    shown = {"loss": f"{history.loss[-1]:.4f}"}
+    if history.accuracy[-1] is not None:
+        shown["acc"] = f"{history.accuracy[-1]:.3f}"
+    if history.val_loss:
+        shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
+    bar.set_postfix(shown)
+
+
+# ---------------------------------------------------------------- fit
 def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val=None,
         early_stopping=None, progress="auto", seed=0, lr_schedule=None, penalty=None,
         clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0) -> History:
@@ -160,103 +324,57 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       ``lambda m: 1e-3 * losses.l2(m)``); the recorded loss is the data loss alone.
     * ``clip_value`` / ``clip_norm`` clip gradients (by value, then by norm) before each step.
     * ``progress``: True, False or "auto" (a tqdm bar when epochs × samples ≥ 20,000).
+
+    Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.
     """
-    if not hasattr(model, "parameters") or not callable(model):
-        raise TypeError(f"fit: model must be a Module, got {type(model).__name__}")
-    data.check_dataset(X, y, "fit")
+    _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
+                    min_delta, clip_value, clip_norm)
     epochs = _positive_int(epochs, "epochs")
     batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
-    if val is not None:
-        if not isinstance(val, (tuple, list)) or len(val) != 2:
-            raise ValueError("fit: val must be a pair (X_val, y_val)")
-        data.check_dataset(val[0], val[1], "fit (val)")
+    stopper = None
     if early_stopping is not None:
-        early_stopping = _positive_int(early_stopping, "early_stopping (the patience)")
-        if val is None:
-            raise ValueError("fit: early_stopping watches the validation loss; "
-                             "pass val=(X_val, y_val)")
-    if penalty is not None and not callable(penalty):
-        raise TypeError("fit: penalty must be a function model → Value")
-    if lr_schedule is not None and not callable(lr_schedule):
-        raise TypeError("fit: lr_schedule must be a function epoch → learning rate")
-    if progress not in (True, False, "auto"):
-        raise ValueError(f"fit: progress must be True, False or 'auto', got {progress!r}")
+        patience = _positive_int(early_stopping, "early_stopping (the patience)")
+        stopper = _EarlyStopping(patience, float(min_delta))
     loss = loss if loss is not None else _default_loss(model, X, y)
     if not callable(loss):
         raise TypeError(f"fit: loss must be a function (outputs, targets) → Value, got {loss!r}")
-    params = model.parameters()
     if optimizer is None:
-        optimizer = optim.Adam(params, lr=0.01)
+        optimizer = optim.Adam(model.parameters(), lr=0.01)
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
         raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
-    rng = random.Random(seed)
-    cut = _threshold(loss)
-    classify = _is_labels(y)
-    history = History(loss_name=getattr(loss, "__name__", repr(loss)))
-    best_loss, best_state, waited = math.inf, None, 0
 
-    show = progress is True or (progress == "auto" and epochs * len(X) >= AUTO_PROGRESS_WORK)
-    epoch_range = range(epochs)
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-        bar = epoch_range = tqdm(epoch_range, desc="fit", unit="epoch")
+    def train_step(Xb, yb):
+        return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
+
+    rng = random.Random(seed)
+    history = History(loss_name=getattr(loss, "__name__", repr(loss)))
+    bar = _progress_bar(progress, epochs, len(X))
     was_training = model.training if hasattr(model, "training") else True
     try:
-        for epoch in epoch_range:
+        for epoch in bar if bar is not None else range(epochs):
             if lr_schedule is not None:
                 optimizer.lr = lr_schedule(epoch)
-            history.lr.append(optimizer.lr if hasattr(optimizer, "lr") else None)
-            model.train()
-            total, correct = 0.0, 0
-            for step, (Xb, yb) in enumerate(data.batches(X, y, batch_size, shuffle, rng=rng)):
-                with collector_paused():
-                    outputs = [model(x) for x in Xb]
-                    batch_loss = loss(outputs, yb)
-                    objective = batch_loss + penalty(model) if penalty else batch_loss
-                    value = batch_loss.data
-                    if not math.isfinite(objective.data):
-                        raise FloatingPointError(
-                            f"fit: the loss became {objective.data} at epoch {epoch}, batch "
-                            f"{step}; the learning rate ({history.lr[-1]}) may be too large")
-                    optimizer.zero_grad()
-                    objective.backward()
-                    if clip_value is not None:
-                        optim.clip_grad_value(params, clip_value)
-                    if clip_norm is not None:
-                        optim.clip_grad_norm(params, clip_norm)
-                    optimizer.step()
-                    total += value * len(Xb)
-                    if classify:
-                        correct += sum(int(_label(o, cut) == t) for o, t in zip(outputs, yb))
-                    del outputs, batch_loss, objective  # free this step's graph right here
-            history.loss.append(total / len(X))
-            history.accuracy.append(correct / len(X) if classify else None)
+            history.lr.append(getattr(optimizer, "lr", None))
+            batches = data.batches(X, y, batch_size, shuffle, rng=rng)
+            epoch_loss, epoch_acc = _train_epoch(model, batches, train_step, epoch,
+                                                 history.lr[-1])
+            history.loss.append(epoch_loss)
+            history.accuracy.append(epoch_acc)
             if val is not None:
-                val_loss, val_acc = _evaluate(model, val[0], val[1], loss, cut, _is_labels(val[1]))
+                val_loss, val_acc = evaluate(model, val[0], val[1], loss)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_acc)
             if bar is not None:
-                shown = {"loss": f"{history.loss[-1]:.4f}"}
-                if classify:
-                    shown["acc"] = f"{history.accuracy[-1]:.3f}"
-                if val is not None:
-                    shown["val_loss"] = f"{history.val_loss[-1]:.4f}"
-                bar.set_postfix(shown)
-            if early_stopping is not None:
-                if history.val_loss[-1] < best_loss - min_delta:
-                    best_loss, best_state, waited = history.val_loss[-1], model.state_dict(), 0
-                    history.best_epoch = epoch
-                else:
-                    waited += 1
-                    if waited >= early_stopping:
-                        history.stopped_early = True
-                        break
+                _show(bar, history)
+            if stopper is not None and stopper.should_stop(model, history.val_loss[-1], epoch,
+                                                           history):
+                history.stopped_early = True
+                break
     finally:
         if bar is not None:
             bar.close()
         if hasattr(model, "train"):
             model.train(was_training)
-    if best_state is not None:
-        model.load_state_dict(best_state)
+    if stopper is not None and stopper.best_state is not None:
+        model.load_state_dict(stopper.best_state)
     return history

@@ -1,0 +1,394 @@
+"""The checkers of exercises.py catch the classic mistakes and pass correct work.
+
+A checker that accepts everything is a defect, so every checker is shown a mistake it must
+catch: ``=`` where ``+=`` belongs, sin′ = −cos, ∂(a − b)/∂b = +1, the sign of ∂(a/b)/∂b, a
+recursive backward on the 5,000-node chain, a hand-filled trace with one wrong row. Correct
+work passes: an engine written here, and micrograd 0.1.0's own ``Value``.
+"""
+import math
+
+import pytest
+
+from tinygrad_edu import Value
+from tinygrad_edu.exercises import (
+    check_adjoint_trace,
+    check_answer,
+    check_engine,
+    check_forward_trace,
+    check_gradients,
+    check_local_gradient,
+)
+
+
+def make_engine(bug=None):
+    """A small micrograd-style engine, correct unless ``bug`` names one classic mistake."""
+
+    class Engine:
+        def __init__(self, data, parents=(), locals_=()):
+            self.data = float(data)
+            self.grad = 0.0
+            self.parents = parents
+            self.locals = locals_
+
+        def _make(self, data, parents, locals_):
+            return Engine(data, parents, locals_)
+
+        @staticmethod
+        def _lift(x):
+            return x if isinstance(x, Engine) else Engine(x)
+
+        def __add__(self, other):
+            other = self._lift(other)
+            return self._make(self.data + other.data, (self, other), (1.0, 1.0))
+
+        __radd__ = __add__
+
+        def __sub__(self, other):
+            other = self._lift(other)
+            d_other = 1.0 if bug == "sub_sign" else -1.0
+            return self._make(self.data - other.data, (self, other), (1.0, d_other))
+
+        def __mul__(self, other):
+            other = self._lift(other)
+            return self._make(self.data * other.data, (self, other), (other.data, self.data))
+
+        __rmul__ = __mul__
+
+        def __truediv__(self, other):
+            other = self._lift(other)
+            a, b = self.data, other.data
+            d_b = a / b ** 2 if bug == "div_sign" else -a / b ** 2
+            return self._make(a / b, (self, other), (1.0 / b, d_b))
+
+        def __neg__(self):
+            return self._make(-self.data, (self,), (-1.0,))
+
+        def __pow__(self, p):
+            if isinstance(p, Engine):
+                out = self.data ** p.data
+                return self._make(out, (self, p),
+                                  (p.data * self.data ** (p.data - 1), out * math.log(self.data)))
+            return self._make(self.data ** p, (self,), (p * self.data ** (p - 1),))
+
+        def exp(self):
+            out = math.exp(self.data)
+            return self._make(out, (self,), (out,))
+
+        def log(self):
+            return self._make(math.log(self.data), (self,), (1.0 / self.data,))
+
+        def sin(self):
+            d = -math.cos(self.data) if bug == "sin_sign" else math.cos(self.data)
+            return self._make(math.sin(self.data), (self,), (d,))
+
+        def cos(self):
+            return self._make(math.cos(self.data), (self,), (-math.sin(self.data),))
+
+        def tanh(self):
+            t = math.tanh(self.data)
+            return self._make(t, (self,), (1 - t * t,))
+
+        def sigmoid(self):
+            s = 1 / (1 + math.exp(-self.data))
+            return self._make(s, (self,), (s * (1 - s),))
+
+        def relu(self):
+            return self._make(max(self.data, 0.0), (self,), (float(self.data > 0),))
+
+        def max(self, other):
+            other = self._lift(other)
+            first = self.data > other.data
+            return self._make(max(self.data, other.data), (self, other),
+                              (float(first), float(not first)))
+
+        def _order(self):
+            if bug == "recursive":
+                order, seen = [], set()
+
+                def visit(node):
+                    if node not in seen:
+                        seen.add(node)
+                        for p in node.parents:
+                            visit(p)
+                        order.append(node)
+                visit(self)
+                return order
+            order, seen, stack = [], set(), [(self, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if expanded:
+                    order.append(node)
+                elif node not in seen:
+                    seen.add(node)
+                    stack.append((node, True))
+                    stack.extend((p, False) for p in node.parents)
+            return order
+
+        def backward(self):
+            self.grad = 1.0
+            for node in reversed(self._order()):
+                for parent, local in zip(node.parents, node.locals):
+                    if bug == "assign":
+                        parent.grad = local * node.grad
+                    else:
+                        parent.grad += local * node.grad
+
+    Engine.__name__ = f"Engine_{bug}" if bug else "Engine"
+    return Engine
+
+
+# ---------------------------------------------------------------- check_engine: correct work
+def test_a_correct_engine_passes_every_case_even_iterative():
+    report = check_engine(make_engine(), iterative=True)
+    assert report, str(report)
+    assert report.checked >= 200 and not report.failures and not report.warnings
+    assert "slide expression" not in str(report)  # the summary lists ops, not cases
+    for op in ("+", "−", "×", "/", "** number", "** Value", "unary −", "exp", "log", "sin",
+               "cos", "tanh", "relu", "sigmoid", "max"):
+        assert op in str(report)
+
+
+def test_micrograd_passes_with_a_warning_about_its_recursive_backward():
+    from micrograd.engine import Value as MicrogradValue
+
+    report = check_engine(MicrogradValue)
+    assert report, str(report)
+    assert report.warnings and "recursive" in report.warnings[0]
+    assert "not tried: ** Value exp log sin" in str(report)   # found out by trying
+
+
+def test_micrograd_fails_when_backward_must_be_iterative():
+    from micrograd.engine import Value as MicrogradValue
+
+    report = check_engine(MicrogradValue, iterative=True)
+    assert not report
+    assert len(report.failures) == 1 and "chain of 5,000" in report.failures[0].case
+    assert "recursive" in str(report)
+
+
+def test_a_recursive_backward_fails_the_5000_node_chain_with_iterative():
+    engine = make_engine("recursive")
+    assert check_engine(engine, ops=["+", "×"], cases=5)  # a warning only, by default
+    report = check_engine(engine, ops=["+", "×"], cases=5, iterative=True)
+    assert not report
+    assert "RecursionError" in str(report) and "explicit stack" in str(report)
+
+
+# ---------------------------------------------------------------- check_engine: mistakes
+def test_assignment_instead_of_accumulation_is_caught_and_named():
+    report = check_engine(make_engine("assign"))
+    assert not report
+    text = str(report)
+    assert "`=` where `+=`" in text
+    smallest = report.failures[0].smallest
+    # the slide expression fails first; its smallest failing part uses x1 twice
+    assert smallest is not None and smallest.expression == "ln x1 + x1 × x2"
+    reuse = [f for f in report.failures if f.case == "a node used twice: a × a + a"]
+    assert reuse and "`=` where `+=`" in reuse[0].hint
+
+
+def test_minus_cos_as_the_derivative_of_sin_is_caught_and_named():
+    report = check_engine(make_engine("sin_sign"))
+    assert not report
+    assert "d sin x/dx is cos x" in str(report)
+    # the slide expression is the first case, and sin v0 is its smallest failing part
+    assert "slide expression" in report.failures[0].case
+    assert report.failures[0].smallest.expression == "sin x2"
+
+
+def test_plus_one_as_the_derivative_of_a_minus_b_by_b_is_caught():
+    report = check_engine(make_engine("sub_sign"), ops=["+", "−", "×"])
+    assert not report
+    assert "∂(a − b)/∂b is −1" in str(report)
+    assert "−" in report.failures[0].smallest.expression
+
+
+def test_the_sign_of_the_quotients_derivative_is_caught():
+    report = check_engine(make_engine("div_sign"), ops=["+", "/", "×"])
+    assert not report
+    assert "∂(a / b)/∂b is −a/b²" in str(report)
+
+
+def test_report_shows_expression_inputs_expected_and_got():
+    text = str(check_engine(make_engine("sin_sign")))
+    for part in ("expression:", "inputs:", "expected", "got", "smallest failing sub-expression",
+                 "hint:", "x1 = 2, x2 = 5"):
+        assert part in text, text
+    html = check_engine(make_engine("sin_sign"))._repr_html_()
+    assert html.startswith("<div") and "d sin x/dx" in html
+
+
+def test_a_wrong_forward_value_is_reported_as_such():
+    broken = make_engine()
+    broken.exp = lambda self: self._make(math.exp(self.data) + 1, (self,), (math.exp(self.data),))
+    report = check_engine(broken, ops=["+", "exp"])
+    assert not report
+    assert "forward value is wrong" in str(report)
+
+
+def test_an_op_that_is_asked_for_but_missing_is_a_failure():
+    from micrograd.engine import Value as MicrogradValue
+
+    report = check_engine(MicrogradValue, ops=["+", "sin"])
+    assert not report and "sin" in report.failures[0].case
+    with pytest.raises(ValueError, match="unknown op"):
+        check_engine(MicrogradValue, ops=["frobnicate"])
+
+
+def test_blank_engine_is_not_done_yet():
+    report = check_engine(...)
+    assert not report and not report.done
+    assert str(report).startswith("not done yet:")
+
+
+# ---------------------------------------------------------------- check_local_gradient
+def test_local_gradients_right_pass():
+    assert check_local_gradient("sin", math.cos)
+    assert check_local_gradient("ln", lambda x: 1 / x)
+    assert check_local_gradient("log", lambda x: 1 / x)
+    assert check_local_gradient("×", lambda a, b: (b, a))
+    assert check_local_gradient("*", lambda a, b: (b, a))
+    assert check_local_gradient("/", lambda a, b: (1 / b, -a / b ** 2))
+    assert check_local_gradient("−", lambda a, b: (1, -1))
+    assert check_local_gradient("sigmoid", lambda x: math.exp(-x) / (1 + math.exp(-x)) ** 2)
+    assert check_local_gradient("relu", lambda x: 1.0 if x > 0 else 0.0)
+
+
+def test_local_gradient_minus_cos_for_sin_names_the_first_point():
+    report = check_local_gradient("sin", lambda x: -math.cos(x))
+    assert not report
+    first = report.failures[0]
+    assert first.case.startswith("at x = ")
+    assert first.quantity == "d(sin x)/dx"
+    assert first.got == pytest.approx(-first.expected)
+    assert "sign is flipped" in first.hint and "cos x" in first.hint
+
+
+def test_local_gradient_plus_one_for_subtraction_is_caught():
+    report = check_local_gradient("−", lambda a, b: (1, 1))
+    assert not report
+    assert report.failures[0].quantity == "∂(a − b)/∂b"
+    assert "∂(a − b)/∂b is −1" in str(report)
+
+
+def test_local_gradient_sign_of_the_quotient_is_caught():
+    report = check_local_gradient("/", lambda a, b: (1 / b, a / b ** 2))
+    assert not report and report.failures[0].quantity == "∂(a / b)/∂b"
+
+
+def test_local_gradient_partly_right_says_so():
+    report = check_local_gradient("relu", lambda x: 1.0)
+    assert not report and "right at" in report.failures[0].hint
+
+
+def test_local_gradient_blank_or_not_implemented_is_not_done_yet():
+    def d_sin(x):
+        ...
+
+    def d_cos(x):
+        raise NotImplementedError
+
+    for fn in (d_sin, d_cos, ..., None):
+        report = check_local_gradient("sin", fn)
+        assert not report and str(report).startswith("not done yet:")
+    with pytest.raises(ValueError, match="unknown op"):
+        check_local_gradient("frobnicate", math.cos)
+
+
+def test_local_gradient_of_a_binary_op_must_return_a_pair():
+    report = check_local_gradient("×", lambda a, b: b)
+    assert not report and "pair" in str(report)
+
+
+# ---------------------------------------------------------------- hand-filled traces
+SLIDE_FORWARD = [2, 5, 0.693, 10, -0.959, 10.693, 11.652, 11.652]
+SLIDE_ADJOINT = [1, 1, -1, 1, 1, -0.284, 5, 1.716, 5.5, 5.5, 1.716]
+
+
+def slide():
+    x1, x2 = Value(2.0, label="x1"), Value(5.0, label="x2")
+    return x1, x2, x1.log() + x1 * x2 - x2.sin()
+
+
+def test_the_slides_traces_filled_in_by_hand_pass_and_grad_is_untouched():
+    x1, x2, y = slide()
+    assert check_forward_trace(y, SLIDE_FORWARD)
+    assert check_adjoint_trace(y, SLIDE_ADJOINT)
+    assert (x1.grad, x2.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+def test_one_wrong_adjoint_row_is_named():
+    *_, y = slide()
+    values = list(SLIDE_ADJOINT)
+    values[5] = 0.284                    # v̄0 = v̄3 × cos v0 with the sign lost
+    report = check_adjoint_trace(y, values)
+    assert not report and len(report.failures) == 1
+    first = report.failures[0]
+    assert first.case == "row 6" and first.quantity == "v̄0 = v̄3 × cos v0"
+    assert first.expected == pytest.approx(-0.2837, abs=1e-4) and first.got == 0.284
+    assert "sign" in first.hint
+
+
+def test_a_second_contribution_written_alone_is_explained():
+    *_, y = slide()
+    values = list(SLIDE_ADJOINT)
+    values[7] = 2.0                      # v̄0 = v̄0 + v̄2 × v-1, written as v̄2 × v-1 only
+    report = check_adjoint_trace(y, values)
+    assert not report and report.failures[0].case == "row 8"
+    assert "add the earlier value (−0.283662" in report.failures[0].hint
+
+
+def test_one_wrong_forward_row_is_named():
+    *_, y = slide()
+    values = list(SLIDE_FORWARD)
+    values[6] = 9.734                    # v5 = v4 − v3 computed as v4 + v3
+    report = check_forward_trace(y, values)
+    assert not report
+    assert report.failures[0].quantity == "v5 = v4 − v3"
+    assert "recompute v5" in report.failures[0].hint
+
+
+def test_trace_checkers_count_rows_and_blanks():
+    *_, y = slide()
+    assert not check_adjoint_trace(y, SLIDE_ADJOINT[:-1])
+    assert "rows" in str(check_adjoint_trace(y, SLIDE_ADJOINT[:-1]))
+    blank = check_adjoint_trace(y, [1, 1, ...] + [...] * 8)
+    assert not blank and str(blank).startswith("not done yet: 9 of 11 values still blank, "
+                                               "first row 3 (v̄3 = v̄5 × (−1))")
+    assert str(check_forward_trace(y, ...)).startswith("not done yet:")
+
+
+def test_rounding_to_three_decimals_is_accepted_and_a_fourth_wrong_digit_is_not():
+    *_, y = slide()
+    assert check_forward_trace(y, [2, 5, 0.6931, 10, -0.9589, 10.6931, 11.6521, 11.6521])
+    assert not check_forward_trace(y, [2, 5, 0.695, 10, -0.959, 10.693, 11.652, 11.652])
+
+
+# ---------------------------------------------------------------- gradients and answers
+def test_check_gradients_compares_with_the_engine_and_leaves_grad_alone():
+    x1, x2, y = slide()
+    assert check_gradients(y, {"x1": 5.5, "x2": 1.716})
+    report = check_gradients(y, {"x1": 5.5, "x2": -1.716})
+    assert not report and report.failures[0].quantity == "∂y/∂x2" and "sign" in str(report)
+    assert x1.grad == 0.0 and x2.grad == 0.0
+    assert str(check_gradients(y, ...)).startswith("not done yet")
+    with pytest.raises(ValueError, match="no input labelled 'w'"):
+        check_gradients(y, {"w": 1.0})
+
+
+def test_check_answer_numbers_lists_and_functions():
+    assert check_answer(-0.2775, -0.2775) and not check_answer(0.2775, -0.2775)
+    assert check_answer([0.13, 0.87, 0.0], [0.1300, 0.8690, 0.00097], decimals=2)
+    assert not check_answer([0.13, 0.87], [0.13, 0.87, 0.0])
+
+    def tower(x):
+        return Value(x).sigmoid()
+
+    assert check_answer(tower, {(0.0,): 0.5, (2.0,): 0.881})
+    assert not check_answer(tower, {(0.0,): 0.4})
+
+    def blank(x):
+        ...
+
+    assert str(check_answer(blank, {(0.0,): 0.5})).startswith("not done yet: blank still")
+    assert str(check_answer(..., 1.0)).startswith("not done yet")

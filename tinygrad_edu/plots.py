@@ -1,0 +1,202 @@
+"""Figures of a training run, shared by the command line, the notebooks and the playground.
+
+Each function takes data (a model, points, a history) and returns a matplotlib ``Figure``:
+nothing here touches ``pyplot``'s global state or picks a backend, so it works in a headless
+server, in a test, and inline in Jupyter (a ``Figure`` left as a cell's value is displayed).
+Save one with :func:`save`. Pass ``ax=`` (or ``axes=``) to draw into a panel of your own
+figure instead, as the notebooks do for side-by-side comparisons.
+
+- :func:`training_curves` / :func:`history` — loss and accuracy per epoch, training and
+  validation: the curves that show gradient descent at work (and overfitting, when the two
+  part ways).
+- :func:`boundary_grid` / :func:`decision_boundary` — the classifier's regions over the
+  plane. The grid is evaluated by the library's own forward pass (``train.predict``), so the
+  picture shows exactly the labels the model would give.
+
+matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
+which says how to install it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["PlotsUnavailable", "training_curves", "history", "boundary_grid", "BoundaryGrid",
+           "decision_boundary", "save", "CLASS_COLORS"]
+
+CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf")
+"""One colour per class, in class order (class 0 blue, class 1 red, …)."""
+
+
+class PlotsUnavailable(ImportError):
+    """matplotlib is not installed: the message says how to get it (the ``plot`` extra)."""
+
+    def __init__(self):
+        super().__init__("matplotlib is needed for the plots: pip install 'tinygrad_edu[plot]' "
+                         "(or pip install matplotlib)")
+
+
+def _figure_class():
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise PlotsUnavailable() from None
+    return Figure
+
+
+def _colormap(colors: list):
+    try:
+        from matplotlib.colors import ListedColormap
+    except ImportError:
+        raise PlotsUnavailable() from None
+    return ListedColormap(colors)
+
+
+def _axes(ax, count: int, figsize: tuple) -> list:
+    """``count`` fresh panels side by side on a new Figure, or the caller's ``ax`` panel(s)."""
+    if ax is None:
+        panels = _figure_class()(figsize=figsize).subplots(1, count, squeeze=False)[0]
+        return list(panels)
+    panels = list(ax) if isinstance(ax, (list, tuple)) else [ax]
+    if len(panels) != count:
+        raise ValueError(f"expected {count} axes, got {len(panels)}")
+    return panels
+
+
+def save(figure, path, dpi: int = 100) -> None:
+    """Write ``figure`` to ``path`` (the format from the extension: .png, .svg, .pdf)."""
+    figure.savefig(path, dpi=dpi)
+
+
+# ---------------------------------------------------------------- loss and accuracy curves
+def _present(series) -> list:
+    """A curve's numbers, or [] when it was not recorded (None entries: no labels)."""
+    values = list(series or [])
+    return values if values and all(v is not None for v in values) else []
+
+
+def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, epochs=None,
+                    loss_name: str = "", title: str = "", axes=None):
+    """Loss (training and validation) per epoch and, when accuracies were recorded, accuracy
+    beside it. ``epochs`` are the x values (default 1, 2, …). Returns the Figure."""
+    loss = _present(loss)
+    x = list(epochs) if epochs is not None else list(range(1, len(loss) + 1))
+    if len(x) != len(loss):
+        raise ValueError(f"training_curves: {len(x)} epochs for {len(loss)} losses")
+    curves = [("loss" + (f" ({loss_name})" if loss_name else ""), "loss",
+               _present(loss), _present(val_loss), None)]
+    if _present(accuracy):
+        curves.append(("accuracy", "accuracy", _present(accuracy), _present(val_accuracy),
+                       (0.0, 1.02)))
+    panels = _axes(axes, len(curves), (5 * len(curves), 4))
+    for ax, (ylabel, name, train, val, ylim) in zip(panels, curves):
+        ax.plot(x, train, label="training", color="tab:blue")
+        if val:
+            ax.plot(x[:len(val)], val, label="validation", color="tab:orange")
+        ax.set(xlabel="epoch", ylabel=ylabel, title=name)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.legend(loc="lower right" if name == "accuracy" else "upper right")
+        ax.grid(alpha=0.3)
+    figure = panels[0].figure
+    if title and axes is None:
+        figure.suptitle(title)
+    if axes is None:
+        figure.tight_layout()
+    return figure
+
+
+def history(h, title: str = "", axes=None):
+    """:func:`training_curves` of a ``train.History`` (what ``fit`` returns)."""
+    return training_curves(h.loss, h.val_loss, h.accuracy, h.val_accuracy,
+                           loss_name=h.loss_name, title=title, axes=axes)
+
+
+# ---------------------------------------------------------------- decision boundary
+@dataclass(frozen=True)
+class BoundaryGrid:
+    """The model evaluated on a grid over the plane: ``xs`` (columns) and ``ys`` (rows),
+    ``labels[j][i]`` the class at (xs[i], ys[j]); for one output, ``probability[j][i]`` is
+    P(class 1) there (None for k outputs)."""
+
+    xs: list
+    ys: list
+    labels: list
+    probability: list | None
+
+
+def _sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def _span(values: list, pad: float) -> tuple:
+    low, high = min(values), max(values)
+    margin = pad * ((high - low) or 1.0)
+    return low - margin, high + margin
+
+
+def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15) -> BoundaryGrid:
+    """Evaluate a 2-input classifier on a ``resolution`` × ``resolution`` grid covering
+    ``points`` (a list of [x1, x2]) with a margin of ``pad`` × their extent.
+
+    One output is read as a logit (P(class 1) = σ(output)), or as the probability itself
+    when the model ends in a sigmoid; the label is 1 where P > ½. Several outputs: argmax.
+    """
+    from .train import predict
+    if not points:
+        raise ValueError("boundary_grid needs at least one point to frame the grid")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"boundary_grid: resolution must be a whole number ≥ 2, "
+                         f"got {resolution!r}")
+    (x0, x1), (y0, y1) = (_span([p[k] for p in points], pad) for k in (0, 1))
+    xs = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
+    ys = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
+    outputs = predict(model, [[a, b] for b in ys for a in xs])
+    rows = [outputs[j * resolution:(j + 1) * resolution] for j in range(resolution)]
+    if isinstance(outputs[0], list):
+        labels = [[max(range(len(o)), key=o.__getitem__) for o in row] for row in rows]
+        return BoundaryGrid(xs, ys, labels, None)
+    is_probability = getattr(model, "output_activation", "linear") == "sigmoid"
+    probability = [[o if is_probability else _sigmoid(o) for o in row] for row in rows]
+    labels = [[int(p > 0.5) for p in row] for row in probability]
+    return BoundaryGrid(xs, ys, labels, probability)
+
+
+def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
+                      title: str = "", resolution: int = 80, ax=None):
+    """The model's class regions with the data on top: training points filled, validation
+    points hollow diamonds. Two classes are shaded by P(class 1) with the decision line at
+    ½ drawn in black; more classes get one flat colour each. Returns the Figure."""
+    X, X_val = list(X), list(X_val or ())
+    y, y_val = list(y), list(y_val or ())
+    _figure_class()  # refuse before the slow grid evaluation when matplotlib is missing
+    grid = boundary_grid(model, X + X_val, resolution)
+    classes = classes or max([*y, *y_val, 1]) + 1
+    colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
+    (panel,) = _axes(ax, 1, (6, 5))
+    figure = panel.figure
+    if grid.probability is not None:
+        shade = panel.contourf(grid.xs, grid.ys, grid.probability, cmap="RdBu_r", alpha=0.55,
+                               levels=[i / 10 for i in range(11)])
+        panel.contour(grid.xs, grid.ys, grid.probability, levels=[0.5], colors="black",
+                      linewidths=1.5)
+        figure.colorbar(shade, ax=panel, label="P(class 1)")
+    else:
+        panel.contourf(grid.xs, grid.ys, grid.labels, cmap=_colormap(colors), alpha=0.3,
+                       levels=[c - 0.5 for c in range(classes + 1)])
+    for c in range(classes):
+        train = [p for p, t in zip(X, y) if t == c]
+        val = [p for p, t in zip(X_val, y_val) if t == c]
+        panel.scatter([p[0] for p in train], [p[1] for p in train], s=18, color=colors[c],
+                      edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
+        if val:
+            panel.scatter([p[0] for p in val], [p[1] for p in val], s=30, facecolors="none",
+                          edgecolors=colors[c], linewidths=1.3, marker="D",
+                          label=f"class {c} (validation)")
+    panel.set(xlim=(grid.xs[0], grid.xs[-1]), ylim=(grid.ys[0], grid.ys[-1]), xlabel="x1",
+              ylabel="x2", title=title)
+    panel.legend(loc="best", fontsize=7, framealpha=0.8)
+    if ax is None:
+        figure.tight_layout()
+    return figure
