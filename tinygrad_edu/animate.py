@@ -93,8 +93,22 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
     images = [Image.open(io.BytesIO(png)).convert("RGB")
               for png in frames(y, mode, seed, rankdir, dpi)]
     images = _same_canvas(images, Image)
-    palette = [im.quantize(colors=255, method=Image.Quantize.MEDIANCUT) for im in images]
-    durations = [round(seconds_per_step * 1000)] * (len(palette) - 1) + [round(pause * 1000)]
-    palette[0].save(path, save_all=True, append_images=palette[1:], duration=durations,
+    indexed = _one_palette(images, Image)
+    durations = [round(seconds_per_step * 1000)] * (len(indexed) - 1) + [round(pause * 1000)]
+    indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations,
                     loop=0, optimize=False, disposal=1)
     return path
+
+
+def _one_palette(images, Image) -> list:
+    """The frames in one shared 255-colour palette (taken from all of them together).
+
+    With one palette a pixel that does not change keeps its index, so each frame after the
+    first stores only what changed (half the file), and no colour flickers between frames.
+    """
+    width, height = images[0].size
+    sheet = Image.new("RGB", (width, height * len(images)))
+    for k, im in enumerate(images):
+        sheet.paste(im, (0, k * height))
+    palette = sheet.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    return [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
