@@ -111,4 +111,10 @@ def _one_palette(images, Image) -> list:
     for k, im in enumerate(images):
         sheet.paste(im, (0, k * height))
     palette = sheet.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    return [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    background = indexed[0].getpixel((0, 0))  # the margin: the paper stays pure white
+    colours = indexed[0].getpalette()
+    colours[3 * background:3 * background + 3] = [255, 255, 255]
+    for im in indexed:
+        im.putpalette(colours)
+    return indexed
