@@ -36,6 +36,7 @@ test-deep: setup
 	HYPOTHESIS_PROFILE=deep $(PY) -m pytest -q --run-slow
 
 notebooks: setup
+	$(PY) scripts/make_exercises.py
 	$(PY) scripts/run_notebooks.py --save
 
 bench: setup

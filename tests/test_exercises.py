@@ -6,8 +6,11 @@ recursive backward on the 5,000-node chain, a hand-filled trace with one wrong r
 work passes: an engine written here, and micrograd 0.1.0's own ``Value``.
 """
 import math
+import pathlib
+import sys
 
 import pytest
+from conftest import need
 
 from tinygrad_edu import Value
 from tinygrad_edu.exercises import (
@@ -18,6 +21,8 @@ from tinygrad_edu.exercises import (
     check_gradients,
     check_local_gradient,
 )
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
 
 
 def make_engine(bug=None):
@@ -392,3 +397,50 @@ def test_check_answer_numbers_lists_and_functions():
 
     assert str(check_answer(blank, {(0.0,): 0.5})).startswith("not done yet: blank still")
     assert str(check_answer(..., 1.0)).startswith("not done yet")
+
+
+# ---------------------------------------------------------------- the exercise notebooks
+NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _checker_outputs(path):
+    """Run the text twin at ``path`` in a fresh kernel; the text each checker cell shows."""
+    need("nbclient")
+    need("ipykernel")
+    need("jupytext")
+    from run_notebooks import execute, read_text
+
+    nb = execute(read_text(path), path.parent)
+    shown = []
+    for cell in nb.cells:
+        if "checker" in cell.get("metadata", {}).get("tags", []):
+            texts = [out["data"]["text/plain"] for out in cell.get("outputs", [])
+                     if "text/plain" in out.get("data", {})]
+            errors = [out["ename"] for out in cell.get("outputs", [])
+                      if out.get("output_type") == "error"]
+            assert not errors, errors
+            shown.append("".join(texts))
+    return shown
+
+
+def test_the_blank_exercises_are_the_solved_ones_with_the_answers_taken_out():
+    from make_exercises import main
+
+    assert main(["--check"]) == 0, "notebooks/exercises.py is stale: run make_exercises.py"
+    text = (NOTEBOOKS / "exercises.py").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "Solved copy" not in text
+    assert text.count("**Exercise ") >= 10
+
+
+def test_no_checker_passes_on_the_blank_notebook():
+    shown = _checker_outputs(NOTEBOOKS / "exercises.py")
+    assert len(shown) >= 10
+    for text in shown:
+        assert text.startswith("not done yet: "), text
+
+
+def test_every_checker_passes_on_the_solved_notebook():
+    shown = _checker_outputs(NOTEBOOKS / "solutions" / "exercises.py")
+    assert len(shown) >= 10
+    for text in shown:
+        assert text.startswith("✓ "), text

@@ -17,6 +17,8 @@ import time
 import urllib.request
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from playground_server import serving
 
 from tinygrad_edu import Value, trace
@@ -24,7 +26,9 @@ from tinygrad_edu.nn import MLP
 from tinygrad_edu.playground import create_server, main
 from tinygrad_edu.playground.backprop import tiny_network
 from tinygrad_edu.playground.run import Run, float_layers, forward_floats
+from tinygrad_edu.playground.session import Conflict, SessionStore
 from tinygrad_edu.playground.settings import DEFAULTS, check_settings
+from tinygrad_edu.playground.worker import Trainer
 from tinygrad_edu.trace import format_value, number_nodes
 
 BAR = "\u0304"  # the combining macron of v̄: "v" + BAR
@@ -460,6 +464,133 @@ def test_malformed_bodies_are_refused(client, raw, ctype, code, words):
     assert status == code and words in body["error"]
 
 
+def _post_raw(client, path, raw):
+    return client.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("raw, words", [
+    (b"[" * 30_000 + b"]" * 30_000, "nested too deeply"),
+    (b'{"settings": {"seed": ' + b"9" * 5_000 + b"}}", "too long"),
+    (b'{"settings": {"lr": 1' + b"0" * 400 + b"}}", "learning rate must be a finite number"),
+    (b'{"settings": {"noise": 1' + b"0" * 400 + b"}}", "noise must be a finite number"),
+    (b'{"settings": {"samples": -1' + b"0" * 400 + b"}}", "integer of 401 digits"),
+], ids=["30000-deep", "5000-digit int", "400-digit lr", "400-digit noise", "400-digit samples"])
+def test_hostile_bodies_get_a_4xx_with_a_message(client, raw, words):
+    """Issue 13 item 7: each of these was a 500 (RecursionError, ValueError, OverflowError)."""
+    sid = client.new()["session"]
+    for path in ("/api/sessions", f"/api/sessions/{sid}/settings"):
+        status, body, _ = _post_raw(client, path, raw)
+        assert status == 400 and words in body["error"], (path, body)
+    assert client.state(sid)["settings"] == DEFAULTS  # nothing changed
+
+
+def _dumped(value) -> bytes:
+    return json.dumps(value).encode()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                   max_size=4),
+    max_leaves=12)
+HOSTILE = st.one_of(
+    JSON_VALUES.map(_dumped),                                                 # wrong types
+    st.integers(17, 6_000).map(lambda n: b"9" * n),                          # huge integers
+    st.integers(17, 6_000).map(lambda n: b"-1" + b"0" * n),
+    st.integers(300, 400).map(lambda e: b"1e" + str(e).encode()),            # beyond a float
+    st.sampled_from([b"NaN", b"Infinity", b"-Infinity", b"1e-400", b"-0"]),  # JSON's extras
+    st.integers(1, 32_000).map(lambda d: b"[" * d + b"]" * d),               # deep nesting
+    st.integers(1, 10_000).map(lambda d: b'{"a": ' * d + b"0" + b"}" * d),
+)
+KEYS = st.sampled_from(sorted(DEFAULTS) + ["settings"]) | st.text(max_size=10)  # unknown keys
+
+
+@st.composite
+def hostile_bodies(draw):
+    """A request body with one hostile value: the whole body, a top-level key's value, or a
+    setting's value."""
+    value = draw(HOSTILE)
+    shape = draw(st.sampled_from(["whole", "key", "setting"]))
+    if shape == "whole":
+        return value
+    body = b"{" + _dumped(draw(KEYS)) + b": " + value + b"}"
+    return body if shape == "key" else b'{"settings": ' + body + b"}"
+
+
+@given(raw=hostile_bodies(), action=st.sampled_from(
+    ["new", "settings", "play", "pause", "step", "reset"]))
+def test_no_json_body_makes_the_server_fail(server, raw, action):
+    """Whatever JSON (or almost-JSON) a POST carries, the answer is < 500, and an error is
+    JSON with a message."""
+    client = Client(server.server_address[1])
+    sid = server.store.peek(_hypothesis_session(server, client)).id
+    path = "/api/sessions" if action == "new" else f"/api/sessions/{sid}/{action}"
+    status, body, _ = _post_raw(client, path, raw)
+    assert status < 500, body
+    if status >= 400:
+        assert isinstance(body["error"], str) and body["error"]
+    elif status == 201:
+        client.close(body["session"])
+    assert client.get("/api/options")[0] == 200
+
+
+_hypothesis_sessions = {}
+
+
+def _hypothesis_session(server, client) -> str:
+    """One session for all examples of the property test (per server)."""
+    sid = _hypothesis_sessions.get(id(server))
+    if sid is None or server.store.peek(sid) is None:
+        sid = _hypothesis_sessions[id(server)] = client.new()["session"]
+    return sid
+
+
+# ---------------------------------------------------------------- HTTP framing
+def _exchange(port, data: bytes, timeout=10.0) -> bytes:
+    """Send raw bytes on one connection; everything the server sends until it closes it."""
+    received = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        try:
+            while chunk := sock.recv(65536):
+                received.append(chunk)
+        except TimeoutError:
+            pass
+    return b"".join(received)
+
+
+def _request(port, method, path, extra=b"", body=b""):
+    return (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n".encode() + extra
+            + b"\r\n" + body)
+
+
+def test_a_get_whose_body_is_a_request_gets_one_answer(server):
+    """Issue 13 item 14: the body of a GET was left in the connection and answered as a
+    second request. Now it is refused, and the connection closed, before any of it is read."""
+    port = server.server_address[1]
+    inner = _request(port, "GET", "/api/options", b"Connection: close\r\n")
+    data = _request(port, "GET", "/api/options",
+                    f"Content-Length: {len(inner)}\r\n".encode(), inner)
+    answer = _exchange(port, data)
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert answer.startswith(b"HTTP/1.1 400") and b"a GET request has no body" in answer
+    # the same for DELETE, and for a chunked or doubly sized body on a POST
+    for method, extra in (("DELETE", f"Content-Length: {len(inner)}\r\n".encode()),
+                          ("POST", b"Transfer-Encoding: chunked\r\n"),
+                          ("POST", b"Content-Length: 2\r\nContent-Length: 2\r\n")):
+        answer = _exchange(port, _request(port, method, "/api/sessions", extra, inner))
+        assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400"), method
+
+
+def test_keep_alive_still_answers_every_request(server):
+    port = server.server_address[1]
+    data = (_request(port, "GET", "/api/options", b"Content-Length: 0\r\n")
+            + _request(port, "GET", "/api/backprop/examples", b"Connection: close\r\n"))
+    answer = _exchange(port, data)
+    assert answer.count(b"HTTP/1.1 200") == 2
+
+
 # ---------------------------------------------------------------- divergence, limits, expiry
 def test_divergence_is_reported_and_play_refused_until_reset(client):
     sid = client.new(dataset="moons", optimizer="sgd", lr=10, output="mse",
@@ -539,14 +670,15 @@ def test_idle_sessions_expire_and_idle_training_pauses():
         _stop(srv, thread)
 
 
-def test_stopping_the_server_stops_every_training_thread():
+def test_stopping_the_server_stops_every_training_process():
     srv, thread, c = _own_server()
     sids = [c.new(dataset="xor")["session"] for _ in range(3)]
     for sid in sids:
         c.post(f"/api/sessions/{sid}/play")
     sessions = [srv.store.get(sid) for sid in sids]
+    assert all(s.process.is_alive() for s in sessions)
     _stop(srv, thread)
-    assert all(not s.thread.is_alive() for s in sessions)
+    assert all(not s.thread.is_alive() and not s.process.is_alive() for s in sessions)
 
 
 # ---------------------------------------------------------------- export
@@ -762,17 +894,14 @@ def _wait_for(session, predicate, what):
     return session.state()
 
 
-def test_a_run_stops_by_itself_at_the_epoch_limit(monkeypatch):
-    from tinygrad_edu.playground import session as session_module
-
-    monkeypatch.setattr(session_module, "MAX_EPOCHS", 3)
-    store = session_module.SessionStore()
+def test_a_run_stops_by_itself_at_the_epoch_limit():
+    store = SessionStore(max_epochs=3)
     try:
         s = store.create({"dataset": "xor", "samples": 40})
         s.play()
         state = _wait_for(s, lambda st: st["status"] == "finished", "the epoch limit")
         assert state["epoch"] == 3 and "3 epochs" in state["message"]
-        with pytest.raises(session_module.Conflict, match="limit of 3 epochs"):
+        with pytest.raises(Conflict, match="limit of 3 epochs"):
             s.play()
         s.reset()
         assert s.state()["status"] == "ready"
@@ -780,25 +909,56 @@ def test_a_run_stops_by_itself_at_the_epoch_limit(monkeypatch):
         store.close_all()
 
 
-def test_a_bug_while_training_is_shown_and_the_session_survives(monkeypatch):
-    from tinygrad_edu.playground import session as session_module
+class Reports(list):
+    """A worker's report pipe, kept in a list: the worker's logic runs in this process."""
 
+    def send(self, report):
+        self.append(report)
+
+
+def test_a_bug_while_training_is_reported_and_the_worker_carries_on(monkeypatch):
     def broken(self):
         raise RuntimeError("something is wrong")
 
-    store = session_module.SessionStore()
+    reports = Reports()
+    trainer = Trainer(reports)
+    trainer.obey(("new", 1, {"dataset": "xor", "samples": 40}))
+    trainer.work()  # the epoch-0 measurement
+    assert reports[-1][4] is None and json.loads(reports[-1][2])["metrics"]["val_loss"] > 0
+    with monkeypatch.context() as m:
+        m.setattr(Run, "train_step", broken)
+        trainer.obey(("play", 2))
+        trainer.work()
+    kind, seq, body, info, status = reports[-1]
+    assert seq == 2 and status[0] == "error"
+    assert "RuntimeError: something is wrong" in status[1]
+    assert not trainer.busy
+    trainer.obey(("play", 3))  # refused: the same error is reported again
+    assert reports[-1][4] == status and not trainer.busy
+    trainer.obey(("new", 4, {"dataset": "xor", "samples": 40}))
+    trainer.obey(("step", 5))
+    while trainer.busy:
+        trainer.work()
+    kind, seq, body, info, status = reports[-1]
+    assert (seq, status) == (5, ("paused", None)) and info["epoch"] == 1
+
+
+def test_a_training_process_that_dies_is_shown_and_reset_starts_another():
+    store = SessionStore()
     try:
         s = store.create({"dataset": "xor", "samples": 40})
-        _wait_for(s, lambda st: st["metrics"]["val_loss"] is not None, "epoch-0 metrics")
-        with monkeypatch.context() as m:
-            m.setattr(Run, "train_step", broken)
+        s.play()
+        first = s.process
+        first.kill()
+        state = _wait_for(s, lambda st: st["status"] == "error", "the crash to be noticed")
+        assert "stopped unexpectedly" in state["message"] and "Reset" in state["message"]
+        with pytest.raises(Conflict, match="Reset"):
             s.play()
-            state = _wait_for(s, lambda st: st["status"] == "error", "the error")
-        assert "RuntimeError: something is wrong" in state["message"]
-        assert s.thread.is_alive()
         s.reset()
+        assert s.process is not first and s.process.is_alive()
         s.step()
         state = _wait_for(s, lambda st: st["status"] == "paused", "a working epoch")
         assert state["epoch"] == 1
     finally:
         store.close_all()
+    assert not s.process.is_alive() and not s.thread.is_alive()

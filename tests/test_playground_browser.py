@@ -217,7 +217,7 @@ def test_two_tabs_keep_their_own_runs(context, server):
     session_a, session_b = _session_of(a, server), _session_of(b, server)
     assert session_a is not session_b
     assert session_a.settings.dataset == "xor" and session_b.settings.dataset == "spirals"
-    assert session_b.run.epoch == 0
+    assert session_b.state()["epoch"] == 0
     a.click("#play")
     # closing a tab closes its session on the server
     b.close()

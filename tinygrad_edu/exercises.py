@@ -817,6 +817,8 @@ def _check_rows(title, rows, values, decimals, adjoint, trace_rows=True) -> Repo
     blanks = [i for i, v in enumerate(values) if _is_blank(v)]
     if blanks:
         i = blanks[0]
+        if len(values) == 1:
+            return Report(title, blank=f"{rows[0][0]} is still blank")
         where = f"row {i + 1} ({rows[i][0]})" if i < len(rows) else f"row {i + 1}"
         return Report(title, blank=f"{len(blanks)} of {len(values)} values still blank, "
                                    f"first {where}")
@@ -838,7 +840,8 @@ def _check_rows(title, rows, values, decimals, adjoint, trace_rows=True) -> Repo
                                  tolerance, trace_rows)
         report.failures.append(failure)
     if not report.failures:
-        report.summary = f"all {len(rows)} rows right to {decimals} decimals"
+        report.summary = (f"all {len(rows)} rows right" if len(rows) > 1 else "right") + \
+            f" to {decimals} decimals"
     return report
 
 
@@ -884,6 +887,8 @@ def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Re
     ``given`` is a number, a list of numbers, or a function; for a function, ``expected`` maps
     argument tuples to results (``{(0.5,): 1.0}``), and a result may be a ``Value``.
     """
+    if callable(given) and name == "answer":
+        name = getattr(given, "__name__", name)
     title = f"check_answer({name})"
     if _is_blank(given):
         return Report(title, blank=f"write your {name}")

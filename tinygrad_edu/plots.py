@@ -12,6 +12,9 @@ figure instead, as the notebooks do for side-by-side comparisons.
 - :func:`boundary_grid` / :func:`decision_boundary` — the classifier's regions over the
   plane. The grid is evaluated by the library's own forward pass (``train.predict``), so the
   picture shows exactly the labels the model would give.
+- :func:`decision_regions` — the same regions as flat colours for side-by-side panels in the
+  notebooks, evaluated layer by layer as matrices (:func:`outputs_on`), fast enough for a
+  dozen pictures in one notebook.
 
 matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
 which says how to install it.
@@ -22,7 +25,8 @@ import math
 from dataclasses import dataclass
 
 __all__ = ["PlotsUnavailable", "training_curves", "history", "boundary_grid", "BoundaryGrid",
-           "decision_boundary", "save", "CLASS_COLORS"]
+           "decision_boundary", "save", "CLASS_COLORS", "layer_matrices", "outputs_on",
+           "decision_regions"]
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")
@@ -200,3 +204,88 @@ def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = 
     if ax is None:
         figure.tight_layout()
     return figure
+
+
+# ---------------------------------------------------------------- regions, fast, for notebooks
+def layer_matrices(model) -> list:
+    """An ``nn.MLP``'s layers as NumPy ``(W, b, activation)``: row i of W is neuron i's weights.
+
+    The same numbers the engine multiplies, arranged as the slides' matrices W^(l), b^(l).
+    """
+    import numpy as np
+
+    if not hasattr(model, "layers") or not all(hasattr(layer, "neurons")
+                                               for layer in model.layers):
+        raise TypeError(f"layer_matrices needs an nn.MLP, got {type(model).__name__}")
+    return [(np.array([[w.data for w in n.w] for n in layer.neurons]),
+             np.array([n.b.data for n in layer.neurons]), layer.neurons[0].activation)
+            for layer in model.layers]
+
+
+def outputs_on(model, points):
+    """An MLP's outputs on many points at once (rows), in eval mode (no dropout).
+
+    One matrix product per layer, z = a·Wᵀ + b, instead of one graph per point: a grid of
+    6,400 points takes a fraction of a second instead of seconds. The activation of each unit
+    is the engine's own (``nn.ACTIVATIONS``), applied to the numbers; the sums are NumPy's,
+    so the outputs agree with ``train.predict`` to rounding (about 1e-15).
+    """
+    import numpy as np
+
+    from .engine import Value, no_grad
+    from .nn import ACTIVATIONS
+
+    a = np.asarray(points, dtype=float)
+    layers = layer_matrices(model)
+    residual = getattr(model, "residual", False)
+    with no_grad():
+        for i, (W, b, name) in enumerate(layers):
+            z = a @ W.T + b
+            activate = ACTIVATIONS[name]
+            out = z if activate is None else \
+                np.vectorize(lambda v, f=activate: f(Value(float(v))).data, otypes=[float])(z)
+            if residual and i < len(layers) - 1 and W.shape[0] == W.shape[1]:
+                out = out + a
+            a = out
+    return a
+
+
+def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
+                     title: str = "", steps: int = 100, ax=None):
+    """The MLP's class regions as flat colours, training points filled and validation points
+    hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
+    ticks). Computed with :func:`outputs_on`; one output is read as :func:`boundary_grid`
+    reads it (a logit, or a probability when the model ends in a sigmoid). Returns the
+    Figure."""
+    import numpy as np
+
+    X, X_val, y, y_val = list(X), list(X_val or ()), list(y), list(y_val or ())
+    everything = np.asarray(X + X_val, dtype=float)
+    (x0, y0), (x1, y1) = everything.min(axis=0) - 0.5, everything.max(axis=0) + 0.5
+    gx, gy = np.meshgrid(np.linspace(x0, x1, steps), np.linspace(y0, y1, steps))
+    out = outputs_on(model, np.c_[gx.ravel(), gy.ravel()])
+    if out.shape[1] > 1:
+        labels = out.argmax(axis=1)
+    else:
+        cut = 0.5 if getattr(model, "output_activation", "linear") == "sigmoid" else 0.0
+        labels = (out[:, 0] > cut).astype(int)
+    classes = classes or max([*y, *y_val, 1]) + 1
+    colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
+    (panel,) = _axes(ax, 1, (5, 4))
+    panel.contourf(gx, gy, labels.reshape(gx.shape), cmap=_colormap(colors), alpha=0.3,
+                   levels=[c - 0.5 for c in range(classes + 1)])
+    for c in range(classes):
+        train = [p for p, t in zip(X, y) if t == c]
+        val = [p for p, t in zip(X_val, y_val) if t == c]
+        panel.scatter([p[0] for p in train], [p[1] for p in train], s=14, color=colors[c],
+                      edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
+        if val:
+            panel.scatter([p[0] for p in val], [p[1] for p in val], s=26, facecolors="none",
+                          edgecolors=colors[c], linewidths=1.2, marker="D",
+                          label=f"class {c} (validation)")
+    if X_val:
+        panel.legend(loc="best", fontsize=7, framealpha=0.8)
+    panel.set(title=title, xticks=[], yticks=[])
+    if ax is None:
+        panel.figure.tight_layout()
+    return panel.figure

@@ -2,10 +2,12 @@
 
 Training is the engine's own: every minibatch builds a graph of ``Value`` nodes, the loss
 calls ``backward`` and the optimizer moves each weight against its ``.grad`` — the loop of
-``train.fit``, cut into steps so the playground can pause between any two of them. Only
-the pictures are computed without the engine: the decision boundary is the same network
-evaluated on a grid with plain floats (the op table's own float math), because building
-thousands of throw-away graphs for a picture would cost more than the training itself.
+``train.fit``, cut into steps so the playground can pause between any two of them. A run
+lives in its session's training process (``worker``); the server builds the same run (same
+settings, same seed: the same points and initial weights) only for the data and the first
+picture. Only the pictures are computed without the engine: the decision boundary is the
+same network evaluated on a grid with plain floats (the op table's own float math), because
+building thousands of throw-away graphs for a picture would cost more than the training itself.
 """
 from __future__ import annotations
 
@@ -16,15 +18,14 @@ import operator
 import os
 import random
 import tempfile
-import threading
 
 from .. import data, losses, optim
-from ..engine import collector_paused
+from ..engine import collector_paused, no_grad
 from ..nn import MLP
 from ..ops import OPS, OpError
 from .settings import Settings
 
-__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers"]
+__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers", "export_document"]
 
 MAX_EPOCHS = 10_000
 """A run pauses by itself after this many epochs."""
@@ -106,7 +107,7 @@ def _r(x: float, digits: int = 5):
 
 
 class Run:
-    """The state of one training run. Only one thread steps it at a time (``lock``)."""
+    """The state of one training run, stepped by one thread (its session's worker)."""
 
     def __init__(self, settings: Settings):
         self.id = next(_run_ids)
@@ -115,7 +116,7 @@ class Run:
         self.X_train, self.y_train, self.X_val, self.y_val = data.train_val_split(
             X, y, val_fraction=s.val_fraction, seed=s.seed)
         self.classes = s.num_classes
-        self.model = MLP(2, list(s.hidden) + [s.outputs], activation=s.activation, seed=s.seed)
+        self.model = build_model(s)
         self.loss = LOSSES[s.output]
         self.threshold = getattr(self.loss, "threshold", 0.0)
         params = self.model.parameters()
@@ -135,7 +136,6 @@ class Run:
         self._next_batch = 0
         self.history = {"epoch": [], "train_loss": [], "val_loss": [], "train_acc": [],
                         "val_acc": []}
-        self.lock = threading.Lock()
         self.bounds = self._bounds(X)
         n_params = len(params)
         self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / max(1, n_params)))))
@@ -184,12 +184,9 @@ class Run:
         return True
 
     def _measure(self, X, y):
-        """(mean loss, accuracy) of the current model on (X, y).
-
-        The graph is recorded and dropped: ``no_grad`` is not used here because it switches
-        recording off for the whole process, and other sessions train in other threads.
-        """
-        with collector_paused():
+        """(mean loss, accuracy) of the current model on (X, y), recording no graph
+        (``no_grad`` is per thread, and each run trains in a process of its own)."""
+        with no_grad():
             outputs = [self.model(x) for x in X]
             loss = self.loss(outputs, y).data
         correct = sum(int(_label(o, self.threshold) == t) for o, t in zip(outputs, y))
@@ -273,23 +270,42 @@ class Run:
                 "train": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_train, self.y_train)],
                 "val": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_val, self.y_val)]}
 
-    def export(self) -> dict:
-        """The model file ``MLP.save`` writes (so ``MLP(...).load(path)`` reads it back),
-        plus a ``playground`` entry with the settings and the last metrics."""
-        with tempfile.TemporaryDirectory(prefix="tinygrad-edu-") as folder:
-            path = os.path.join(folder, "model.json")
-            self.model.save(path)   # refuses nan/inf weights with ModelFileError
-            with open(path, encoding="utf-8") as f:
-                document = json.load(f)
-        arch = self.model.architecture()
-        document["playground"] = {
-            "settings": self.settings.to_dict(),
-            "epoch": self.epoch,
-            "metrics": self.metrics(),
-            "load_with": (f"MLP(2, {arch['nouts']}, activation={arch['activation']!r}, "
-                          f"output_activation={arch['output_activation']!r}).load(path)"),
-        }
-        return document
+    def state(self) -> dict:
+        """Everything the page draws: epoch, metrics, curves, boundary, network, settings."""
+        return {"epoch": self.epoch, "steps": self.steps, "lr": self.optimizer.lr,
+                "metrics": self.metrics(), "history": self.curves(),
+                "boundary": self.boundary(), "network": self.network(),
+                "settings": self.settings.to_dict()}
+
+    def weights(self) -> dict:
+        """The model's state dict (parameter name → float): what an export saves."""
+        return self.model.state_dict()
+
+
+def build_model(s: Settings) -> MLP:
+    """The network the settings describe, with its seeded initial weights."""
+    return MLP(2, list(s.hidden) + [s.outputs], activation=s.activation, seed=s.seed)
+
+
+def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> dict:
+    """The model file ``MLP.save`` writes for a model of settings ``s`` with ``weights``
+    (so ``MLP(...).load(path)`` reads it back), plus a ``playground`` entry with the
+    settings and the metrics of that epoch. Non-finite weights raise ``ModelFileError``."""
+    model = build_model(s).load_state_dict(weights)
+    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-") as folder:
+        path = os.path.join(folder, "model.json")
+        model.save(path)
+        with open(path, encoding="utf-8") as f:
+            document = json.load(f)
+    arch = model.architecture()
+    document["playground"] = {
+        "settings": s.to_dict(),
+        "epoch": epoch,
+        "metrics": metrics,
+        "load_with": (f"MLP(2, {arch['nouts']}, activation={arch['activation']!r}, "
+                      f"output_activation={arch['output_activation']!r}).load(path)"),
+    }
+    return document
 
 
 def _cell(out: list, kind: str):

@@ -48,6 +48,8 @@ __all__ = ["PlaygroundServer", "create_server", "serve", "main", "add_arguments"
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 64 * 1024
+MAX_DEPTH = 8
+"""Levels of nesting a request body may have (the deepest real one, settings.hidden, has 3)."""
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 _SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{8,64})(?:/([a-z]+))?$")
@@ -60,6 +62,18 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def _depth(document) -> int:
+    """How deeply lists and objects nest in a parsed JSON document (iteratively)."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 class ApiError(Exception):
@@ -163,12 +177,31 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                 and self.command not in ("GET", "HEAD"):
             raise ApiError(HTTPStatus.FORBIDDEN, "requests from other web pages are refused")
 
+    def _check_framing(self) -> int:
+        """The length of the request's body, which only a POST may have.
+
+        Whatever body the server does not read stays in the connection and would be parsed
+        as the next request: a GET whose body is itself an HTTP request would get two
+        answers on one keep-alive connection. So a body on any other method, a chunked body,
+        or a Content-Length that is not one plain number is refused, and the connection is
+        closed after the answer."""
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = self.headers.get("Transfer-Encoding") is not None
+        text = lengths[0].strip() if lengths else "0"
+        if chunked or len(lengths) > 1 or not (text.isascii() and text.isdigit()):
+            self.close_connection = True
+            raise ApiError(HTTPStatus.BAD_REQUEST, "send a request body with one Content-Length "
+                                                   "header (a plain number of bytes) and no "
+                                                   "Transfer-Encoding")
+        length = int(text)
+        if length and self.command != "POST":
+            self.close_connection = True
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"a {self.command} request has no body "
+                                                   f"(got Content-Length {length})")
+        return length
+
     def _body(self) -> dict:
-        length = self.headers.get("Content-Length")
-        try:
-            length = int(length) if length is not None else 0
-        except ValueError:
-            raise ApiError(HTTPStatus.BAD_REQUEST, "invalid Content-Length") from None
+        length = self._check_framing()
         if length > MAX_BODY:
             if length <= 16 * MAX_BODY:  # read it anyway, so the client sees the answer
                 self.rfile.read(length)
@@ -185,8 +218,17 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON: {err}") from None
+        except RecursionError:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is nested too deeply (at most "
+                                                   f"{MAX_DEPTH} levels)") from None
+        except ValueError as err:  # an integer with more digits than Python converts
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"a number in the body is too long: "
+                                                   f"{err}") from None
         if not isinstance(body, dict):
             raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
+        if _depth(body) > MAX_DEPTH:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is nested too deeply (at most "
+                                                   f"{MAX_DEPTH} levels)")
         return body
 
     def _session(self, sid: str):
@@ -199,6 +241,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str):
         try:
             self._check_host()
+            self._check_framing()
             url = urlsplit(self.path)
             self._route(method, url.path, parse_qs(url.query))
         except ApiError as err:

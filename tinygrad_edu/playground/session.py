@@ -1,32 +1,52 @@
-"""Sessions: one per browser tab, each with its own run and its own training thread.
+"""Sessions: one per browser tab, each with its own run, trained in its own process.
 
 A tab's page creates a session when it loads and names it in every request (an
-unguessable id), so two tabs never share a run. Each session's thread trains while the
-session is playing and sleeps otherwise; after every epoch (at most a few times a second)
-it publishes a snapshot — metrics, curves, boundary, weights — as ready-made JSON, so the
-page's polls are answered at once and never wait for training. Settings, Reset and Play
-only flip flags or swap in a new run: nothing a request does waits for a training step.
+unguessable id), so two tabs never share a run. Each session has a training process
+(``worker``) and, in the server, a thread that listens to it: the worker sends a snapshot
+(metrics, curves, boundary, weights as ready-made JSON) a few times a second while it trains,
+and the thread keeps the latest one. A poll reads it and returns: it never waits for
+training, and training never holds the server's interpreter lock. Settings, Reset, Play,
+Pause and Step change the session's status at once and send the worker a numbered
+command; a new run's first picture is drawn by the server itself, so the page sees it at once.
 
-Limits: at most ``max_sessions`` sessions; a session nobody has asked about for
-``idle_timeout`` seconds is closed, and a playing session whose page stopped polling for
-``idle_pause`` seconds pauses itself.
+Limits: at most ``max_sessions`` sessions (so at most that many training processes, each at
+a low priority: requests are served first); a session nobody has asked about for
+``idle_timeout`` seconds is closed with its process, and a playing session whose page
+stopped polling for ``idle_pause`` seconds pauses itself.
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
 import secrets
-import sys
 import threading
 import time
-import traceback
 
-from .run import MAX_EPOCHS, Diverged, Run
+from . import worker
+from .run import MAX_EPOCHS, Run, export_document
 from .settings import Settings, check_settings
 
 __all__ = ["Session", "SessionStore", "TooManySessions", "Conflict"]
 
-PUBLISH_EVERY = 0.2
-"""Seconds between snapshots while training (one is also published whenever it pauses)."""
+STICKY = ("diverged", "error", "finished")
+"""Statuses a worker reports about its run, which hold until a new run (not answers to a
+command, so a newer command does not hide them)."""
+
+_context = None
+
+
+def _processes():
+    """The way to start workers: a fork server (a clean, single-threaded process that has
+    imported the engine once, so a new worker starts in milliseconds) where there is one,
+    else a fresh interpreter per worker."""
+    global _context
+    if _context is None:
+        methods = multiprocessing.get_all_start_methods()
+        _context = multiprocessing.get_context("forkserver" if "forkserver" in methods
+                                               else "spawn")
+        if "forkserver" in methods:
+            _context.set_forkserver_preload([worker.__name__])
+    return _context
 
 
 class TooManySessions(RuntimeError):
@@ -38,27 +58,22 @@ class Conflict(RuntimeError):
 
 
 class Session:
-    """One tab's run, its training thread and its latest snapshot."""
+    """One tab: its settings, its status, its training process and the latest snapshot."""
 
-    def __init__(self, sid: str, settings: Settings, idle_pause: float):
+    def __init__(self, sid: str, settings: Settings, idle_pause: float,
+                 max_epochs: int = MAX_EPOCHS):
         self.id = sid
-        self.settings = settings
         self.idle_pause = idle_pause
+        self.max_epochs = max_epochs
         self.cond = threading.Condition()
-        self.running = False
-        self.pending_epochs = 0
+        self._send_lock = threading.Lock()  # commands leave in the order they were numbered
         self.closed = False
-        self.status = "ready"
-        self.message = None
         self.last_contact = time.monotonic()
         self.version = 0
-        self._body = b"{}"
-        self._published_at = 0.0
-        self.run = Run(settings)
-        self.publish(self.run)
-        self.thread = threading.Thread(target=self._loop, name=f"playground-{sid[:8]}",
-                                       daemon=True)
-        self.thread.start()
+        self.seq = 0
+        self.process = self.thread = self._commands = None
+        self._install(Run(settings))
+        self._start_worker(self._command("new", settings.to_dict()))
 
     # ------------------------------------------------------------------ requests
     def touch(self) -> None:
@@ -67,205 +82,185 @@ class Session:
     def configure(self, changes: dict) -> Run:
         """Check ``changes`` against the current settings and start a new run with them
         (paused). A refused setting raises ``SettingsError`` and changes nothing."""
-        settings = check_settings(changes, self.settings)
-        return self._replace(Run(settings), settings)
+        return self._replace(check_settings(changes, self.settings))
 
     def reset(self) -> Run:
         """A fresh run with the same settings (same seed: the same data and initial weights)."""
-        return self._replace(Run(self.settings), self.settings)
+        return self._replace(self.settings)
 
-    def _replace(self, run: Run, settings: Settings) -> Run:
-        with self.cond:
-            self.settings = settings
-            self.run = run
-            self.running = False
-            self.pending_epochs = 0
-            self.status, self.message = "ready", None
-            self._changed()
-            self.cond.notify_all()
-        self.publish(run)
+    def _replace(self, settings: Settings) -> Run:
+        run = Run(settings)  # built before taking a lock: polls go on meanwhile
+        with self._send_lock:
+            with self.cond:
+                self._install(run)
+                command = self._command("new", settings.to_dict())
+                alive = self.process.is_alive()
+            if alive:
+                self._send(command)
+            else:  # the worker died (its listener said so): start another one
+                self._start_worker(command)
         return run
 
     def play(self) -> None:
-        with self.cond:
-            self._refuse_if_stuck()
-            self.running = True
-            self.status, self.message = "running", None
-            self._changed()
-            self.cond.notify_all()
+        self._order("play", "running")
 
     def pause(self) -> None:
-        with self.cond:
-            self.running = False
-            self.pending_epochs = 0
-            if self.status in ("running", "stepping"):
-                self.status = "paused"
-            self._changed()
+        self._order("pause", None)
 
     def step(self) -> None:
         """Train one more epoch, then pause (pauses first if playing)."""
-        with self.cond:
-            self._refuse_if_stuck()
-            self.running = False
-            self.pending_epochs = min(self.pending_epochs + 1, 10)
-            self.status, self.message = "stepping", None
-            self._changed()
-            self.cond.notify_all()
+        self._order("step", "stepping")
+
+    def _order(self, kind: str, status: str | None, message: str | None = None) -> None:
+        with self._send_lock:
+            with self.cond:
+                if status is None:  # pause
+                    if self.status in ("running", "stepping"):
+                        self.status, self.message = "paused", message
+                else:
+                    self._refuse_if_stuck()
+                    self.status, self.message = status, None
+                self.version += 1
+                command = self._command(kind)
+            self._send(command)
 
     def _refuse_if_stuck(self) -> None:
         if self.status == "diverged":
             raise Conflict("training diverged (the weights are no longer finite numbers): "
                            "press Reset or change a setting, e.g. a smaller learning rate")
-        if self.run.epoch >= MAX_EPOCHS:
-            raise Conflict(f"this run reached the limit of {MAX_EPOCHS:,} epochs; press Reset")
+        if self.status == "error":
+            raise Conflict("training stopped after an internal error (see the message): "
+                           "press Reset to start again")
+        if self._info["epoch"] >= self.max_epochs:
+            raise Conflict(f"this run reached the limit of {self.max_epochs:,} epochs; "
+                           f"press Reset")
 
     def export(self) -> dict:
-        run = self.run
-        with run.lock:
-            return run.export()
+        """The model file of the weights in the latest snapshot (``ModelFileError`` if they
+        are not finite)."""
+        with self.cond:
+            settings, info = self.settings, self._info
+        return export_document(settings, info["weights"], info["epoch"], info["metrics"])
 
     def close(self) -> None:
+        """End the session: its worker sees the pipe close and exits after its step."""
         with self.cond:
             self.closed = True
-            self.running = False
-            self.cond.notify_all()
+        with self._send_lock:
+            self._commands.close()
+
+    def stop_worker(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for the closed session's worker to exit, then end it."""
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(1.0)
+        self.thread.join(1.0)
 
     # ------------------------------------------------------------------ the snapshot
-    def publish(self, run: Run, status: tuple | None = None) -> None:
-        """Make the page's next poll see ``run`` as it is now (if it is still this session's),
-        together with ``status`` = (status, message) if given: a poll never sees "paused"
-        next to the numbers of an epoch before.
-
-        Called by the training thread; requests that only change the status (Play, Pause,
-        Step) do not call it, so they never wait for a training step to finish.
-        """
-        with run.lock:
-            state = {
-                "session": self.id,
-                "run": run.id,
-                "epoch": run.epoch,
-                "steps": run.steps,
-                "lr": run.optimizer.lr,
-                "metrics": run.metrics(),
-                "history": run.curves(),
-                "boundary": run.boundary(),
-                "network": run.network(),
-                "settings": run.settings.to_dict(),
-            }
-        body = json.dumps(state, allow_nan=False).encode("utf-8")
-        with self.cond:
-            if self.run is not run:
-                return
-            self.version += 1
-            self._body = body
-            self._published_at = time.monotonic()
-            if status is not None and not (self.running or self.pending_epochs):
-                self.status, self.message = status
-
-    def _changed(self) -> None:
-        """The status changed (the caller holds ``cond``): polls must see a new version."""
-        self.version += 1
-
     def snapshot(self) -> bytes:
-        """The latest state as JSON: status, message and version, then the run's snapshot."""
+        """The latest state as JSON: status, message, version and ids, then the run's picture."""
         with self.cond:
             head = json.dumps({"version": self.version, "status": self.status,
-                               "message": self.message}).encode("utf-8")
+                               "message": self.message, "session": self.id,
+                               "run": self.run.id}).encode("utf-8")
             body = self._body
         return head[:-1] + b", " + body[1:]
 
     def state(self) -> dict:
         return json.loads(self.snapshot())
 
-    # ------------------------------------------------------------------ the training thread
-    def _loop(self) -> None:
-        while True:
-            with self.cond:
-                while not self.closed and not (self.running or self.pending_epochs
-                                               or self._needs_first_measure()):
-                    self.cond.wait(timeout=1.0)
-                if self.closed:
-                    return
-                run = self.run
-                train = self.running or self.pending_epochs
-                idle = time.monotonic() - self.last_contact
-                if self.running and idle > self.idle_pause:
-                    self.running = False
-                    self.status = "paused"
-                    self.message = (f"paused: this page has not asked for news for "
-                                    f"{idle:.0f} s (is its tab closed?)")
-                    self._changed()
-                    continue
-            try:
-                with run.lock:
-                    if self.run is not run:
-                        continue
-                    if train:
-                        epoch_done = run.train_step()
-                    elif not run.evaluated:
-                        run.evaluate()  # the epoch-0 losses, so a new run shows them at once
-                        epoch_done = True
-            except Diverged as err:
-                self._stop(run, "diverged", f"{err}. Press Reset, or lower the learning rate.")
-                continue
-            except Exception as err:  # a bug: say so on the page, keep the server alive
-                traceback.print_exc(file=sys.stderr)
-                self._stop(run, "error", f"internal error while training: "
-                                         f"{type(err).__name__}: {err}")
-                continue
-            try:
-                if train:
-                    self._after_step(run, epoch_done)
-                else:
-                    self.publish(run)
-            except Exception as err:  # a bug in a picture: same as above
-                traceback.print_exc(file=sys.stderr)
-                self._stop(run, "error", f"internal error while publishing: "
-                                         f"{type(err).__name__}: {err}")
+    def _install(self, run: Run) -> None:
+        """Make ``run`` this session's run, paused, with its first picture (caller holds
+        ``cond``, or nobody else can see the session yet)."""
+        self.run, self.settings = run, run.settings
+        self.status, self.message = "ready", None
+        self._body = json.dumps(run.state(), allow_nan=False).encode("utf-8")
+        self._info = {"epoch": 0, "metrics": run.metrics(), "weights": run.weights()}
+        self.version += 1
+        self.run_seq = self.seq + 1  # the "new" command about to be numbered
 
-    def _needs_first_measure(self) -> bool:
-        return not self.run.evaluated and self.status not in ("diverged", "error")
+    def _command(self, kind: str, *args) -> tuple:
+        self.seq += 1
+        return (kind, self.seq) + args
 
-    def _after_step(self, run: Run, epoch_done: bool) -> None:
-        status = None
-        with self.cond:
-            if self.run is not run:
-                return
-            if epoch_done and self.pending_epochs:
-                self.pending_epochs -= 1
-                if not self.pending_epochs and not self.running:
-                    status = ("paused", None)
-            if run.epoch >= MAX_EPOCHS and (self.running or self.pending_epochs):
-                self.running = False
-                self.pending_epochs = 0
-                status = ("finished",
-                          f"stopped after {MAX_EPOCHS:,} epochs (the limit of one run)")
-        if status is not None or time.monotonic() - self._published_at >= PUBLISH_EVERY:
-            self.publish(run, status)
-
-    def _stop(self, run: Run, status: str, message: str) -> None:
-        """Stop training ``run`` and say why (diverged, error); never raises."""
-        with self.cond:
-            if self.run is not run:
-                return
-            self.running = False
-            self.pending_epochs = 0
-            self.status, self.message = status, message
-            self._changed()
+    def _send(self, command: tuple) -> None:
+        """Send while holding ``_send_lock`` but not ``cond``: if the worker is in a long
+        step and its pipe is full, only this request waits — never a poll."""
         try:
-            self.publish(run)
-        except Exception:  # the status above is set; the last good snapshot stays
-            traceback.print_exc(file=sys.stderr)
+            self._commands.send(command)
+        except OSError:  # the worker is gone; its listener reports it
+            pass
+
+    # ------------------------------------------------------------------ the worker
+    def _start_worker(self, first: tuple) -> None:
+        context = _processes()
+        commands, self._commands = context.Pipe(duplex=False)
+        reports, to_server = context.Pipe(duplex=False)
+        self.process = context.Process(target=worker.main, name=f"playground-{self.id[:8]}",
+                                       args=(commands, to_server, self.max_epochs),
+                                       daemon=True)
+        self.process.start()
+        commands.close()
+        to_server.close()
+        self._commands.send(first)
+        self.thread = threading.Thread(target=self._listen, args=(reports, self.process),
+                                       name=f"playground-{self.id[:8]}", daemon=True)
+        self.thread.start()
+
+    def _listen(self, reports, process) -> None:
+        """Keep the worker's latest snapshot; pause a run nobody watches; notice a crash."""
+        tick = max(0.02, min(0.25, self.idle_pause / 4))
+        try:
+            while not self.closed:
+                try:
+                    if reports.poll(tick):
+                        self._receive(reports.recv())
+                except (EOFError, OSError):
+                    self._worker_died(process)
+                    return
+                self._pause_if_forgotten()
+        finally:
+            reports.close()
+
+    def _receive(self, report: tuple) -> None:
+        _, seq, body, info, status = report
+        with self.cond:
+            if seq < self.run_seq:  # about a run that was replaced since
+                return
+            if body is not None:
+                self._body, self._info = body, info
+                self.version += 1
+            if status is not None and (status[0] in STICKY or seq == self.seq):
+                self.status, self.message = status  # seq == self.seq: no newer command
+                self.version += 1
+
+    def _pause_if_forgotten(self) -> None:
+        idle = time.monotonic() - self.last_contact
+        if self.status == "running" and idle > self.idle_pause:
+            self._order("pause", None, f"paused: this page has not asked for news for "
+                                       f"{idle:.0f} s (is its tab closed?)")
+
+    def _worker_died(self, process) -> None:
+        process.join(1.0)
+        with self.cond:
+            if self.closed or process is not self.process:
+                return
+            self.status = "error"
+            self.message = (f"the training process stopped unexpectedly (exit code "
+                            f"{process.exitcode}); press Reset to start again")
+            self.version += 1
 
 
 class SessionStore:
     """All sessions, bounded in number; sessions idle for ``idle_timeout`` s are closed."""
 
     def __init__(self, max_sessions: int = 16, idle_timeout: float = 900.0,
-                 idle_pause: float = 120.0):
+                 idle_pause: float = 120.0, max_epochs: int = MAX_EPOCHS):
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
         self.idle_pause = idle_pause
+        self.max_epochs = max_epochs
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -288,7 +283,7 @@ class SessionStore:
             sid = secrets.token_urlsafe(18)
             self._sessions[sid] = None  # reserve the place while the run is built
         try:
-            session = Session(sid, settings, self.idle_pause)
+            session = Session(sid, settings, self.idle_pause, self.max_epochs)
         except BaseException:
             with self._lock:
                 self._sessions.pop(sid, None)
@@ -299,6 +294,7 @@ class SessionStore:
                 self._sessions[sid] = session
         if stopping:  # close_all ran while this session was being built
             session.close()
+            session.stop_worker(5.0)
             raise TooManySessions("the playground server is stopping")
         return session
 
@@ -342,7 +338,7 @@ class SessionStore:
             self.sweep()
 
     def close_all(self, join_timeout: float = 5.0) -> None:
-        """Close every session and wait (up to ``join_timeout`` s) for their threads."""
+        """Close every session and wait (up to ``join_timeout`` s in all) for their workers."""
         with self._lock:
             self._stop.set()
             sessions = [s for s in self._sessions.values() if s is not None]
@@ -351,4 +347,4 @@ class SessionStore:
             session.close()
         deadline = time.monotonic() + join_timeout
         for session in sessions:
-            session.thread.join(max(0.0, deadline - time.monotonic()))
+            session.stop_worker(max(0.0, deadline - time.monotonic()))

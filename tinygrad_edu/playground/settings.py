@@ -3,7 +3,7 @@
 Every setting the page sends is checked here before anything is built, so a bad value is
 refused with a message naming the setting and the allowed range, and the run that was
 going on is left as it was. The limits keep one run small enough that a scalar engine
-trains it live, and many tabs cannot exhaust the machine.
+trains it live; the session limit (see ``session``) bounds how many train at once.
 """
 from __future__ import annotations
 
@@ -128,7 +128,11 @@ def _number(name, value, label=None):
     label = label or name
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise SettingsError(name, f"{label} must be a number, got {_shown(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the largest float
+        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}") \
+            from None
     if not math.isfinite(value):
         raise SettingsError(name, f"{label} must be a finite number, got {value}")
     return value
@@ -142,7 +146,8 @@ def _integer(name, value, label=None):
         raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}")
     low, high = LIMITS[name]
     if not low <= value <= high:
-        raise SettingsError(name, f"{label} must be between {low} and {high}, got {value}")
+        raise SettingsError(name, f"{label} must be between {low} and {high}, "
+                                  f"got {_shown(value)}")
     return int(value)
 
 
@@ -156,6 +161,10 @@ def _in_range(name, value, label, low_open=False):
 
 
 def _shown(value) -> str:
+    """The value as the message shows it: short, and an integer too long to print whole is
+    described by its size."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {int(math.log10(abs(value))) + 1} digits"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -177,7 +186,7 @@ def _hidden(value) -> list:
         wlow, whigh = LIMITS["width"]
         if not wlow <= w <= whigh:
             raise SettingsError("hidden", f"{label} must be between {wlow} and {whigh} "
-                                          f"neurons, got {w}")
+                                          f"neurons, got {_shown(w)}")
         widths.append(int(w))
     total = sum(widths)
     if total > LIMITS["neurons"][1]:
