@@ -1,7 +1,7 @@
 """The floor: the moons training step written by hand in plain Python floats.
 
 No graph, no autodiff: the forward pass keeps each layer's activations, the backward pass is
-the two-layer-MLP backward equations of file 004 written out (δ = upstream × relu'(z), then
+the two-layer-MLP backward equations of Lan Xu's deck written out (δ = upstream × relu'(z), then
 ∂L/∂w = δ·a and the δ of the layer below = Σ w·δ), and the update is SGD. It computes what
 the engine's step computes — max-margin loss (1 − y·score).relu() averaged over the batch, plus
 α × the sum of every parameter squared — and skips work a hand-writer would skip: samples

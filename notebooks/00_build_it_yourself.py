@@ -285,7 +285,7 @@ assert round(y.data, 3) == 11.652 and round(x1.grad, 3) == 5.5 and round(x2.grad
 # upstream node) blue, and the edge with its local gradient purple; the table on the right is
 # the reverse adjoint trace with the current row highlighted. Press **Next** and **Back**, or
 # drag the slider. (Where buttons cannot run, on GitHub for instance, the steps play as an
-# animation.)
+# animation.) Notebook 1 reads the same steps as rows of the slide's reverse adjoint trace.
 
 # %%
 from tinygrad_edu import Value, step_through

@@ -16,9 +16,9 @@
 # %% [markdown]
 # # 1 · Computation graphs, the forward primal trace and the reverse adjoint trace
 #
-# This notebook follows the **autodiff slides at the end of file 000** ("Backprop for this simple
-# network architecture is a special case of *reverse-mode auto-differentiation*"), which use
-# Baydin et al.'s evaluation-trace tables for
+# This notebook follows the slide **"Autodiff"** at the end of the deck **"Neural Networks"**
+# (Natasha Jaques) ("Backprop for this simple network architecture is a special case of
+# *reverse-mode auto-differentiation*"), which uses Baydin et al.'s evaluation-trace tables for
 #
 # $$y = f(x_1, x_2) = \ln(x_1) + x_1 x_2 - \sin(x_2) \qquad\text{at } x_1 = 2,\; x_2 = 5 .$$
 #
@@ -81,6 +81,12 @@ for node in sorted(names, key=lambda n: int(names[n][1:])):
 # Evaluate the nodes in topological order (every node after its parents). Each row applies one
 # operation to values that are already known; the middle column shows the operation with the
 # numbers put in, as the slide's third column does ($\ln 2$, $2 \times 5$, $0.693 + 10$, …).
+#
+# One entry of that column reads differently on the slide: for $v_5 = v_4 - v_3$ it prints
+# $10.693 + 0.959$. That is the same number — $v_3 = \sin 5 = -0.959$ was substituted with its
+# sign folded in, so the subtraction shows as "$+\,0.959$" — but the node is still a
+# *subtraction*, $v_4 - v_3$, whose local gradient with respect to $v_3$ is $-1$ (the adjoint
+# row $\bar v_3 = \bar v_5 \times (-1)$ below). Our column writes $10.693 - (-0.959)$.
 
 # %% tags=["slide-numbers"]
 t = trace(y)

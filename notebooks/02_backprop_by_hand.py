@@ -16,8 +16,12 @@
 # %% [markdown]
 # # 2 · Backprop by hand: upstream gradient × local gradient
 #
-# This notebook follows the **computational-graph examples of files 002 and 003** (the CS231n
-# examples that file 003 credits to Fei-Fei Li, Andrej Karpathy and Justin Johnson):
+# This notebook follows the computational-graph examples of two decks — **"Foundations of
+# Neural Network and Deep Learning"** (BUSN 20800 Lecture 7, Dacheng Xiu), slides
+# **"Backpropagation: a simple example"**, **"Another example"** and **"Patterns in gradient
+# flow"**, and **"Neural networks cont'd: learning via gradient descent, backpropagation"**,
+# slides **"Chain Rule with a Computational Graph"** and **"Another example"** — the CS231n
+# examples that the "cont'd" deck credits to Fei-Fei Li, Andrej Karpathy and Justin Johnson:
 #
 # 1. $f(x, y, z) = (x + y)\,z$ at $x = -2,\ y = 5,\ z = -4$ — the chain rule on a graph;
 # 2. the sigmoid neuron $f(w, x) = \dfrac{1}{1 + e^{-(w_0 x_0 + w_1 x_1 + w_2)}}$, with the sigmoid

@@ -16,7 +16,9 @@
 # %% [markdown]
 # # 3 · Vectors, built from scalars
 #
-# This notebook follows **"Backpropagation with vectors" in file 002**: the loss $L$ is still a
+# This notebook follows the slides **"Backpropagation with vectors"** and **"A vectorized
+# example"** of the deck **"Foundations of Neural Network and Deep Learning"** (BUSN 20800
+# Lecture 7, Dacheng Xiu): the loss $L$ is still a
 # scalar, and the gradient with respect to a vector (or matrix) has the **same shape as the
 # vector**, one number per element: *for each element, how much does it influence $L$?*
 #

@@ -16,15 +16,20 @@
 # %% [markdown]
 # # 4 · Losses and the backpropagation equations
 #
-# This notebook follows the **loss-function and backpropagation slides of file 001**, the
-# **stable softmax of file 002**, and the **"implementation perspective", MLP example and
-# computation-cost slides of file 004**:
+# This notebook follows three decks: the **loss-function and backpropagation slides** of the deck
+# **"Deep Learning"** ("Loss function", "Output Activation Function", "Backpropagation",
+# "Backpropagation Equations", "Gradients w.r.t. output units"); the **stable softmax** of the
+# slide "Activation Functions" of **"Foundations of Neural Network and Deep Learning"** (BUSN
+# 20800 Lecture 7, Dacheng Xiu); and the slides **"An implementation perspective"**,
+# **"Univariate chain rule"**, **"Example: Multilayer Perceptron (multiple outputs)"** and
+# **"Computation cost"** of **"Basic Artificial Neural Networks"** (Lecture 2, Lan Xu,
+# ShanghaiTech):
 #
-# 1. information content, entropy and cross-entropy on file 001's example;
+# 1. information content, entropy and cross-entropy on the "Deep Learning" deck's example;
 # 2. why squared error stalls a sigmoid output and cross-entropy does not;
 # 3. $\delta$ at the output: $\partial L/\partial z = \hat y - y$ for sigmoid + binary
 #    cross-entropy, and $\hat y - e(t)$ for softmax + cross-entropy;
-# 4. file 001's worked numeric example ($w_{11}^2 \to 12.0028$, $\partial L/\partial w_{11}^1 =
+# 4. the "Deep Learning" deck's worked numeric example ($w_{11}^2 \to 12.0028$, $\partial L/\partial w_{11}^1 =
 #    -125.874$, $w_{11}^1 \to 1.35874$);
 # 5. the stable softmax;
 # 6. logistic least squares with an L2 penalty, backward pass in error signals $\delta$;
@@ -48,7 +53,7 @@ plt.rcParams.update({"figure.figsize": (6, 4), "figure.dpi": 80, "axes.grid": Tr
 # %% [markdown]
 # ## 1. Information content, entropy, cross-entropy
 #
-# File 001: the information content of an event is $IC(A) = -\log_2 p(A)$ (likely events carry
+# The "Deep Learning" deck, slides "Loss function": the information content of an event is $IC(A) = -\log_2 p(A)$ (likely events carry
 # little information); entropy is the expected information content,
 # $-\sum_i p_i \log_2 p_i$; cross-entropy $-\sum_i p_i \log_2 q_i$ measures how well an estimated
 # distribution $q$ matches the true one $p$. The slide's example: team B wins,
@@ -104,7 +109,8 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # ## 2. Why squared error stalls a sigmoid output
 #
-# File 001: with $\hat y = \sigma(z)$ and squared error $L = \tfrac12(\hat y - y)^2$,
+# The "Deep Learning" deck, slide "Loss function" (*problems with squared error loss*): with
+# $\hat y = \sigma(z)$ and squared error $L = \tfrac12(\hat y - y)^2$,
 #
 # $$\frac{\partial L}{\partial w} = (\hat y - y)\,\hat y\,(1 - \hat y)\,x ,$$
 #
@@ -172,7 +178,8 @@ assert runs["squared error"][-1] < 0.1 < 0.9 < runs["cross-entropy"][-1]
 # %% [markdown]
 # ## 3. $\delta$ at the output
 #
-# **Sigmoid + binary cross-entropy** (file 001): with $L = -y\log\hat y - (1-y)\log(1-\hat y)$
+# **Sigmoid + binary cross-entropy** (the "Deep Learning" deck, slide "Backpropagation with
+# sigmoid output activation & binary cross-entropy loss"): with $L = -y\log\hat y - (1-y)\log(1-\hat y)$
 # and $\hat y = \sigma(z)$,
 #
 # $$\frac{\partial L}{\partial z} = \frac{\partial L}{\partial \hat y}\,\frac{\partial \hat y}{\partial z}
@@ -192,10 +199,10 @@ for z_value in (-2.0, 0.5, 3.0):
         assert abs(z.grad - (y_hat.data - y)) < 1e-12
 
 # %% [markdown]
-# **Softmax + cross-entropy** (file 001): $L = -\log \hat y_t$ with $\hat y = \mathrm{softmax}(z)$
+# **Softmax + cross-entropy** (the same deck, slides "Gradients w.r.t. output units"): $L = -\log \hat y_t$ with $\hat y = \mathrm{softmax}(z)$
 # gives $\partial L/\partial z_i = -(\mathbb 1_{t=i} - \hat y_i)$, i.e.
-# $\partial L/\partial z = \hat y - e(t)$. On file 004's three-class scores (cat 3.2, car 5.1,
-# frog −1.7 → probabilities 0.13, 0.87, 0.00) with the true class *cat*:
+# $\partial L/\partial z = \hat y - e(t)$. On the three-class scores of the slide "Probabilistic
+# outputs" of Lan Xu's deck (cat 3.2, car 5.1, frog −1.7 → probabilities 0.13, 0.87, 0.00) with the true class *cat*:
 
 # %% tags=["slide-numbers"]
 z = [Value(3.2, "cat"), Value(5.1, "car"), Value(-1.7, "frog")]
@@ -211,7 +218,7 @@ assert all(abs(zi.grad - (v - (i == 0))) < 1e-12 for i, (zi, v) in enumerate(zip
 
 
 # %% [markdown]
-# ## 4. File 001's worked example
+# ## 4. The "Deep Learning" deck's worked example
 #
 # Network $x_1 \to z_1 = w_{11}^1 x_1 + b_1 \to a_1 = \sigma(z_1) \to z_2 = w_{11}^2 a_1 + b_2
 # \to \hat y = \sigma(z_2)$, binary cross-entropy with $y = 1$; $x_1 = 60$, $w_{11}^1 = 0.1$,
@@ -252,6 +259,14 @@ assert round(y_hat.grad, 4) == -4.0 and round(z2.grad, 4) == -0.75
 assert round(w2.grad, 4) == -0.2775 and round(w1.grad, 3) == -125.874
 
 # %% [markdown]
+# The graph as it stands after the backward pass and **before** the weight update: every node
+# shows its value and its gradient $\partial L/\partial v$ — $w_1 = 0.1$ with gradient
+# $-125.874$, $w_2 = 12$ with gradient $-0.2775$:
+
+# %%
+draw_dot(L, rankdir="TB")
+
+# %% [markdown]
 # One gradient-descent step $w \leftarrow w - \eta\,\partial L/\partial w$ with $\eta = 0.01$:
 
 # %% tags=["slide-numbers"]
@@ -263,17 +278,17 @@ assert round(w1.data, 5) == 1.35874
 
 # %% [markdown]
 # $w_{11}^1 = 0.1 + 1.25874 = 1.35874$; the slide prints $1.35$, the same number truncated to two
-# decimals. The graph, with each node's gradient (taken before the update):
-
-# %%
-draw_dot(L, rankdir="TB")
+# decimals. The "Deep Learning" deck's next slide sets an assignment, *compute
+# $\partial L/\partial w^1_{13}$*: notebook 8 (section 3) works it out, and exercise 9 asks you
+# to.
 
 # %% [markdown]
 # ## 5. The stable softmax
 #
-# File 002: $e^{z}$ overflows for large scores, so implementations compute
+# The Xiu deck, slide "Activation Functions" (softmax: *may cause numerical overflow*): $e^{z}$
+# overflows for large scores, so implementations compute
 # $g(z)_i = e^{z_i - z_m} / \sum_j e^{z_j - z_m}$ with $z_m = \max_j z_j$ — the same values (the
-# factor $e^{-z_m}$ cancels), but every exponent is $\le 0$. File 001's example
+# factor $e^{-z_m}$ cancels), but every exponent is $\le 0$. The "Deep Learning" deck's example
 # $z = [10, 20, -30]$, and $[1000, 1001]$, where the naive formula fails:
 
 # %% tags=["slide-numbers"]
@@ -293,7 +308,8 @@ except OverflowError as err:
 # %% [markdown]
 # ## 6. Logistic least squares with an L2 penalty
 #
-# File 004's univariate example, forward pass
+# Lan Xu's univariate example (slides "An implementation perspective" and "Multivariate chain
+# rule", *L2-regularized regression*), forward pass
 #
 # $$z = wx + b,\quad y = \sigma(z),\quad \mathcal L = \tfrac12 (y - t)^2,\quad
 # \mathcal R = \tfrac12 w^2,\quad \mathcal L_{\text{reg}} = \mathcal L + \lambda \mathcal R,$$
@@ -338,7 +354,7 @@ draw_dot(L_reg, rankdir="TB")
 # %% [markdown]
 # ## 7. The two-layer MLP backward equations
 #
-# File 004's multilayer perceptron with sigmoid hidden units and squared error:
+# Lan Xu's slide "Example: Multilayer Perceptron (multiple outputs)", with sigmoid hidden units and squared error:
 #
 # | forward | backward |
 # |---|---|
@@ -348,7 +364,7 @@ draw_dot(L_reg, rankdir="TB")
 # | $\mathcal L = \tfrac12 \sum_k (y_k - t_k)^2$ | $\bar h_i = \sum_k \bar y_k w^{(2)}_{ki}$ |
 # | | $\bar z_i = \bar h_i\,\sigma'(z_i),\quad \bar w^{(1)}_{ij} = \bar z_i x_j,\quad \bar b^{(1)}_i = \bar z_i$ |
 #
-# (File 001 writes the same recursion as $\delta^l = ((W^{l+1})^\top \delta^{l+1}) \odot
+# (The "Deep Learning" deck's slide "Backpropagation Equations" writes the same recursion as $\delta^l = ((W^{l+1})^\top \delta^{l+1}) \odot
 # \sigma'(z^l)$, $\partial L/\partial b^l_j = \delta^l_j$, $\partial L/\partial w^l_{jk} =
 # a^{l-1}_k \delta^l_j$.) Below: the equations in NumPy, on the weights of an engine `MLP`,
 # against the engine's `backward()`.
@@ -386,7 +402,7 @@ print("ȳ =", y_bar.round(4).tolist(), "  z̄ =", z_bar.round(4).tolist())
 # %% [markdown]
 # ## 8. Counting the work
 #
-# File 004: *"Forward pass: one add-multiply operation per weight. Backward pass: two add-multiply
+# Lan Xu's slide "Computation cost": *"Forward pass: one add-multiply operation per weight. Backward pass: two add-multiply
 # operations per weight."* In the graph a weight $w$ appears in exactly one product node
 # $w \cdot a$ (followed by one sum node). Forward computes that product once. Backward sends
 # *upstream × local* along **both** of its edges: $\bar w \mathrel{+}= \bar{(wa)}\cdot a$ (the

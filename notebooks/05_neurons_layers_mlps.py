@@ -16,10 +16,14 @@
 # %% [markdown]
 # # 5 · Neurons, layers and MLPs
 #
-# This notebook follows the **perceptron and Boolean-function slides of file 002**, the
-# **feed-forward network and parameter-count slides of file 001**, the **single-layer networks
-# and "limitations of single layer networks" of file 004**, and the **universal-approximation
-# pulse and one-vs-rest slides of file 000**:
+# This notebook follows the slides **"Perceptron"**, **"Perceptron: Boolean Functions"** and
+# **"MLP for XOR"** of **"Foundations of Neural Network and Deep Learning"** (BUSN 20800
+# Lecture 7, Dacheng Xiu); **"Feedforward Neural Network"** and **"Learning parameters"** (the
+# parameter count) of **"Deep Learning"**; **"Single neuron as a linear classifier"** and
+# **"Limitations of single layer networks"** of **"Basic Artificial Neural Networks"**
+# (Lecture 2, Lan Xu, ShanghaiTech); and **"Neural Network"**, **"How to construct a pulse with
+# 4 ReLUs"** and **"Multiple Output Units: One-vs-Rest"** of **"Neural Networks"** (Natasha
+# Jaques):
 #
 # 1. the perceptron learning rule: it succeeds on linearly separable data and fails on XOR;
 # 2. Boolean functions with hand-set weights, and XOR $= (X \lor Y) \land (\lnot X \lor \lnot Y)$;
@@ -33,7 +37,7 @@ import math
 
 import matplotlib.pyplot as plt
 
-from tinygrad_edu import data, draw_dot, fit, losses, no_grad, optim
+from tinygrad_edu import Value, data, draw_dot, fit, losses, no_grad, optim, plots
 from tinygrad_edu.nn import MLP, Layer, Neuron
 from tinygrad_edu.train import accuracy
 
@@ -42,49 +46,14 @@ plt.rcParams.update({"figure.figsize": (6, 4), "figure.dpi": 80, "axes.grid": Tr
 
 import numpy as np
 
-
-def as_matrices(model):
-    """The MLP's layers as (W, b, activation): row i of W is neuron i's weights."""
-    return [(np.array([[w.data for w in n.w] for n in layer.neurons]),
-             np.array([n.b.data for n in layer.neurons]), layer.activation)
-            for layer in model.layers]
-
-ACTIVATE = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-            "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)), "linear": lambda z: z}
-
-def forward_matrices(model, points):
-    """The same forward pass as the engine, one matrix product per layer (for fast plots)."""
-    a = np.asarray(points, dtype=float)
-    for W, b, activation in as_matrices(model):
-        a = ACTIVATE[activation](a @ W.T + b)
-    return a
-
-def plot_boundary(model, X, y, ax=None, title="", steps=100):
-    """Decision regions of ``model`` over the data's bounding box, and the data on top."""
-    ax = ax or plt.gca()
-    X = np.asarray(X)
-    (x0, y0), (x1, y1) = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(x0, x1, steps), np.linspace(y0, y1, steps))
-    out = forward_matrices(model, np.c_[gx.ravel(), gy.ravel()])
-    k = out.shape[1]
-    region = out.argmax(axis=1) if k > 1 else (out[:, 0] > 0).astype(int)
-    classes = max(int(max(y)) + 1, 2)
-    ax.contourf(gx, gy, region.reshape(gx.shape), levels=np.arange(classes + 1) - 0.5,
-                cmap="coolwarm" if classes == 2 else "viridis", alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=14, edgecolors="k", linewidths=0.4,
-               cmap="coolwarm" if classes == 2 else "viridis")
-    ax.set_title(title)
-    ax.set_xticks([]); ax.set_yticks([])
-
-
 # %% [markdown]
 # ## 1. The perceptron learning rule
 #
-# Rosenblatt's perceptron (file 002) outputs $\hat y = 1$ if $\theta_0 + \sum_i \theta_i x_i > 0$,
+# Rosenblatt's perceptron (Xiu's slide "Perceptron") outputs $\hat y = 1$ if $\theta_0 + \sum_i \theta_i x_i > 0$,
 # else $0$. Its learning rule needs no gradient: for each misclassified sample,
 # $\theta \leftarrow \theta + \eta\,(y - \hat y)\,x$ (and $\theta_0 \leftarrow \theta_0 + \eta\,(y -
 # \hat y)$). If the classes can be separated by a line, it stops making mistakes after finitely
-# many updates (file 004: a single neuron "can solve linearly separable problems").
+# many updates (Lan Xu: a single neuron "can solve linearly separable problems").
 
 # %% tags=["slide-numbers"]
 def perceptron(X, y, epochs=20, lr=1.0):
@@ -124,14 +93,14 @@ ax2.set_title("XOR: no line, so the rule never settles")
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# Minsky's objection (file 002): *how to represent XOR?* No line puts $(0,1), (1,0)$ on one side
+# Minsky's objection (Xiu's slide "Perceptron: Boolean Functions"): *how to represent XOR?* No line puts $(0,1), (1,0)$ on one side
 # and $(0,0), (1,1)$ on the other, so the perceptron keeps cycling.
 #
 # ## 2. Boolean functions by hand-set weights
 #
 # A neuron with a steep sigmoid $\sigma(k \cdot (\text{weights}\cdot x + b))$ behaves like a
 # perceptron: AND has $w = (1, 1),\ b = -1.5$; OR has $w = (1, 1),\ b = -0.5$; NAND (that is,
-# $\lnot X \lor \lnot Y$) has $w = (-1, -1),\ b = 1.5$. File 002's construction
+# $\lnot X \lor \lnot Y$) has $w = (-1, -1),\ b = 1.5$. The construction of Xiu's slide "MLP for XOR",
 # $X \oplus Y = (X \lor Y) \land (\lnot X \lor \lnot Y)$ is a network with one hidden layer: an OR
 # unit and a NAND unit, then an AND unit on top. We set the weights of an engine `MLP` by hand
 # ($k = 20$):
@@ -155,8 +124,24 @@ for (X1, X2), label in zip(X_xor, y_xor):
     print(f" {X1:.0f}  {X2:.0f} |  {hidden[0].data:.0f}     {hidden[1].data:.0f}   |  {out.data:.0f}")
     assert round(out.data) == label
 
+# %% [markdown]
+# The network for the input $(X, Y) = (1, 0)$. Every weight gets its own name, as in the
+# "Deep Learning" deck: $w^l_{ij}$ is the weight into unit $i$ of layer $l$ from unit $j$ of the
+# layer below, $b^l_i$ that unit's bias; the two hidden units are $h_1 = X \lor Y$ and
+# $h_2 = \lnot X \lor \lnot Y$.
+
 # %%
-draw_dot(xor_net([1.0, 0.0]), rankdir="TB", show_grad=False)   # the network for input (1, 0)
+for layer_number, layer in enumerate(xor_net.layers, start=1):
+    for i, neuron in enumerate(layer.neurons, start=1):
+        for j, w in enumerate(neuron.w, start=1):
+            w.label = f"w{layer_number}_{i}{j}"
+        neuron.b.label = f"b{layer_number}_{i}"
+X_in, Y_in = Value(1.0, "X"), Value(0.0, "Y")
+h1, h2 = xor_net.layers[0]([X_in, Y_in])
+h1.label, h2.label = "h1 (OR)", "h2 (NAND)"
+xor_out = xor_net.layers[1]([h1, h2])[0]
+xor_out.label = "XOR"
+draw_dot(xor_out, rankdir="TB", show_grad=False)
 
 # %% [markdown]
 # ## 3. `Neuron`, `Layer`, `MLP` and counting parameters
@@ -164,17 +149,17 @@ draw_dot(xor_net([1.0, 0.0]), rankdir="TB", show_grad=False)   # the network for
 # A `Neuron(nin)` computes $a = g(\sum_i w_i x_i + b)$; a `Layer(nin, nout)` is `nout` neurons
 # reading the same inputs; an `MLP(nin, [n1, n2, …])` stacks layers (hidden activation ReLU by
 # default, last layer linear). A layer from $s_j$ to $s_{j+1}$ units has
-# $s_{j+1} \times (s_j + 1)$ parameters (file 000: $\Theta^{(j)}$ has dimension
+# $s_{j+1} \times (s_j + 1)$ parameters (Jaques's slide "Neural Network": $\Theta^{(j)}$ has dimension
 # $s_{j+1} \times (s_j + 1)$, the $+1$ being the bias), so an MLP has
 # $\sum_l (n^{l-1} n^l + n^l)$.
 
 # %% tags=["slide-numbers"]
 print(Neuron(3), "→", Neuron(3).num_parameters(), "parameters")
 print(Layer(3, 4), "→", Layer(3, 4).num_parameters(), "parameters")
-slide_000 = MLP(3, [3, 1])      # file 000: Θ(1) ∈ R^{3×4}, Θ(2) ∈ R^{1×4}
-print(slide_000, "→", slide_000.num_parameters(), "parameters = 3·4 + 1·4")
+jaques_net = MLP(3, [3, 1])     # Jaques's "Neural Network": Θ(1) ∈ R^{3×4}, Θ(2) ∈ R^{1×4}
+print(jaques_net, "→", jaques_net.num_parameters(), "parameters = 3·4 + 1·4")
 assert Neuron(3).num_parameters() == 4 and Layer(3, 4).num_parameters() == 16
-assert slide_000.num_parameters() == 3 * 4 + 1 * 4
+assert jaques_net.num_parameters() == 3 * 4 + 1 * 4
 
 def count(nin, nouts):
     sizes = [nin] + nouts
@@ -187,7 +172,8 @@ for nin, nouts in [(2, [16, 16, 1]), (4, [4, 4, 3]), (784, [128, 64, 10])]:
 
 
 # %% [markdown]
-# **A caution about file 001's closed formula.** File 001 counts, for $L$ layers with $n^i$
+# **A caution about the "Deep Learning" deck's closed formula.** Its slide "Learning
+# parameters" counts, for $L$ layers with $n^i$
 # neurons in hidden layer $i$ and $k$ outputs, weights $(L-1)\cdot(n^{i-1} n^i) + n\cdot k$ and
 # biases $(L-1)\cdot n^i + k$. That is exact only when every layer — the input included — has the
 # same width $n$. For deeper networks with different widths it **undercounts**: a single
@@ -195,19 +181,19 @@ for nin, nouts in [(2, [16, 16, 1]), (4, [4, 4, 3]), (784, [128, 64, 10])]:
 # $n^0 n^1$ misses the large hidden-to-hidden matrices.
 
 # %% tags=["slide-numbers"]
-def slide_001_formula(n, hidden_layers, k, n_in):
-    """File 001's count, reading n^{i-1}·n^i as the first layer's n_in·n."""
+def deep_learning_formula(n, hidden_layers, k, n_in):
+    """The "Deep Learning" deck's count, reading n^{i-1}·n^i as the first layer's n_in·n."""
     weights = hidden_layers * (n_in * n) + n * k
     biases = hidden_layers * n + k
     return weights + biases
 
 for n_in, n, hidden_layers, k in [(4, 4, 2, 3), (2, 16, 2, 1), (2, 16, 4, 1)]:
     true = MLP(n_in, [n] * hidden_layers + [k]).num_parameters()
-    formula = slide_001_formula(n, hidden_layers, k, n_in)
+    formula = deep_learning_formula(n, hidden_layers, k, n_in)
     verdict = "exact" if formula == true else f"undercounts by {true - formula}"
     print(f"MLP({n_in}, {[n] * hidden_layers + [k]}): true {true:4d}, closed formula {formula:4d}  ({verdict})")
-assert slide_001_formula(4, 2, 3, 4) == MLP(4, [4, 4, 3]).num_parameters()
-assert slide_001_formula(16, 4, 1, 2) < MLP(2, [16] * 4 + [1]).num_parameters()
+assert deep_learning_formula(4, 2, 3, 4) == MLP(4, [4, 4, 3]).num_parameters()
+assert deep_learning_formula(16, 4, 1, 2) < MLP(2, [16] * 4 + [1]).num_parameters()
 
 # %% [markdown]
 # ## 4. XOR learned with a hidden layer
@@ -227,10 +213,32 @@ print(f"hidden layer of 4: accuracy {accuracy(learned, X_xor, y_xor):.2f}, loss 
 print(f"single neuron:     accuracy {accuracy(single, X_xor, y_xor):.2f}, loss {history_single.loss[-1]:.4f}")
 assert accuracy(learned, X_xor, y_xor) == 1.0 and accuracy(single, X_xor, y_xor) < 1.0
 
+# %% [markdown]
+# **Why "accuracy 0.25", and a loss of exactly $\ln 2 = 0.6931$?** A single neuron's logit is
+# linear, $z = w_1 x_1 + w_2 x_2 + b$, and on XOR the binary cross-entropy of a linear logit is
+# smallest at $w_1 = w_2 = b = 0$: the gradient there is $\sum_i (\sigma(z_i) - y_i)\,
+# (1, x_{i1}, x_{i2}) = (\tfrac12 - y_i)$ summed over the four points, and each of the three sums
+# is $0$ (two points of each class, and each input is 1 on one point of each class). The loss
+# is convex, so that is *the* optimum: the best a linear model can do is to say $\hat y = \tfrac12$
+# everywhere — a coin toss, with loss $-\ln \tfrac12 = \ln 2$. Trained, the neuron gets
+# there; its logits are zero up to tiny leftovers, and *which side of 0 each leftover falls*
+# decides the four labels. Here they happen to come out 1 of 4 right; any other count is
+# equally meaningless:
+
+# %% tags=["slide-numbers"]
+neuron = single.layers[0].neurons[0]
+print("weights and bias:", [f"{p.data:+.1e}" for p in neuron.w + [neuron.b]])
+for x, target in zip(X_xor, y_xor):
+    z = single(x).data
+    print(f"x = {x}: logit {z:+.1e}, σ = {1 / (1 + math.exp(-z)):.4f}, label {int(z > 0)}, "
+          f"target {target}")
+assert all(abs(p.data) < 1e-2 for p in neuron.w + [neuron.b])
+assert abs(history_single.loss[-1] - math.log(2)) < 1e-4
+
 # %%
 fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(10, 3))
-plot_boundary(single, X_xor, y_xor, ax1, "single neuron: one line")
-plot_boundary(learned, X_xor, y_xor, ax2, "one hidden layer (4 tanh)")
+plots.decision_regions(single, X_xor, y_xor, ax=ax1, title="single neuron: one line")
+plots.decision_regions(learned, X_xor, y_xor, ax=ax2, title="one hidden layer (4 tanh)")
 ax3.plot(history_single.loss, label="single neuron"); ax3.plot(history.loss, label="hidden layer")
 ax3.set_xlabel("epoch"); ax3.set_ylabel("loss"); ax3.legend(); ax3.set_title("training loss")
 plt.tight_layout(); plt.show()
@@ -239,7 +247,8 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # ## 5. Universal approximation: a pulse from 4 ReLUs
 #
-# File 000's proof sketch. With $g(x) = \max(0, x)$ and $a(x) = g(mx + b)$:
+# The proof sketch of Jaques's slides "Neural Networks are arbitrary function approximators"
+# and "How to construct a pulse with 4 ReLUs". With $g(x) = \max(0, x)$ and $a(x) = g(mx + b)$:
 # *combine two ReLUs to get a function stepping up*,
 # $\;\text{step}_a(x) = g(m(x - a)) - g(m(x - a) - 1)$, which is 0 left of $a$ and 1 right of
 # $a + 1/m$; *getting it to step back down takes another two*,
@@ -314,10 +323,11 @@ assert errors[5] > errors[15] > errors[40] and errors[40] < 0.1
 # %% [markdown]
 # ## 6. Several classes: one-vs-rest or softmax
 #
-# File 000 shows two ways to get $K$ outputs. **One-vs-rest**: $K$ separate binary classifiers
+# Jaques's deck shows two ways to get $K$ outputs (slides "Multiple Output Units: One-vs-Rest"
+# and "Multi-class classification: Softmax + Binary Cross-Entropy"). **One-vs-rest**: $K$ separate binary classifiers
 # ("pedestrian or not", "car or not", …), each a sigmoid unit trained on its own yes/no labels,
-# and the prediction is the class whose classifier is most confident. **Softmax** (files 000,
-# 001, 004): one layer of $K$ scores turned into a probability distribution,
+# and the prediction is the class whose classifier is most confident. **Softmax** (the same deck,
+# "Deep Learning" and Lan Xu's): one layer of $K$ scores turned into a probability distribution,
 # $P(y = c_j \mid x) = e^{w_j^\top x} / \sum_{j'} e^{w_{j'}^\top x}$, trained with
 # cross-entropy. Three blobs in a row, linear models in both cases:
 
@@ -359,13 +369,13 @@ three = MLP(2, [3])                                     # pack the 3 units into 
 for neuron, clf in zip(three.layers[0].neurons, one_vs_rest):
     unit = clf.layers[0].neurons[0]
     neuron.w[0].data, neuron.w[1].data, neuron.b.data = unit.w[0].data, unit.w[1].data, unit.b.data
-plot_boundary(three, X3, y3, ax1, "one-vs-rest (argmax of 3 sigmoids)")
-plot_boundary(softmax_model, X3, y3, ax2, "softmax regression")
+plots.decision_regions(three, X3, y3, ax=ax1, title="one-vs-rest (argmax of 3 sigmoids)")
+plots.decision_regions(softmax_model, X3, y3, ax=ax2, title="softmax regression")
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # Both find the three regions here; the differences are in what the outputs mean. One-vs-rest
-# outputs are $K$ unrelated probabilities (file 001: "sigmoid — probabilities will be
+# outputs are $K$ unrelated probabilities (the "Deep Learning" deck's slide "Output Activation Function": "sigmoid — probabilities will be
 # $0 < p < 1$ but sum not equal to 1"), and each classifier may face an impossible task of its
 # own (the middle blob against the rest); softmax outputs one distribution, trained jointly,
 # with the simple output error $\hat y - e(t)$ of notebook 4.

@@ -16,11 +16,15 @@
 # %% [markdown]
 # # 6 · Training: optimizers, gradients and regularization
 #
-# This notebook follows the **optimization and regularization slides of file 002** (gradient
-# descent, minibatches and epochs, learning-rate decay, Adam, dropout, L1/L2, early stopping),
-# the **"common training issues" of file 000** (vanishing and exploding gradients, ReLU vs
-# sigmoid, gradient clipping), and the **L1-vs-L2 and SGD slides of file 004**, on two toy data
-# sets, *moons* and *spirals*:
+# This notebook follows the slides **"Stochastic Gradient Descent"**, **"Optimization
+# “Tricks”"**, **"Regularization “Tricks”"** and **"Early Stopping"** of **"Foundations of
+# Neural Network and Deep Learning"** (BUSN 20800 Lecture 7, Dacheng Xiu) (gradient descent,
+# minibatches and epochs, learning-rate decay, Adam, dropout, L1/L2, early stopping); the
+# slides **"Multi-layer Neural Network - Activation functions"** and **"Common training
+# issues"** of **"Neural Networks"** (Natasha Jaques) (vanishing and exploding gradients, ReLU
+# vs sigmoid, gradient clipping); and **"L1 vs L2 regularization"** and **"Optimization:
+# gradient descent"** of **"Basic Artificial Neural Networks"** (Lecture 2, Lan Xu,
+# ShanghaiTech); on two toy data sets, *moons* and *spirals*:
 #
 # 1. full-batch gradient descent vs minibatch SGD;
 # 2. learning-rate decay $\eta_0 e^{-\kappa t}$ and $\eta_0/(1 + \kappa t)$;
@@ -28,7 +32,7 @@
 # 4. vanishing gradients: gradient size per layer, deep sigmoid vs ReLU;
 # 5. gradient clipping;
 # 6. dropout, and early stopping with training and validation curves;
-# 7. L1 vs L2: file 004's example, and the sparsity they give trained weights;
+# 7. L1 vs L2: Lan Xu's example, and the sparsity they give trained weights;
 # 8. decision boundaries throughout.
 #
 # Every run is seeded, so the numbers below are the same on every machine and every run.
@@ -39,48 +43,13 @@ import random
 
 import matplotlib.pyplot as plt
 
-from tinygrad_edu import Value, data, fit, losses, optim
+from tinygrad_edu import Value, data, fit, losses, optim, plots
 from tinygrad_edu.nn import MLP
 
 plt.rcParams.update({"figure.figsize": (6, 4), "figure.dpi": 80, "axes.grid": True,
                      "grid.alpha": 0.3})
 
 import numpy as np
-
-
-def as_matrices(model):
-    """The MLP's layers as (W, b, activation): row i of W is neuron i's weights."""
-    return [(np.array([[w.data for w in n.w] for n in layer.neurons]),
-             np.array([n.b.data for n in layer.neurons]), layer.activation)
-            for layer in model.layers]
-
-ACTIVATE = {"relu": lambda z: np.maximum(z, 0.0), "tanh": np.tanh,
-            "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)), "linear": lambda z: z}
-
-def forward_matrices(model, points):
-    """The same forward pass as the engine, one matrix product per layer (for fast plots)."""
-    a = np.asarray(points, dtype=float)
-    for W, b, activation in as_matrices(model):
-        a = ACTIVATE[activation](a @ W.T + b)
-    return a
-
-def plot_boundary(model, X, y, ax=None, title="", steps=100):
-    """Decision regions of ``model`` over the data's bounding box, and the data on top."""
-    ax = ax or plt.gca()
-    X = np.asarray(X)
-    (x0, y0), (x1, y1) = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(x0, x1, steps), np.linspace(y0, y1, steps))
-    out = forward_matrices(model, np.c_[gx.ravel(), gy.ravel()])
-    k = out.shape[1]
-    region = out.argmax(axis=1) if k > 1 else (out[:, 0] > 0).astype(int)
-    classes = max(int(max(y)) + 1, 2)
-    ax.contourf(gx, gy, region.reshape(gx.shape), levels=np.arange(classes + 1) - 0.5,
-                cmap="coolwarm" if classes == 2 else "viridis", alpha=0.3)
-    ax.scatter(X[:, 0], X[:, 1], c=y, s=14, edgecolors="k", linewidths=0.4,
-               cmap="coolwarm" if classes == 2 else "viridis")
-    ax.set_title(title)
-    ax.set_xticks([]); ax.set_yticks([])
-
 
 # %%
 X_moons, y_moons = data.moons(100, noise=0.15, seed=0)
@@ -98,7 +67,7 @@ plt.tight_layout(); plt.show()
 # ## 1. Full-batch gradient descent vs minibatch SGD
 #
 # Gradient descent $\theta_{t+1} = \theta_t - \eta\,\nabla L(\theta_t)$ uses the whole data set
-# for every step. File 002: *because data sets are typically huge … calculate the gradient on a
+# for every step. Xiu's slide "Stochastic Gradient Descent": *because data sets are typically huge … calculate the gradient on a
 # random subset* — a **minibatch** — and *cycle through subsets without replacement; a single
 # pass through the entire training sample is called an epoch*. Per epoch both do the same
 # arithmetic, but minibatch SGD takes 10 steps where full-batch takes one. Same network, same
@@ -124,13 +93,13 @@ for name, (model, history) in runs.items():
     axes[0].plot(history.loss, label=name.split(" (")[0])
 axes[0].set_xlabel("epoch"); axes[0].set_ylabel("training loss"); axes[0].legend()
 for ax, (name, (model, history)) in zip(axes[1:], runs.items()):
-    plot_boundary(model, X_moons, y_moons, ax, name.split(" (")[0])
+    plots.decision_regions(model, X_moons, y_moons, ax=ax, title=name.split(" (")[0])
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # ## 2. Learning-rate decay
 #
-# File 002: *shrink the learning rate toward zero … because the true gradient, when it is small,
+# Xiu's slide "Optimization “Tricks”": *shrink the learning rate toward zero … because the true gradient, when it is small,
 # will be dominated by SGD noise*: $\eta = \eta_0 \exp(-\kappa t)$ or $\eta = \eta_0 (1 +
 # \kappa t)^{-1}$, with $t$ the epoch. `fit(..., lr_schedule=...)` sets $\eta$ at the start of
 # every epoch. With a large $\eta_0 = 1$ a constant rate keeps the loss bouncing from minibatch to
@@ -198,14 +167,16 @@ for name, (model, history) in optimizer_runs.items():
     axes[0].plot(history.loss, label=name)
 axes[0].set_xlabel("epoch"); axes[0].set_ylabel("cross-entropy"); axes[0].legend()
 axes[0].set_title("spirals: SGD, momentum, Adam")
-plot_boundary(optimizer_runs["Adam (η = 0.02)"][0], X_spiral, y_spiral, axes[1], "Adam after 60 epochs")
+plots.decision_regions(optimizer_runs["Adam (η = 0.02)"][0], X_spiral, y_spiral, ax=axes[1],
+                       title="Adam after 60 epochs")
 plt.tight_layout(); plt.show()
 
 
 # %% [markdown]
 # ## 4. Vanishing gradients: sigmoid vs ReLU
 #
-# File 000: *a history of optimizing NNs has learned ReLU > sigmoid … sigmoid: gradient saturates
+# Jaques's slides "Multi-layer Neural Network - Activation functions" and "Common training
+# issues": *a history of optimizing NNs has learned ReLU > sigmoid … sigmoid: gradient saturates
 # easily; ReLU: good gradients forever*; and *for large networks, gradients can blow up or go to
 # zero*. Backprop multiplies $\delta$ by $W^\top$ and by $g'(z)$ at every layer
 # ($\delta^l = ((W^{l+1})^\top \delta^{l+1}) \odot g'(z^l)$); the sigmoid's $g'(z) =
@@ -244,7 +215,7 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # ## 5. Gradient clipping
 #
-# The other failure, exploding gradients, has a blunt remedy (file 000: *this can be helped by
+# The other failure, exploding gradients, has a blunt remedy (Jaques's "Common training issues": *this can be helped by
 # gradient clipping …*): if $\lVert\nabla\theta\rVert > c$, rescale it to length $c$ before the
 # step — same direction, bounded size. `optim.clip_grad_norm` does this (and returns the norm
 # before clipping); `fit(..., clip_norm=c)` applies it at every step.
@@ -284,18 +255,19 @@ ax.legend(); plt.show()
 # %% [markdown]
 # ## 6. Overfitting: dropout and early stopping
 #
-# A small, noisy training set (30 points) and a network with 337 parameters: it can memorise the
-# training set. We hold out a **validation set** (40 points) and watch both losses.
+# A small, noisy data set of 70 points, split at random into **30 training points** and a
+# **validation set of 40** that training never sees, and a network with 337 parameters: it can
+# memorise the 30 training points. We watch both losses.
 #
-# **Dropout** (Srivastava et al., named in file 002): in training mode every hidden unit is
+# **Dropout** (Srivastava et al., named in Xiu's slide "Optimization “Tricks”"): in training mode every hidden unit is
 # zeroed with probability $p$ (the others scaled by $1/(1-p)$), a different random subset at
 # every forward pass; in evaluation mode it does nothing.
 
 # %% tags=["slide-numbers"]
-X_small, y_small = data.moons(130, noise=0.3, seed=1)
-X_train, y_train, X_val, y_val = data.train_val_split(X_small, y_small, val_fraction=100 / 130, seed=0)
-X_val, y_val = X_val[:40], y_val[:40]
-print(f"{len(X_train)} training points, {len(X_val)} validation points")
+X_small, y_small = data.moons(70, noise=0.3, seed=1)
+X_train, y_train, X_val, y_val = data.train_val_split(X_small, y_small, val_fraction=40 / 70, seed=0)
+print(f"{len(X_small)} points: {len(X_train)} for training, {len(X_val)} for validation")
+assert (len(X_train), len(X_val)) == (30, 40)
 
 demo = MLP(2, [16, 16, 1], dropout=0.3, seed=0)
 demo.train()
@@ -318,7 +290,7 @@ assert plain.val_loss[-1] > 1.5 * plain.val_loss[best]        # overfitting: val
 assert dropped.val_loss[-1] < plain.val_loss[-1]
 
 # %% [markdown]
-# **Early stopping** (file 002: *ending the parameter search early by monitoring the loss
+# **Early stopping** (Xiu's slide "Regularization “Tricks”": *ending the parameter search early by monitoring the loss
 # function in the validation sample*): stop when the validation loss has not improved for
 # `patience` epochs and restore the weights of the best epoch. `fit(..., early_stopping=20)`:
 
@@ -343,16 +315,27 @@ ax.set_ylim(0, 1.5); ax.set_xlabel("epoch"); ax.set_ylabel("loss")
 ax.legend(fontsize=8); ax.set_title("training vs validation loss")
 plt.show()
 
-fig, axes = plt.subplots(1, 3, figsize=(10, 3))
-plot_boundary(overfit_runs[0.0][0], X_train, y_train, axes[0], "100 epochs, no dropout")
-plot_boundary(stopped, X_train, y_train, axes[1], f"early stopped (epoch {early.best_epoch})")
-plot_boundary(overfit_runs[0.3][0], X_train, y_train, axes[2], "100 epochs, dropout 0.3")
+# %% [markdown]
+# The three classifiers' regions, with the 30 training points filled and the 40 validation
+# points as hollow diamonds: the unregularised network bends its boundary around individual
+# training points, and the validation points it then gets wrong are what its rising validation
+# loss measures.
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.8))
+for ax, (model, title) in zip(axes, [(overfit_runs[0.0][0], "100 epochs, no dropout"),
+                                     (stopped, f"early stopped (epoch {early.best_epoch})"),
+                                     (overfit_runs[0.3][0], "100 epochs, dropout 0.3")]):
+    plots.decision_regions(model, X_train, y_train, X_val, y_val, ax=ax, title=title)
+    ax.get_legend().remove()
+axes[0].legend(*axes[0].get_legend_handles_labels(), fontsize=7, loc="lower left")
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # ## 7. L1 vs L2 regularization
 #
-# File 004: add $\lambda R(W)$ to the loss, with $R(W) = \sum w^2$ (L2), $\sum |w|$ (L1) or
+# Lan Xu's slides "Learning with regularization" and "L1 vs L2 regularization": add
+# $\lambda R(W)$ to the loss, with $R(W) = \sum w^2$ (L2), $\sum |w|$ (L1) or
 # $\sum \beta w^2 + |w|$ (elastic net). Its example: with $x = [1, 1, 1, 1]$ the three weight
 # vectors below give the **same output** $w^\top x = 1$ and the **same L1 penalty** 1, but L2
 # penalties $1$, $1/4$ and $1/2$ — **L2 prefers weights spread out**, L1 is indifferent to

@@ -16,7 +16,8 @@
 # %% [markdown]
 # # 7 · Forward mode, higher-order derivatives, and PyTorch
 #
-# Notebook 1 ran **file 000's** example $y = \ln(x_1) + x_1 x_2 - \sin(x_2)$ in reverse mode.
+# Notebook 1 ran the example of the slide **"Autodiff"** of **"Neural Networks"** (Natasha
+# Jaques), $y = \ln(x_1) + x_1 x_2 - \sin(x_2)$ in reverse mode.
 # The same evaluation-trace tables (Baydin et al., whose reverse table the slide reproduces)
 # have a **forward-mode** twin, where each node carries a *tangent*
 # $\dot v_i = \partial v_i/\partial x$ for one chosen input direction. This notebook:
@@ -27,7 +28,8 @@
 # 3. gradients of gradients: `grad(..., create_graph=True)`, `hessian`, `hvp`;
 # 4. Newton's method, which needs the Hessian;
 # 5. moving an MLP to PyTorch and back (`to_torch`, `from_torch`): same predictions, same
-#    gradients (file 000: *why are packages like PyTorch … synonymous with deep learning? 1.
+#    gradients (Jaques's slides "Forward and backward pass": *why are packages like PyTorch …
+#    synonymous with deep learning? 1.
 #    automatic differentiation, 2. convenient libraries, 3. GPU support*).
 
 # %%
@@ -181,6 +183,38 @@ print(f"gradient descent after 2000 steps: ({descent[-1][0]:+.4f}, {descent[-1][
 assert np.allclose(newton[-1], [1.0, 1.0], atol=1e-10)
 assert np.linalg.norm(descent[-1] - 1) > 1e-3
 
+# %% [markdown]
+# **Why does $f$ jump to $1.41 \times 10^3$ at step 2?** A Newton step goes to the minimum of
+# the *quadratic model* $f(\theta + s) \approx f + \nabla f^\top s + \tfrac12 s^\top H s$ built
+# at the current point, and nothing checks that $f$ itself went down. At step 1 the Hessian is
+# positive definite but nearly singular — its two curvatures differ by a factor of about
+# 4,000, the long flat direction running along the valley — so $H^{-1}\nabla f$ is a long step
+# along that flat direction. The model predicts a small decrease; but Rosenbrock's
+# $100\,(b - a^2)^2$ is quartic in $a$, so 5 units away the model is far off, and the step
+# lands high on the valley's wall:
+
+# %% tags=["slide-numbers"]
+p1, p2 = newton[1], newton[2]
+H1 = np.array(hessian(rosenbrock, p1.tolist()))
+g1 = gradient(p1)
+s1 = p2 - p1
+predicted = rosenbrock(*p1) + g1 @ s1 + 0.5 * s1 @ H1 @ s1
+curvatures = np.linalg.eigvalsh(H1)
+print(f"curvatures (eigenvalues of H) at step 1: {curvatures[0]:.3f} and {curvatures[1]:.1f} "
+      f"(ratio {curvatures[1] / curvatures[0]:.0f})")
+print(f"step length {np.linalg.norm(s1):.2f}; the quadratic model predicts f = {predicted:.2f}, "
+      f"the function gives f = {rosenbrock(*p2):.3g}")
+assert curvatures[0] > 0 and curvatures[1] / curvatures[0] > 1000
+assert predicted < rosenbrock(*p1) < 10 < 1000 < rosenbrock(*p2)
+
+# %% [markdown]
+# From the wall, the next model is good again in $b$ (for a fixed $a$, $f$ *is* a quadratic in
+# $b$), so step 3 falls back to the valley floor, $b \approx a^2$, and from there Newton's
+# quadratic convergence takes over: $f = 10^{-11}$ at step 5, $10^{-20}$ at step 6. Practical
+# Newton methods guard against such steps with a line search or a trust region (accept a step
+# only if $f$ decreases enough, else shorten it); gradient descent never jumps like this, but
+# after 2,000 steps it is still crawling along the valley.
+
 # %%
 A, B = np.meshgrid(np.linspace(-1.6, 1.6, 200), np.linspace(-3.5, 2.0, 200))
 fig, ax = plt.subplots()
@@ -237,7 +271,8 @@ print("same gradients (to 1e-12):", worst < 1e-12)
 assert worst < 1e-12
 
 # %% [markdown]
-# Train further in PyTorch (its own optimizer and loop, as in file 000's code slide), then bring
+# Train further in PyTorch (its own optimizer and loop, as in the PyTorch code on Jaques's slide "Forward and backward
+# pass"), then bring
 # the weights back into the engine, where every $\delta$ can be printed:
 
 # %%

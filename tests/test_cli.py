@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import trace
 from tinygrad_edu.cli import (
-    DATASETS,
     EXIT_MISMATCH,
     EXIT_OK,
     EXIT_USAGE,
@@ -26,6 +25,7 @@ from tinygrad_edu.cli import (
     SLIDE_EXPRESSION,
     main,
 )
+from tinygrad_edu.commands.train import RECIPES
 from tinygrad_edu.expr import evaluate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -320,7 +320,7 @@ def _stated_accuracy(dataset) -> float:
 @pytest.mark.parametrize("dataset", ["xor", "moons"])
 def test_train_reaches_the_accuracy_stated_in_its_help(tmp_path, dataset):
     promised = _stated_accuracy(dataset)
-    assert promised == DATASETS[dataset].expected_accuracy
+    assert promised == RECIPES[dataset].expected_accuracy
     out, stdout = _train(tmp_path, dataset)
     run_info = json.loads((out / "run.json").read_text())
     assert run_info["val_accuracy"] >= promised
@@ -333,8 +333,7 @@ def test_train_reaches_the_accuracy_stated_in_its_help(tmp_path, dataset):
     from tinygrad_edu.nn import MLP
     from tinygrad_edu.train import accuracy
     model = MLP(2, [16, 16, 1], seed=123).load(out / "model.json")
-    spec = DATASETS[dataset]
-    X, y = spec.make(spec.samples, spec.noise, 0)
+    X, y = data.make(dataset, seed=0)
     _, _, X_val, y_val = data.train_val_split(X, y, 0.2, seed=0)
     assert accuracy(model, X_val, y_val) == run_info["val_accuracy"]
     with pytest.raises(ValueError):
@@ -392,7 +391,7 @@ def test_demo_end_to_end(tmp_path):
     assert_png(out / "moons" / "loss.png")
     assert_png(out / "moons" / "decision_boundary.png")
     run_info = json.loads((out / "moons" / "run.json").read_text())
-    assert run_info["val_accuracy"] >= DATASETS["moons"].expected_accuracy
+    assert run_info["val_accuracy"] >= RECIPES["moons"].expected_accuracy
     # the summary says what was written where
     assert "y = 11.652   ∂y/∂x1 = 5.500   ∂y/∂x2 = 1.716" in stdout
     assert "f = 0.73" in stdout and "∂f/∂x1 = -0.59" in stdout
@@ -422,8 +421,8 @@ def test_trace_svg_needs_an_svg_file_name(tmp_path):
 
 def test_demo_without_dot_writes_the_dot_source_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    import tinygrad_edu.cli as cli
-    monkeypatch.setattr(cli, "train_run", lambda *a, **k: _fake_training(tmp_path))
+    import tinygrad_edu.commands.train as train_command
+    monkeypatch.setattr(train_command, "train_run", lambda *a, **k: _fake_training(tmp_path))
     code, out, err = run("demo", "--out", str(tmp_path / "demo"), "--no-progress")
     assert code == EXIT_OK, err
     source = (tmp_path / "demo" / "slide_graph.dot").read_text(encoding="utf-8")
@@ -462,3 +461,88 @@ def test_train_without_matplotlib_names_the_plot_extra_and_exits_4(tmp_path, mon
     assert code == 4 and "Traceback" not in err
     assert "tinygrad_edu[plot]" in err
     assert (tmp_path / "x" / "model.json").exists()  # the model was saved before the plots
+
+
+# ---------------------------------------------------------------- hostile arguments
+def test_a_picture_path_without_a_name_is_a_clean_refusal(tmp_path):
+    """Issue 13, item 9: ``--svg .svg`` was an internal error (exit 1)."""
+    for path in (".svg", str(tmp_path / ".svg")):
+        code, out, err = run("trace", "x", "x=1", "--svg", path)
+        assert_clean_refusal(code, out, err, says="--svg needs a file name ending in .svg")
+    code, out, err = run("trace", "x", "x=1", "--png", str(tmp_path / ".PNG"))
+    assert_clean_refusal(code, out, err, says="--png needs a file name ending in .png")
+
+
+HOSTILE_NUMBERS = ["1e999", "-1e999", "nan", "-nan", "inf", "-inf", "0", "-0", "1e-400",
+                   "9" * 30, "9" * 5000, "-" + "9" * 400, "1_0", "0x1f", "", " ", "١٢", "１",
+                   "½", "1e308", "-1", "True", "None", "1,5", "2 3", "\0", "e", ".", "-"]
+HOSTILE_NAMES = ["x", "v0", "v1", "_x", "x1", "é", "sin", "ln", "X" * 300, "1x", "x.y", "",
+                 "v-1", "y", "inf", "nan", "__import__"]
+
+
+def hostile_paths(folder):
+    """File and folder names that must be written or refused cleanly, never crash."""
+    blocker = os.path.join(folder, "file")
+    if not os.path.exists(blocker):
+        with open(blocker, "w") as f:
+            f.write("a file where a folder is expected")
+        os.mkdir(os.path.join(folder, "folder.svg"))  # a folder where a file is expected
+    return st.sampled_from([
+        "", ".", "/", ".svg", ".png", "a.svg", "a.png", "a.SVG", "a.svg.png", "dir/",
+        os.path.join(blocker, "a.svg"), os.path.join(blocker, "sub"), "x" * 300 + ".svg",
+        "a\0b.svg", "/proc/none/a.svg", "-", "--", "~/a.svg", folder, "a b.svg", "é.svg",
+        "folder.svg", "folder.svg/",
+    ]).map(lambda p: p if os.path.isabs(p) or p in ("", "--") else os.path.join(folder, p))
+
+
+@given(data=st.data())
+def test_hostile_trace_arguments_exit_0_or_2_never_1(data, tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("hostile"))
+    name = data.draw(st.sampled_from(HOSTILE_NAMES))
+    number = data.draw(st.sampled_from(HOSTILE_NUMBERS))
+    expression = data.draw(st.sampled_from([name, f"{name} * 2", f"ln({name})", "3",
+                                            f"sqrt({name})", f"{name}**{number}"]))
+    argv = ["trace", expression, f"{name}={number}"]
+    for option in data.draw(st.lists(st.sampled_from(["--svg", "--png", "--format",
+                                                       "--check"]), max_size=2, unique=True)):
+        if option == "--check":
+            argv.append(option)
+        elif option == "--format":
+            argv += [option, data.draw(st.sampled_from(["json", "latex", "html", ""]))]
+        else:
+            argv += [option, data.draw(hostile_paths(folder))]
+    code, out, err = run(*argv)
+    assert code in (EXIT_OK, EXIT_USAGE, EXIT_MISMATCH), (argv, code, err)
+    assert "Traceback" not in err and "internal error" not in err, (argv, err)
+
+
+TRAIN_OPTIONS = ["--epochs", "--samples", "--batch-size", "--lr", "--noise", "--val-fraction",
+                 "--seed", "--hidden"]
+
+
+@given(data=st.data())
+def test_hostile_train_arguments_exit_0_or_2_never_1(data, tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("hostile"))
+    settings = {"--epochs": "1", "--samples": "16", "--hidden": "2"}
+    option = data.draw(st.sampled_from(TRAIN_OPTIONS))
+    settings[option] = data.draw(st.sampled_from(HOSTILE_NUMBERS))
+    if option in ("--epochs", "--samples", "--batch-size") and settings[option].isdigit() \
+            and len(settings[option]) < 6 and int(settings[option]) > 64:
+        settings[option] = "64"  # valid and fast: the refusals are what is under test
+    out_dir = data.draw(hostile_paths(folder))
+    argv = ["train", "xor", "--no-progress", "--out", out_dir]
+    for key, value in settings.items():
+        argv += [key, value]
+    from tinygrad_edu import plots
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plots, "decision_boundary", lambda *a, **k: None)  # slow; tested above
+        patch.setattr(plots, "save", lambda figure, path: None)
+        code, out, err = run(*argv)
+    assert code in (EXIT_OK, EXIT_USAGE), (argv, code, err)
+    assert "Traceback" not in err and "internal error" not in err, (argv, err)
+
+
+@pytest.mark.parametrize("out", ["", "/proc/none", "x" * 300, "a\0b"])
+def test_demo_into_an_impossible_folder_is_a_clean_refusal(out):
+    code, stdout, err = run("demo", "--out", out, "--no-progress")
+    assert code == EXIT_USAGE and "Traceback" not in err and "cannot create" in err, err

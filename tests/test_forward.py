@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_edu import OPS, Value, no_grad, trace
-from tinygrad_edu.forward import TangentTrace, dot, graph_order, jvp, propagate_tangents
+from tinygrad_edu.forward import TangentTrace, dot, jvp, propagate_tangents
+from tinygrad_edu.graph import evaluation_order
 from tinygrad_edu.higher import apply_op, grad
 from tinygrad_edu.trace import Trace
 
@@ -190,11 +191,11 @@ def test_tangent_trace_renders_as_markdown_latex_dict_and_html():
 
 def test_trace_forward_touches_no_grad():
     x1, x2, y = slide_expression()
-    for node in graph_order(y):
+    for node in evaluation_order(y):
         node.grad = 7.0
     trace(y, mode="forward", seed={x1: 1})
     jvp(slide_f, [2.0, 5.0], [1.0, 0.0])
-    assert all(node.grad == 7.0 for node in graph_order(y))
+    assert all(node.grad == 7.0 for node in evaluation_order(y))
 
 
 # ---------------------------------------------------------------- jvp
@@ -241,7 +242,7 @@ def test_forward_mode_agrees_with_reverse_mode_on_random_expressions(program):
     inputs = [Value(x, f"x{i}") for i, x in enumerate(point, start=1)]
     y = build(steps, inputs)
     reverse = grad(y, inputs)
-    in_graph = set(graph_order(y))
+    in_graph = set(evaluation_order(y))
     for i, x in enumerate(inputs):
         seed = [1.0 if j == i else 0.0 for j in range(len(inputs))]
         _, forward = jvp(program_function(steps), point, seed)

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from test_forward import build, program_function, programs, slide_f
 
 from tinygrad_edu import OPS, Constant, Value, no_grad
-from tinygrad_edu.forward import graph_order, jvp
+from tinygrad_edu.forward import jvp
+from tinygrad_edu.graph import evaluation_order
 from tinygrad_edu.higher import apply_op, grad, hessian, hvp
 
 OP_NAMES = list(OPS)
@@ -110,7 +111,7 @@ def test_leaky_relu_slope_is_a_differentiable_operand():
 def test_grad_gives_the_slide_gradients_without_touching_grad():
     x1, x2 = Value(2.0, "x1"), Value(5.0, "x2")
     y = slide_f(x1, x2)
-    nodes = graph_order(y)
+    nodes = evaluation_order(y)
     for node in nodes:
         node.grad = 7.0
     g1, g2 = grad(y, [x1, x2])
@@ -120,13 +121,13 @@ def test_grad_gives_the_slide_gradients_without_touching_grad():
     hessian(slide_f, [2.0, 5.0])
     hvp(slide_f, [2.0, 5.0], [1.0, 1.0])
     assert all(node.grad == 7.0 for node in nodes)
-    assert all(node.grad == 0.0 for node in graph_order([G1, G2]) if node not in set(nodes))
+    assert all(node.grad == 0.0 for node in evaluation_order([G1, G2]) if node not in set(nodes))
 
 
 def test_grad_of_every_node_is_what_backward_leaves_in_grad():
     x1, x2 = Value(2.0, "x1"), Value(5.0, "x2")
     y = (slide_f(x1, x2) * x1 + 3).tanh() * 4 - x2 / x1
-    nodes = graph_order(y)
+    nodes = evaluation_order(y)
     adjoints = grad(y, nodes)
     y.backward()
     assert adjoints == [node.grad for node in nodes]

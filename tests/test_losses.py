@@ -22,7 +22,7 @@ def logit(p):
     return math.log(p / (1.0 - p))
 
 
-# ---------------------------------------------------------------- reference 7 (file 001)
+# ---------------------------------------------------------------- reference 7 ("Deep Learning")
 def test_reference_7_worked_example_sigmoid_bce_file_001():
     """x1 = 60 → hidden sigmoid a1 → output sigmoid ŷ, y = 1, BCE, η = 0.01.
 
@@ -68,7 +68,7 @@ def test_sigmoid_plus_bce_gives_y_hat_minus_y(z, y):
     assert losses.binary_cross_entropy_with_logits([z], [y]).data == pytest.approx(loss.data)
 
 
-# ---------------------------------------------------------------- reference 8 (files 001, 002)
+# ------------------------------------------------ reference 8 ("Deep Learning", Xiu)
 def test_reference_8_softmax_values():
     p = [v.data for v in losses.softmax([10.0, 20.0, -30.0])]
     assert f"{p[0]:.3g}" == "4.54e-05"
@@ -113,9 +113,9 @@ def test_softmax_sums_to_one_and_ignores_shifts(z, c):
     assert p == pytest.approx(q, abs=1e-9)
 
 
-# ---------------------------------------------------------------- reference 9 (file 004)
+# ---------------------------------------------------------------- reference 9 (Lan Xu)
 def test_reference_9_univariate_logistic_least_squares_with_l2():
-    """z = wx + b, y = σ(z), L = ½(y − t)², R = ½w², L_reg = L + λR: the δ's of file 004."""
+    """z = wx + b, y = σ(z), L = ½(y − t)², R = ½w², L_reg = L + λR: Lan Xu's δ's."""
     w, b = Value(0.8, "w"), Value(-0.3, "b")
     x, t, lam = 1.5, 1.0, 0.1
     z = w * x + b
@@ -136,7 +136,7 @@ def test_reference_9_univariate_logistic_least_squares_with_l2():
 
 
 def test_reference_9_two_layer_mlp_backward_equations():
-    """File 004's MLP: h = σ(W¹x + b¹), y = W²h + b², L = ½Σ(y_k − t_k)²; the hand-written
+    """Lan Xu's MLP: h = σ(W¹x + b¹), y = W²h + b², L = ½Σ(y_k − t_k)²; the hand-written
     backward pass (ȳ = y − t, W̄² = ȳ hᵀ, h̄ = W²ᵀȳ, z̄ = h̄ σ'(z), W̄¹ = z̄ xᵀ) must agree."""
     net = MLP(3, [4, 2], activation="sigmoid", seed=3)
     x, t = [0.5, -1.0, 2.0], [0.3, -0.2]

@@ -28,9 +28,9 @@ def test_parameter_count_is_sum_of_nin_nout_plus_nout():
     assert Neuron(4).num_parameters() == 5
 
 
-def test_file_001_closed_formula_undercounts_deep_networks():
-    """File 001: weights (L−1)·n^(i−1)·n^i + n·k, biases (L−1)·n^i + k. Read with the first
-    hidden layer (n^0 = 2, n^1 = 16) for MLP(2, [16, 16, 1]) it gives 99, not 337."""
+def test_deep_learning_closed_formula_undercounts_deep_networks():
+    """The "Deep Learning" deck: weights (L−1)·n^(i−1)·n^i + n·k, biases (L−1)·n^i + k. Read with
+    the first hidden layer (n^0 = 2, n^1 = 16) for MLP(2, [16, 16, 1]) it gives 99, not 337."""
     n, k, hidden, L_minus_1 = 2, 1, 16, 2
     formula = (L_minus_1 * n * hidden + n * k) + (L_minus_1 * hidden + k)
     assert formula == 99 < MLP(2, [16, 16, 1]).num_parameters()

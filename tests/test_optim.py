@@ -142,7 +142,7 @@ def test_learning_rate_cannot_be_set_negative_later():
         optim.SGD([1.0], lr=0.1)
 
 
-# ---------------------------------------------------------------- schedules (file 002)
+# ---------------------------------------------------------------- schedules (Xiu)
 def test_learning_rate_decay_schedules():
     exp = optim.exponential_decay(0.1, 0.5)
     inv = optim.inverse_decay(0.1, 0.5)
@@ -155,7 +155,7 @@ def test_learning_rate_decay_schedules():
         exp(-1)
 
 
-# ---------------------------------------------------------------- clipping (file 000)
+# ---------------------------------------------------------------- clipping (Jaques)
 def _grads(values):
     params = [Value(0.0) for _ in values]
     for p, g in zip(params, values):

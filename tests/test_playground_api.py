@@ -379,7 +379,7 @@ def test_zero_hidden_layers_is_a_linear_model_that_cannot_learn_xor(client):
     for _ in range(10):
         client.post(f"/api/sessions/{sid}/step")
     state = client.wait(sid, lambda s: s["epoch"] == 10 and s["status"] == "paused", "10 epochs")
-    assert state["metrics"]["val_acc"] <= 0.8  # XOR needs a hidden layer (file 002)
+    assert state["metrics"]["val_acc"] <= 0.8  # XOR needs a hidden layer (Xiu)
 
 
 # ---------------------------------------------------------------- refused settings

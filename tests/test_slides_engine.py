@@ -16,7 +16,7 @@ def nfc(text):
     return unicodedata.normalize("NFC", text)
 
 
-# ---------------------------------------------------------------- 1. evaluation trace (file 000)
+# ------------------------------------------------ 1. evaluation trace (Jaques, "Autodiff")
 SLIDE_1_FORWARD = [
     ("v-1", "x1", 2.0),
     ("v0", "x2", 5.0),
@@ -71,7 +71,7 @@ def test_slide_1_reverse_adjoint_trace():
     assert x1.grad == 0.0 and x2.grad == 0.0 and y.grad == 0.0  # trace is only a view
 
 
-# ---------------------------------------------------------------- 2. (x + y)·z (files 002, 003)
+# ---------------------------------------------------------------- 2. (x + y)·z (Xiu; "cont'd")
 def test_slide_2_add_then_multiply():
     x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
     q = x + y
@@ -83,7 +83,7 @@ def test_slide_2_add_then_multiply():
     assert q.local_grads == (1.0, 1.0) and f.local_grads == (-4.0, 3.0)
 
 
-# ------------------------------------------------------------- 3. sigmoid neuron (files 002, 003)
+# ------------------------------------------------------------- 3. sigmoid neuron (Xiu; "cont'd")
 def sigmoid_neuron(build):
     w0, x0, w1, x1, w2 = (Value(v) for v in (2.0, -1.0, -3.0, -2.0, -3.0))
     z = w0 * x0 + w1 * x1 + w2
@@ -138,7 +138,7 @@ def test_slide_3_primitive_gates_show_the_slide_gradients():
     assert [round(v.grad, 2) for v in (d, e, neg, z)] == [-0.53, -0.53, -0.20, 0.20]
 
 
-# ------------------------------------------------------------ 4. gradient-flow patterns (file 002)
+# ------------------------------------------------------------ 4. gradient-flow patterns (Xiu)
 def test_slide_4_add_gate_distributes():
     x, y = Value(3.0), Value(-4.0)
     (x + y).backward(2.0)
@@ -173,7 +173,7 @@ def test_slide_4_max_gate_tie_sends_half_to_each():
     assert (x.grad, y.grad) == (1.0, 1.0)
 
 
-# ---------------------------------------------------------------- 5. ReLU (file 002)
+# ---------------------------------------------------------------- 5. ReLU (Xiu)
 def test_slide_5_relu_gradient():
     xs = [Value(v) for v in (1.0, -2.0, 3.0, -1.0)]
     upstream = [4.0, -1.0, 5.0, 9.0]
@@ -189,7 +189,7 @@ def test_slide_5_relu_gradient_with_upstream_as_seed():
     assert [x.grad for x in xs] == [4.0, 0.0, 5.0, 0.0]
 
 
-# ---------------------------------------------------------------- 6. ||W·x||² (file 002)
+# ---------------------------------------------------------------- 6. ||W·x||² (Xiu)
 def test_slide_6_squared_norm_of_matrix_vector_product():
     W = [[Value(0.1), Value(0.5)], [Value(-0.3), Value(0.8)]]
     x = [Value(0.2), Value(0.4)]

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tinygrad_edu import Value, steps, trace
+from tinygrad_edu.graph import number_nodes
 from tinygrad_edu.stepper import Step
-from tinygrad_edu.trace import number_nodes
 from tinygrad_edu.viz import (
     STEP_EDGE,
     TARGET_COLOR,
@@ -281,8 +281,8 @@ def test_steps_are_values_not_views():
 # ---------------------------------------------------------------- the playground
 @pytest.mark.parametrize("key", ["slide", "chain", "neuron"])
 def test_playground_steps_the_same_rows(key):
+    from tinygrad_edu.graph import evaluation_order
     from tinygrad_edu.playground.backprop import PRESETS, build, describe
-    from tinygrad_edu.trace import evaluation_order
     root, title = build({"source": "preset", "preset": key})
     graph = describe(root, title)
     walk = steps(PRESETS[key]["build"](PRESETS[key]["values"]))  # a fresh copy of the graph

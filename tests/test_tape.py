@@ -207,7 +207,7 @@ def test_branches_flip_between_replays(min_array, monkeypatch):
 
 
 def test_relu_flip_changes_the_gradient_exactly_like_the_slide():
-    """Slide: ReLU on x = [1, −2, 3, −1], upstream [4, −1, 5, 9] → [4, 0, 5, 0] (file 002)."""
+    """Slide: ReLU on x = [1, −2, 3, −1], upstream [4, −1, 5, 9] → [4, 0, 5, 0] (Xiu)."""
     up = [4.0, -1.0, 5.0, 9.0]
     tape = compile(lambda xs: sum((x.relu() * u for x, u in zip(xs, up)), Value(0.0)),
                    [-1.0, 2.0, -3.0, 1.0])

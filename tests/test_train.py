@@ -13,7 +13,7 @@ from tinygrad_edu.nn import MLP
 from tinygrad_edu.train import History, accuracy, evaluate, fit, predict, predict_labels, step
 
 
-# ------------------------------------------------------------ XOR needs a hidden layer (file 002)
+# ------------------------------------------------------------ XOR needs a hidden layer (Xiu)
 @pytest.mark.parametrize("seed", range(5))
 def test_xor_reaches_100_percent_with_one_hidden_layer(seed):
     X, y = data.xor()

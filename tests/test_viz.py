@@ -30,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ---------------------------------------------------------------- the slides' graphs
 def slide_expression():
-    """y = ln(x1) + x1·x2 − sin(x2) at x1 = 2, x2 = 5 (file 000)."""
+    """y = ln(x1) + x1·x2 − sin(x2) at x1 = 2, x2 = 5 (Jaques, "Autodiff")."""
     x1, x2 = Value(2.0, label="x1"), Value(5.0, label="x2")
     y = x1.log() + x1 * x2 - x2.sin()
     y.label = "y"
@@ -38,7 +38,7 @@ def slide_expression():
 
 
 def add_mul():
-    """f = (x + y)·z at x = −2, y = 5, z = −4 (files 002, 003)."""
+    """f = (x + y)·z at x = −2, y = 5, z = −4 (Xiu; "cont'd")."""
     x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
     q = x + y
     q.label = "q"
@@ -48,7 +48,7 @@ def add_mul():
 
 
 def sigmoid_neuron(one_op=True):
-    """σ(w0·x0 + w1·x1 + w2) at w0 = 2, x0 = −1, w1 = −3, x1 = −2, w2 = −3 (files 002, 003)."""
+    """σ(w0·x0 + w1·x1 + w2) at w0 = 2, x0 = −1, w1 = −3, x1 = −2, w2 = −3 (Xiu)."""
     w0, x0, w1, x1, w2 = (Value(v, label=n) for v, n in
                           ((2, "w0"), (-1, "x0"), (-3, "w1"), (-2, "x1"), (-3, "w2")))
     z = w0 * x0 + w1 * x1 + w2

@@ -3,7 +3,7 @@
 Every data set returns ``(X, y)``: ``X`` a list of [x1, x2] lists of floats, ``y`` a list of
 int class labels. The same ``seed`` always gives the same points. ``batches`` cuts a data
 set into minibatches, reshuffled each epoch: one pass over all of them is an epoch
-(file 002: "cycle through subsets without replacement").
+(Xiu's "Stochastic Gradient Descent": "cycle through subsets without replacement").
 
 ``make(name, n=..., noise=..., seed=...)`` builds any of them by name, with the defaults
 the command line, the playground and the notebooks share (``DATASETS``, declared once here).

@@ -32,7 +32,8 @@ from .ops import CALLS, OPS
 from .trace import trace
 
 __all__ = ["check_engine", "check_local_gradient", "check_adjoint_trace",
-           "check_forward_trace", "check_gradients", "check_answer", "Report", "Failure"]
+           "check_forward_trace", "check_gradients", "check_answer", "check_new_op", "Report",
+           "Failure"]
 
 RTOL = 1e-9
 CHAIN_LENGTH = 5000
@@ -918,3 +919,120 @@ def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Re
 
 def _args(args) -> str:
     return "(" + ", ".join(_num(a) for a in args) + ")"
+
+
+# ================================================================ a new op
+def check_new_op(op, points: int = 20, seed: int = 0) -> Report:
+    """Check a new op-table row, then add it with ``ops.register`` so ``Value`` has it.
+
+    Before registering: at ``points`` points of ``op.domain`` (away from kinks) each local
+    gradient from ``op.forward`` must match the central difference of its value, and the
+    ``derivative`` expressions must give the same numbers. A row that fails is not
+    registered. Once registered, ``Value(x).<method>()`` must give the same value and, through
+    ``backward``, the same local gradient.
+    """
+    name = getattr(op, "name", "?")
+    title = f"check_new_op({name!r})"
+    if _is_blank(op):
+        return Report(title, blank="build the Op row")
+    try:
+        middle = [(lo + hi) / 2 for lo, hi in op.domain]
+        trial = op.forward(*middle)
+    except NotImplementedError:
+        trial = None
+    except Exception as err:
+        return Report(title, [Failure("the middle of the domain", quantity="forward",
+                                      got=f"raised {type(err).__name__}: {err}")], checked=1)
+    if _is_blank(trial) or (isinstance(trial, tuple) and any(map(_is_blank, trial))):
+        return Report(title, blank=f"{getattr(op.forward, '__name__', 'forward')} still "
+                                   f"returns {trial!r}")
+    report = Report(title, unit="points")
+    names = ("x",) if op.arity == 1 else ("a", "b")
+    rng = random.Random(seed)
+    for _ in range(points):
+        xs = _sample(op, rng)
+        report.checked += 1
+        failure = _check_row_at(op, xs, names)
+        if failure is not None:
+            report.failures.append(failure)
+    if report.failures:
+        first = report.failures[0]
+        extra = first.hint or _flip_hint(first)
+        first.hint = "not registered until the row is right" + (f"; {extra}" if extra else "")
+        return report
+    from . import ops
+    if op.name in ops.OPS and not _same_row(ops.OPS[op.name], op):
+        report.failures.append(Failure(
+            "registering", quantity="name", got=f"an op named {op.name!r} is in the table "
+            "already", hint="restart the kernel to register a changed row under the same name"))
+        return report
+    if op.name not in ops.OPS:
+        try:
+            ops.register(op)
+        except (TypeError, ValueError) as err:
+            report.failures.append(Failure("registering", quantity="register", got=str(err)))
+            return report
+    report.failures += _check_registered(op, names, rng)
+    if not report.failures:
+        x = Value(0.5, label="x")
+        written = trace(getattr(x, op.method)()).forward[-2].expr if op.method else op.name
+        report.summary = (f"{report.checked} points agree with central differences; "
+                          f"registered: Value.{op.method}, written '{written}' in traces")
+    return report
+
+
+def _check_row_at(op, xs, names):
+    value, *local = op.forward(*xs)
+    where = _at(names, xs)
+    for i in range(op.arity):
+        h = 1e-6 * max(1.0, abs(xs[i]))
+        up = list(xs)
+        down = list(xs)
+        up[i] += h
+        down[i] -= h
+        slope = (op.forward(*up)[0] - op.forward(*down)[0]) / (2 * h)
+        if not math.isclose(local[i], slope, rel_tol=1e-5, abs_tol=1e-7):
+            return Failure(where, quantity=f"local gradient ∂/∂{names[i]} (central difference)",
+                           expected=slope, got=local[i])
+    if op.derivative is not None:
+        exprs = op.derivative(list(xs), value, lambda n, *a: OPS[n].forward(*a)[0])
+        for i, (e, g) in enumerate(zip(local, exprs)):
+            if not math.isclose(float(g), e, rel_tol=1e-9, abs_tol=1e-12):
+                return Failure(where, quantity=f"derivative expression ∂/∂{names[i]}",
+                               expected=e, got=float(g),
+                               hint="derivative(...) must give the same numbers as forward")
+    return None
+
+
+def _same_row(old, new) -> bool:
+    """The row registered earlier under this name computes what ``new`` computes (a notebook
+    cell run twice builds a second, equal row)."""
+    if old is new:
+        return True
+    if (old.arity, old.method, old.notation) != (new.arity, new.method, new.notation):
+        return False
+    rng = random.Random(1)
+    return all(old.forward(*xs) == new.forward(*xs) for xs in (_sample(new, rng)
+                                                              for _ in range(5)))
+
+
+def _flip_hint(failure: Failure) -> str:
+    if failure.expected is not None and _same(failure.got, -failure.expected):
+        return "the sign is flipped"
+    return ""
+
+
+def _check_registered(op, names, rng) -> list:
+    if op.method is None or op.arity != 1:
+        return []
+    failures = []
+    for _ in range(5):
+        (x,) = _sample(op, rng)
+        node = Value(x)
+        out = getattr(node, op.method)()
+        out.backward()
+        value, local = op.forward(x)
+        if out.data != value or not math.isclose(node.grad, local, rel_tol=1e-12):
+            failures.append(Failure(_at(names, (x,)), quantity=f"Value.{op.method}",
+                                    expected=local, got=node.grad))
+    return failures

@@ -40,7 +40,7 @@ from .engine import Constant, Value
 from .ops import CALLS, OpError
 
 __all__ = ["ExprError", "Expression", "parse", "evaluate", "parse_number", "parse_assignment",
-           "parse_assignments", "FUNCTIONS", "MAX_LENGTH", "MAX_NESTING"]
+           "parse_assignments", "function_names", "MAX_LENGTH", "MAX_NESTING"]
 
 MAX_LENGTH = 2000
 """Longest expression accepted, in characters (bounds the parser's time and memory)."""
@@ -48,8 +48,11 @@ MAX_LENGTH = 2000
 MAX_NESTING = 50
 """Deepest bracket nesting accepted, checked by a scan before Python's parser sees the text."""
 
-FUNCTIONS = tuple(sorted(CALLS))
-"""The function names an expression may call, from the op table."""
+
+def function_names() -> tuple:
+    """The function names an expression may call: the op table's call names as they are now
+    (an op added with ``ops.register`` is callable at once)."""
+    return tuple(sorted(CALLS))
 
 
 class ExprError(ValueError):
@@ -353,13 +356,13 @@ class _Compiler:
         if type(func) in _REFUSED_NODES:
             self.check(func)  # refuses it: x.f(), (lambda: 1)(), f[0]() say what they are
         if not isinstance(func, ast.Name):
-            self.refuse(f"only the functions {', '.join(FUNCTIONS)} can be called, by name",
+            self.refuse(f"only the functions {', '.join(function_names())} can be called, by name",
                         func)
         if func.id.startswith("_"):
             self.refuse("names starting with _ are not allowed", func)
         if func.id not in _CALLABLE:
             self.refuse(f"unknown function {func.id}; the functions are "
-                        f"{', '.join(FUNCTIONS)}", func, kind="name")
+                        f"{', '.join(function_names())}", func, kind="name")
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 self.refuse("* unpacking is not allowed", arg)

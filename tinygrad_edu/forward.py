@@ -14,48 +14,14 @@ numbers the reverse sweep gives as x̄1 and x̄2). Nothing here touches any node
 from __future__ import annotations
 
 import numbers
-import re
 from dataclasses import dataclass
 
 from .engine import Value, is_recording
+from .graph import evaluation_order
 from .ops import OPS
-from .trace import Trace, _latex, _operand_text, format_value
+from .table import TraceTable, dot, format_value
 
-__all__ = ["jvp", "propagate_tangents", "graph_order", "TangentTrace", "TangentRow", "dot"]
-
-DOT = "\u0307"  # combining dot above: v̇ is "v" + DOT
-
-
-def dot(name: str) -> str:
-    """The tangent's name: ``v5`` → ``v̇5``, ``x1`` → ``ẋ1``, ``y`` → ``ẏ``."""
-    return name[:1] + DOT + name[1:] if name else name
-
-
-def graph_order(roots) -> list:
-    """Every node below any of ``roots``, each one after its parents (inputs first).
-
-    An iterative depth-first walk (an explicit stack, no recursion), so a 10^6-node chain is
-    fine. ``roots`` is one Value or a list; entries that are not Values are ignored.
-    """
-    if isinstance(roots, Value):
-        roots = [roots]
-    order, seen = [], set()
-    for root in roots:
-        if not isinstance(root, Value) or root in seen:
-            continue
-        seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, parents = stack[-1]
-            for parent in parents:
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append((parent, iter(parent.parents)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    return order
+__all__ = ["jvp", "propagate_tangents", "TangentTrace", "TangentRow", "dot"]
 
 
 def propagate_tangents(outputs, seed: dict) -> dict:
@@ -71,7 +37,7 @@ def propagate_tangents(outputs, seed: dict) -> dict:
         if not isinstance(node, Value):
             raise TypeError(f"seed keys must be Values, got {type(node).__name__} {node!r:.40}")
         tangent[node] = float(value)
-    for node in graph_order(outputs):
+    for node in evaluation_order(outputs):
         if node in seed:
             continue
         total, moves = 0.0, False
@@ -152,14 +118,13 @@ class TangentRow:
     node: Value | None = None
 
 
-def _tangent_expr(node: Value, names: dict) -> str:
+def _tangent_expr(node: Value, names: dict, operands: list) -> str:
     """v̇ of a node in slide notation: Σ (parent's v̇ × local), written as the adjoint is.
 
     Local gradient 1 gives ``v̇a``, −1 gives ``− v̇a`` (so ``v̇4 − v̇3``, not ``v̇4 × 1 + …``);
     constant operands have no tangent and no term.
     """
     op = OPS[node.op]
-    operands = [_operand_text(p, names) for p in node.parents]
     text = ""
     for i, parent in enumerate(node.parents):
         if parent not in names:
@@ -179,7 +144,7 @@ def _tangent_expr(node: Value, names: dict) -> str:
     return text or "0"
 
 
-class TangentTrace:
+class TangentTrace(TraceTable):
     """The forward primal trace and the forward tangent trace of the graph below ``output``.
 
     Numbered exactly as :func:`trace` numbers the reverse trace. ``seed`` gives each input's
@@ -187,16 +152,13 @@ class TangentTrace:
     ("x1", a label, or "v-1"). A plain number is accepted when there is a single input.
     """
 
+    second_title = "Forward tangent trace"
+
     def __init__(self, output: Value, seed):
-        base = Trace(output)  # the numbering, the inputs' names and the primal rows
-        self.output = output
-        self.names = base.names
-        self.inputs = base.inputs
-        self.input_names = base.input_names
-        self.output_name = base.output_name
-        self.forward = base.forward
+        super().__init__(output, "trace(mode='forward')")
         self.seed = self._resolve(seed)
         self.tangent, self.tangents = self._tangent_rows()
+        self.second = self.tangent
 
     def _resolve(self, seed) -> dict:
         by_name = {}
@@ -230,70 +192,32 @@ class TangentTrace:
 
     def _tangent_rows(self):
         names = self.names
-        order = sorted(names, key=lambda n: int(names[n][1:]))  # by depth: a topological order
         tangent, rows = {}, []
-        for node in order:
+        for node in self.numbering.order:  # inputs, then by depth: a topological order
             if node in self.seed:
                 tangent[node] = self.seed[node]
                 expr = dot(self.input_names[node])
             else:
                 tangent[node] = sum(local * tangent[parent] for parent, local
                                     in zip(node.parents, node.local_grads) if parent in names)
-                expr = _tangent_expr(node, names)
+                expr = _tangent_expr(node, names, self.operands(node))
             rows.append(TangentRow(dot(names[node]), expr, tangent[node], node))
-        rows.append(TangentRow(dot(self.output_name), dot(names[self.output]),
-                               tangent[self.output], self.output))
+        out = self.output
+        tangent.setdefault(out, 0.0)  # a constant output does not move
+        left = dot(names[out]) if out in names else "0"
+        rows.append(TangentRow(dot(self.output_name), left, tangent[out], out))
         return rows, tangent
-
-    @property
-    def value(self) -> float:
-        return self.output.data
 
     @property
     def derivative(self) -> float:
         """ẏ: the directional derivative of the output along the seed."""
         return self.tangents[self.output]
 
-    # ------------------------------------------------------------------ presentation
-    def tables(self):
-        """(title, rows) pairs as plain ``(left, expr, value)`` triples."""
-        return [("Forward primal trace", [(r.name, r.expr, r.value) for r in self.forward]),
-                ("Forward tangent trace", [(r.name, r.expr, r.value) for r in self.tangent])]
-
-    # printing, markdown and HTML read only ``tables()``: the same layout as the reverse trace
-    __str__ = Trace.__str__
-    to_markdown = Trace.to_markdown
-    _repr_html_ = Trace._repr_html_
-
     def __repr__(self) -> str:
         return f"<TangentTrace of {self.output_name} = {format_value(self.value)}: " \
                f"{dot(self.output_name)} = {format_value(self.derivative)}, " \
                f"{len(self.tangent)} tangent rows>"
 
-    def to_latex(self) -> str:
-        parts = []
-        for title, rows in self.tables():
-            parts.append(f"% {title}\n\\begin{{array}}{{lll}}")
-            for a, b, v in rows:
-                parts.append(f"{_latex(_dots_to_tex(a))} & = {_latex(_dots_to_tex(b))} & = "
-                             f"{format_value(v, latex=True)} \\\\")
-            parts.append("\\end{array}")
-        return "\n".join(parts) + "\n"
-
     def to_dict(self) -> dict:
-        return {
-            "output": {"name": self.output_name, "value": self.value},
-            "inputs": [{"name": self.names[n], "label": self.input_names[n], "value": n.data,
-                        "tangent": self.seed[n]} for n in self.inputs],
-            "forward": [{"name": r.name, "expr": r.expr, "value": r.value} for r in self.forward],
-            "tangent": [{"name": r.name, "expr": r.expr, "value": r.value} for r in self.tangent],
-            "derivative": self.derivative,
-        }
-
-
-def _dots_to_tex(text: str) -> str:
-    """``v̇-1`` → ``\\dot{v}_{-1}``, ``ẏ`` → ``\\dot{y}`` (before the shared LaTeX rewrite)."""
-    return re.sub(r"([A-Za-z])" + DOT + r"(-?\d*)",
-                  lambda m: rf"\dot{{{m.group(1)}}}" + (f"_{{{m.group(2)}}}" if m.group(2)
-                                                         else ""), text)
-
+        return super().to_dict("tangent", lambda n: {"tangent": self.seed[n]}) | \
+            {"derivative": self.derivative}

@@ -18,7 +18,8 @@ import numbers
 import operator
 
 from .engine import Constant, Value, is_recording
-from .forward import _inputs, _numbers, graph_order, propagate_tangents
+from .forward import _inputs, _numbers, propagate_tangents
+from .graph import evaluation_order
 from .ops import OPS
 
 __all__ = ["grad", "hessian", "hvp", "apply_op"]
@@ -99,7 +100,7 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
         grad_output = grad_output.data
 
     # the nodes on a path from some x up to y: only their adjoints matter
-    order = graph_order(y)
+    order = evaluation_order(y)
     wanted = set(targets)
     on_path = set()
     for node in order:

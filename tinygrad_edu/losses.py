@@ -7,7 +7,7 @@ Logs are natural logs (a log2 loss is the same loss scaled by 1/ln 2).
 
 The gradients the slides derive by hand fall out of these graphs:
 sigmoid + binary cross-entropy gives δ_z = ŷ − y, softmax + cross-entropy gives
-δ_z = ŷ − e(t) (file 001).
+δ_z = ŷ − e(t) (the "Deep Learning" deck).
 
 Each loss carries a ``threshold`` attribute: where a single output is cut to decide the
 class (0.5 for a probability or a 0/1 regression target, 0 for a logit or a margin score);
@@ -121,7 +121,7 @@ def _threshold(value: float):
 def mse(preds, targets) -> Value:
     """Mean squared error (1/N) Σₙ Σⱼ (ŷⱼ − yⱼ)², summed over outputs, averaged over samples.
 
-    δ_ŷ = 2(ŷ − y)/N. With one output this is PyTorch's ``mse_loss``; file 004's ½(y − t)²
+    δ_ŷ = 2(ŷ − y)/N. With one output this is PyTorch's ``mse_loss``; Lan Xu's ½(y − t)²
     is ``0.5 * mse``. Targets are real numbers (lists of them for several outputs).
     """
     preds, targets = _batch(preds, targets, "mse")
@@ -148,7 +148,7 @@ def mse(preds, targets) -> Value:
 def binary_cross_entropy(probs, targets) -> Value:
     """−(1/N) Σ [y·ln ŷ + (1 − y)·ln(1 − ŷ)] from probabilities ŷ (after a sigmoid).
 
-    With ŷ = σ(z) the chain rule gives δ_z = (−y/ŷ + (1−y)/(1−ŷ))·ŷ(1−ŷ) = ŷ − y (file 001).
+    With ŷ = σ(z) the chain rule gives δ_z = (−y/ŷ + (1−y)/(1−ŷ))·ŷ(1−ŷ) = ŷ − y ("Deep Learning").
     ŷ is clamped into [1e-12, 1 − 1e-12] so ln never sees 0; where a clamp bites its
     gradient is 0 (max/min route it to the bound), so a saturated sigmoid stops learning —
     prefer ``binary_cross_entropy_with_logits`` on the raw z.
@@ -174,7 +174,7 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """Binary cross-entropy of σ(z) computed from the logit z, stably.
 
     −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z, and softplus never overflows,
-    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as file 001 derives.
+    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as "Deep Learning" derives.
     """
     logits, targets = _batch(logits, targets, "binary_cross_entropy_with_logits")
     terms = []
@@ -189,7 +189,7 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
 
 
 def softmax(logits) -> list:
-    """ŷⱼ = e^(zⱼ − m) / Σᵢ e^(zᵢ − m) with m = max z (file 002's stable form).
+    """ŷⱼ = e^(zⱼ − m) / Σᵢ e^(zᵢ − m) with m = max z (Xiu's stable form).
 
     Subtracting the constant m changes nothing mathematically (it cancels), but keeps every
     exponent ≤ 0: softmax([1000, 1001]) works and softmax([10, 20, −30]) gives
@@ -231,7 +231,7 @@ def cross_entropy(logits, targets) -> Value:
     """−(1/N) Σ ln softmax(z)_t for class indices t: softmax and cross-entropy in one.
 
     Per sample it computes ln Σ e^zᵢ − z_t (only the true class's log-probability is
-    needed), whose gradient is δ_z = softmax(z) − e(t) = ŷ − e(t) (file 001).
+    needed), whose gradient is δ_z = softmax(z) − e(t) = ŷ − e(t) ("Deep Learning").
     """
     logits, targets = _batch(logits, targets, "cross_entropy")
     terms = []
@@ -269,7 +269,7 @@ def hinge(scores, targets) -> Value:
     return _mean(terms)
 
 
-# ---------------------------------------------------------------- penalties R(W) (file 004)
+# ---------------------------------------------------------------- penalties R(W) (Lan Xu)
 def _params(params, who: str) -> list:
     if hasattr(params, "weights") and callable(params.weights):
         params = params.weights()  # a Module: penalise its weights, not its biases
@@ -300,7 +300,7 @@ def l1(params) -> Value:
 
 
 def elastic_net(params, beta) -> Value:
-    """R(W) = Σ β·w² + |w| (file 004): L2 and L1 together. The caller multiplies by λ."""
+    """R(W) = Σ β·w² + |w| (Lan Xu's deck): L2 and L1 together. The caller multiplies by λ."""
     if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
         raise ValueError(f"elastic_net: beta must be a number ≥ 0, got {beta!r}")
     beta = float(beta)

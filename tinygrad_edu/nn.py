@@ -2,7 +2,7 @@
 
 A neuron computes the slides' aggregation and activation, ``a = g(z)`` with
 ``z = Σᵢ wᵢ·xᵢ + b``; a layer is a list of neurons reading the same inputs; an MLP is a
-sequence of layers, ``ŷ = g(W³ g(W² g(W¹x + b¹) + b²) + b³)`` (file 001). Nothing here
+sequence of layers, ``ŷ = g(W³ g(W² g(W¹x + b¹) + b²) + b³)`` ("Deep Learning"). Nothing here
 differentiates anything: ``backward`` on the loss sends δ = upstream × local down through
 the very nodes these modules create, and each parameter's ``.grad`` is ∂L/∂w.
 
@@ -143,7 +143,7 @@ class Module:
         return [p for _, p in self.named_parameters()]
 
     def weights(self) -> list:
-        """The weights only (no biases): what the penalties R(W) of file 004 sum over."""
+        """The weights only (no biases): what the penalties R(W) of Lan Xu's deck sum over."""
         return [p for name, p in self.named_parameters() if not name.endswith(".b")
                 and name != "b"]
 
@@ -281,7 +281,7 @@ class MLP(Module):
     adds a skip connection a + layer(a) around every hidden layer whose input and output
     widths agree (a shorter path for δ to reach the early layers).
 
-    Parameter count: Σ over layers of (nin·nout + nout). File 001's closed formula,
+    Parameter count: Σ over layers of (nin·nout + nout). The "Deep Learning" formula,
     (L−1)·n^(i−1)·n^i + n·k weights and (L−1)·n^i + k biases, holds when every layer has
     the same width, as drawn on the slide; for deeper networks of different widths it
     undercounts: read with the first hidden layer's n^0·n^1, MLP(2, [16, 16, 1]) would get

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 __all__ = ["Op", "OPS", "OpError", "DomainError", "DivisionByZero", "OpOverflow", "CALLS",
-           "format_number"]
+           "format_number", "format_operand"]
 
 INF = math.inf
 NAN = math.nan
@@ -85,7 +85,8 @@ def _neg(a):
     return -a, -1.0
 
 
-def _base(x):
+def format_operand(x: float) -> str:
+    """A number as an operand inside an expression: bracketed when negative, ``(−8) ** 0.5``."""
     text = format_number(x)
     return f"({text})" if text.startswith("−") else text
 
@@ -94,14 +95,15 @@ def _pow(x, p):
     """x ** p and its two local gradients p·x^(p−1) and x^p·ln x (PyTorch's values at x ≤ 0)."""
     if x < 0.0 and not float(p).is_integer():
         raise DomainError(f"**: a negative base to a non-integer power is not a real number "
-                          f"({_base(x)} ** {format_number(p)})")
+                          f"({format_operand(x)} ** {format_number(p)})")
     if x == 0.0 and p < 0.0:
         raise DivisionByZero(f"**: 0 raised to a negative power ({format_number(p)}) "
                              f"divides by zero")
     try:
         out = float(x ** p)
     except OverflowError:
-        raise OpOverflow(f"**: {_base(x)} ** {format_number(p)} overflows a float") from None
+        raise OpOverflow(f"**: {format_operand(x)} ** {format_number(p)} overflows "
+                         f"a float") from None
     if p == 0.0:
         d_base = 0.0
     else:

@@ -1,9 +1,9 @@
 """Optimizers, learning-rate schedules and gradient clipping.
 
 After ``loss.backward()`` every parameter holds ∂L/∂w in ``.grad``; an optimizer's ``step``
-moves each parameter against it, θ ← θ − η·∇θ (files 001, 002, 004), possibly with momentum
-or Adam's per-parameter step sizes. They work on plain floats (``.data``, ``.grad``): an
-update is not part of any graph.
+moves each parameter against it, θ ← θ − η·∇θ (the decks "Deep Learning", Xiu's and Lan
+Xu's), possibly with momentum or Adam's per-parameter step sizes. They work on plain floats
+(``.data``, ``.grad``): an update is not part of any graph.
 
 ``weight_decay`` adds wd·w to each gradient before the update, as PyTorch does — the
 gradient of the L2 penalty (wd/2)·Σw².
@@ -186,7 +186,7 @@ def make(name, params, lr=None, weight_decay=0.0):
     return SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
 
 
-# ---------------------------------------------------------------- learning-rate decay (file 002)
+# ---------------------------------------------------------------- learning-rate decay (Xiu)
 class _Schedule:
     """η as a function of the step or epoch number t = 0, 1, 2, …"""
 
@@ -231,7 +231,7 @@ SCHEDULES = {"exponential": exponential_decay, "inverse": inverse_decay}
 """Name → schedule class, called as ``SCHEDULES[name](eta0, kappa)``."""
 
 
-# ---------------------------------------------------------------- gradient clipping (file 000)
+# ---------------------------------------------------------------- gradient clipping (Jaques)
 def clip_grad_norm(params, max_norm) -> float:
     """If ‖∇θ‖₂ > max_norm, scale every gradient by max_norm/‖∇θ‖₂ so the norm becomes
     exactly max_norm (the direction is kept). Returns the norm before clipping."""

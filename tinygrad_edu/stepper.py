@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from .engine import Value
 from .ops import OPS
-from .trace import _operand_text, trace
+from .table import operand_text
+from .trace import trace
 
 __all__ = ["Step", "Term", "Walk", "steps", "local_text", "MODES"]
 
@@ -141,7 +142,7 @@ def steps(y: Value, mode: str = "reverse", seed=None) -> Walk:
 
 def local_text(consumer: Value, operand: int, names: dict) -> str:
     """∂consumer/∂operand as the slides write it (``cos v0``), from the op table's notation."""
-    operands = [_operand_text(p, names) for p in consumer.parents]
+    operands = [operand_text(p, names) for p in consumer.parents]
     return OPS[consumer.op].write_local(operand, operands, names[consumer])
 
 
@@ -151,15 +152,10 @@ def _reverse_steps(y: Value, seed) -> list:
     t = trace(y, seed=seed)
     names = t.names
     walk = Walk("reverse", t)
-    next_operand = {}  # consumer → the operand its next row is about
     for index, row in enumerate(t.adjoint):
         terms = ()
         if row.upstream is not None:
-            up = row.upstream
-            i = next_operand.get(up, 0)
-            while up.parents[i] is not row.node:  # the trace skips plain-number operands
-                i += 1
-            next_operand[up] = i + 1
+            up, i = row.upstream, row.operand
             terms = (Term(up, row.node, up, i, up.local_grads[i],
                           local_text(up, i, names), t.adjoints[up]),)
             kind = "step"

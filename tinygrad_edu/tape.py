@@ -59,7 +59,8 @@ node, so errors and infinities are exactly the engine's too.
 """
 from __future__ import annotations
 
-from .engine import Constant, Value, _as_float, collector_paused, reverse_topological_order
+from .engine import Value, _as_float, collector_paused
+from .graph import depths, flatten
 from .ops import OPS, OpError
 
 __all__ = ["compile", "Tape"]
@@ -129,60 +130,46 @@ def _as_array(x, who: str):
 
 
 class _Graph:
-    """A recorded graph as flat lists; built the same way for recording and for ``verify``.
+    """A recorded graph in the tape's indexing; built the same way for recording and ``verify``.
 
-    Node indices: leaves first (the inputs, then other leaves as backward first meets them),
-    then interior nodes in topological order. ``order`` is the engine's backward order
-    (``reverse_topological_order(..., leaves=False)``); the node at position r of ``order``
-    has index ``n_leaves + len(order) - 1 - r`` and owns edges 2r (parent 0) and 2r + 1
-    (parent 1): edge numbers follow the order in which ``Value.backward`` adds contributions.
+    Node indices are :func:`graph.flatten`'s: leaves first (the inputs, then the other leaves
+    as backward first meets them), then the operations. Position r counts the operations in
+    the engine's backward order: the node at position r has index ``n_leaves + n - 1 - r``
+    and owns edges 2r (parent 0) and 2r + 1 (parent 1), so edge numbers follow the order in
+    which ``Value.backward`` adds contributions.
     """
 
     def __init__(self, output: Value, inputs):
-        order = reverse_topological_order(output, leaves=False)
-        leaves = list(inputs)
-        index = {leaf: i for i, leaf in enumerate(leaves)}
-        if len(index) != len(leaves) or any(not leaf.is_leaf for leaf in leaves):
-            raise ValueError("Tape: inputs must be distinct leaf Values")
-        for node in order:
-            for parent in (node._parent0, node._parent1):
-                if parent is not None and parent._parent0 is None and parent not in index:
-                    index[parent] = len(leaves)
-                    leaves.append(parent)
-        if output._parent0 is None and output not in index:
-            index[output] = len(leaves)
-            leaves.append(output)
-        n_leaves, n = len(leaves), len(order)
+        flat = flatten(output, inputs)
+        n_leaves = flat.n_leaves
+        n = len(flat.nodes) - n_leaves
         self.n_leaves = n_leaves
-        self.order = order
-        for r, node in enumerate(order):
-            index[node] = self.node(r)
-        self.leaves = leaves
-        self.n_inputs = len(inputs)
-        self.root = index[output]
-        self.ops = [node.op for node in order]
-        self.parent0 = [index[node._parent0] for node in order]
-        self.parent1 = [-1 if node._parent1 is None else index[node._parent1] for node in order]
-        self.constants = [i for i, leaf in enumerate(leaves) if isinstance(leaf, Constant)]
+        self.n = n
+        ops_in_order = range(len(flat.nodes) - 1, n_leaves - 1, -1)   # backward's order
+        self.leaves = flat.nodes[:n_leaves]
+        self.data = flat.data
+        self.n_inputs = flat.n_inputs
+        self.root = flat.output
+        self.ops = [flat.ops[i] for i in ops_in_order]
+        self.parent0 = [flat.parents[i][0] for i in ops_in_order]
+        self.parent1 = [flat.parents[i][1] if len(flat.parents[i]) > 1 else -1
+                        for i in ops_in_order]
+        self.locals = [flat.local_grads[i] for i in ops_in_order]
+        self.constants = flat.constants
         self.param_index = [i for i in range(self.n_inputs, n_leaves)
-                            if not isinstance(leaves[i], Constant)]
-        self.params = [leaves[i] for i in self.param_index]
-        depth = [0] * (n_leaves + n)              # longest path from a leaf, per node index
-        self.depth = [0] * n                      # the same, per position r in ``order``
-        p0, p1 = self.parent0, self.parent1
-        for r in range(n - 1, -1, -1):            # topological order: parents first
-            d = 1 + max(depth[p0[r]], depth[p1[r]] if p1[r] >= 0 else 0)
-            depth[self.node(r)] = d
-            self.depth[r] = d
+                            if i not in set(self.constants)]
+        self.params = [self.leaves[i] for i in self.param_index]
+        depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
+        self.depth = [depth[i] for i in ops_in_order]   # per position r
 
     def node(self, r: int) -> int:
         """The node index of the node at position r of the backward order."""
-        return self.n_leaves + len(self.order) - 1 - r
+        return self.n_leaves + self.n - 1 - r
 
     def signature(self) -> tuple:
         """What must match for a replay to be the same computation (``Tape.verify``)."""
         return (self.ops, self.parent0, self.parent1, self.root, self.n_inputs,
-                [(i, self.leaves[i].data.hex()) for i in self.constants],
+                [(i, self.data[i].hex()) for i in self.constants],
                 [id(p) for p in self.params])
 
 
@@ -211,7 +198,7 @@ class Tape:
         self._n_inputs = graph.n_inputs
         self.params = graph.params
         """The parameters: leaf Values other than inputs and constants, as first met."""
-        n_leaves, n = len(graph.leaves), len(graph.order)
+        n_leaves, n = graph.n_leaves, graph.n
         self._root = graph.root
         self._values = np.zeros(n_leaves + n)
         self._values[:n_leaves] = [leaf.data for leaf in graph.leaves]   # constants keep theirs
@@ -349,7 +336,7 @@ def _vectorises(name: str, args, recorded) -> bool:
 
 def _forward_schedule(graph: _Graph) -> list:
     """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
-    ops, p1, n = graph.ops, graph.parent1, len(graph.order)
+    ops, p1, n = graph.ops, graph.parent1, graph.n
     groups = {}                                   # depth → op → positions r in order
     for r in range(n - 1, -1, -1):
         groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
@@ -357,13 +344,12 @@ def _forward_schedule(graph: _Graph) -> list:
     for by_op in groups.values():
         for name, rs in by_op.items():
             if name not in array_ops and len(rs) >= MIN_ARRAY:
-                sample = [graph.order[r] for r in rs[:64]]
-                args = [[node._parent0.data for node in sample]]
+                sample, data = rs[:64], graph.data
+                args = [[data[graph.parent0[r]] for r in sample]]
                 if p1[rs[0]] >= 0:
-                    args.append([node._parent1.data for node in sample])
-                recorded = [[node.data for node in sample], [node._local0 for node in sample]]
-                if len(args) == 2:
-                    recorded.append([node._local1 for node in sample])
+                    args.append([data[p1[r]] for r in sample])
+                recorded = [[data[graph.node(r)] for r in sample]]
+                recorded += [[graph.locals[r][k] for r in sample] for k in range(len(args))]
                 array_ops[name] = _vectorises(name, args, recorded)
     steps, run = [], []
     for d in sorted(groups):
@@ -485,7 +471,7 @@ def _backward_schedule(graph: _Graph):
     step, each adjoint adds its contributions in edge order — the order ``Value.backward``
     adds them — so the sums are the engine's, bit for bit.
     """
-    n = len(graph.order)
+    n = graph.n
     p0, p1 = graph.parent0, graph.parent1
     incoming = [[] for _ in range(graph.n_leaves + n)]  # per node: edges in, in engine order
     for r in range(n):

@@ -1,9 +1,9 @@
-"""The training loop (file 001's pseudo code, with minibatches, validation and early stopping)
+"""The training loop ("Deep Learning" pseudo code, with minibatches, validation and early stopping)
 and prediction helpers.
 
 One ``step`` is the slides' loop body: forward propagation over a minibatch, the batch-mean
 loss, ``backward`` (every parameter gets ∂L/∂w), then θ ← θ − η·∇θ through an optimizer.
-One epoch is one pass over all minibatches (file 002). ``fit`` and the playground both train
+One epoch is one pass over all minibatches (Xiu's deck). ``fit`` and the playground both train
 through ``step``, so there is one copy of it. Python's cyclic garbage collector is
 paused around each step only (``collector_paused``): a step's graph holds tens of thousands
 of nodes that reference counting frees anyway, and the collector's scans of them would cost

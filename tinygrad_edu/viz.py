@@ -33,10 +33,10 @@ from collections import deque
 import graphviz
 
 from .engine import Constant, Value
-from .forward import dot
+from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
 from .stepper import Step, local_text, steps
-from .trace import bar, evaluation_order, format_value, number_nodes
+from .table import bar, dot, format_value
 
 __all__ = ["draw_dot", "to_dot", "render", "GraphPicture", "GraphvizNotFound",
            "DEFAULT_MAX_NODES"]
@@ -511,7 +511,7 @@ class _Frame:
             outline, fill = UPSTREAM_COLOR, UPSTREAM_FILL
         else:
             outline = "transparent"
-        label = self.mark(names[node])
+        label = self.mark(names.get(node, self.step.walk.output_name))  # a constant output
         value = self.known.get(node)
         if value is None:
             text, color = f"{label} = ?", HIDDEN_COLOR

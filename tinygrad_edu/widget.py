@@ -18,7 +18,7 @@ import os
 import tempfile
 
 from .stepper import steps
-from .trace import format_value
+from .table import format_value
 from .viz import TARGET_COLOR, TARGET_FILL, draw_dot
 
 __all__ = ["StepState", "StepThrough", "step_through"]

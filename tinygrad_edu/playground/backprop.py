@@ -16,10 +16,11 @@ import numbers
 from .. import losses
 from ..engine import Value
 from ..expr import parse
+from ..graph import evaluation_order
 from ..nn import MLP
 from ..ops import OPS, OpError, format_number
 from ..stepper import local_text, steps
-from ..trace import evaluation_order, format_value
+from ..table import format_value
 
 __all__ = ["BackpropError", "PRESETS", "build", "describe", "presets"]
 
@@ -57,13 +58,13 @@ def _neuron(v):
 PRESETS = {
     "slide": {"title": "y = ln(x1) + x1·x2 − sin(x2)", "text": "ln(x1) + x1*x2 - sin(x2)",
               "values": {"x1": 2.0, "x2": 5.0}, "build": _slide,
-              "note": "the lecture's evaluation-trace example (file 000)"},
+              "note": "the evaluation trace of the slide \"Autodiff\" (Natasha Jaques)"},
     "chain": {"title": "f = (x + y)·z", "text": "(x + y) * z",
               "values": {"x": -2.0, "y": 5.0, "z": -4.0}, "build": _chain,
-              "note": "add distributes, mul swaps (files 002, 003)"},
+              "note": "add distributes, mul swaps (Dacheng Xiu; CS231n)"},
     "neuron": {"title": "f = σ(w0·x0 + w1·x1 + w2)", "text": "sigmoid(w0*x0 + w1*x1 + w2)",
                "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
-               "build": _neuron, "note": "the sigmoid neuron of files 002, 003"},
+               "build": _neuron, "note": "the sigmoid neuron (Dacheng Xiu; CS231n)"},
 }
 
 
@@ -207,9 +208,7 @@ def describe(root: Value, title: str = "") -> dict:
     t = walk.table
     names = walk.names
     ids = {node: i for i, node in enumerate(order)}
-    depth = {}
-    for node in order:
-        depth[node] = 1 + max(depth[p] for p in node.parents) if node.parents else 0
+    depth = t.numbering.depth
     consumers = {}
     for node in order:
         for p in node.parents:

@@ -1,0 +1,199 @@
+"""``tinygrad-edu trace``: an expression's forward primal trace and reverse adjoint trace.
+
+    tinygrad-edu trace "ln(x1) + x1*x2 - sin(x2)" x1=2 x2=5 [--format F] [--svg F] [--check]
+
+The expression is parsed by the safe parser (``expr``), evaluated at the given values, and
+its tables printed as text, Markdown, LaTeX or JSON; ``--check`` compares every gradient
+with central finite differences, and ``--svg``/``--png`` draw the graph with the trace's
+names and each edge's local gradient, so the picture reads next to the tables.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+
+from ..expr import MAX_LENGTH, function_names, parse, parse_assignments
+from . import (
+    EXIT_CODES_HELP,
+    EXIT_MISMATCH,
+    EXIT_OK,
+    NEURON_EXPRESSION,
+    SLIDE_EXPRESSION,
+    MissingTool,
+    UsageError,
+    at,
+    full,
+    json_ready,
+    status,
+)
+
+__all__ = ["add_parser", "run", "draw", "PICTURES"]
+
+PICTURES = ("svg", "png")
+"""The picture formats ``--svg``/``--png`` write (each option's name is its format)."""
+
+FORMATS = ("text", "markdown", "latex", "json")
+
+
+def _language_help() -> str:
+    """The expression language, with the op table's function names as they are now (an op
+    added with ``ops.register`` is listed too)."""
+    return ("the expression language:\n"
+            "  numbers (2, -3, 0.5, 1e-3), variable names (x, x1, w_2), + - * / **,\n"
+            "  unary minus, parentheses, and the functions\n"
+            f"  {', '.join(function_names())}\n"
+            "  (ln and log are both the natural log; leaky_relu(x) or leaky_relu(x, alpha)).\n"
+            "  Use ** for powers (not ^). Variables are named letters, digits and _,\n"
+            f"  starting with a letter. At most {MAX_LENGTH:,} characters. Nothing is ever "
+            "eval'ed.\n\n"
+            "values: NAME=NUMBER for every variable, in Python's float syntax\n"
+            "  (x=2, x=-3, x=1e-3); nan and inf are refused.\n\n"
+            "examples:\n"
+            f"  tinygrad-edu trace \"{SLIDE_EXPRESSION}\" x1=2 x2=5\n"
+            f"  tinygrad-edu trace \"{NEURON_EXPRESSION}\" \\\n"
+            "      w0=2 x0=-1 w1=-3 x1=-2 w2=-3 --check --svg neuron.svg\n"
+            "  tinygrad-edu trace \"x**2 + 3*x\" x=1 --format json\n"
+            "  tinygrad-edu trace -- \"-x**2\" x=3    (an expression starting with -)\n\n"
+            + EXIT_CODES_HELP)
+
+
+def add_parser(subcommands) -> argparse.ArgumentParser:
+    p = subcommands.add_parser(
+        "trace", help="the forward and adjoint trace tables of an expression",
+        description="Evaluate an expression at the given values and show how reverse mode "
+                    "runs through it: the forward primal trace, the reverse adjoint trace, "
+                    "the value and the gradient with respect to each variable.",
+        epilog=_language_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.expression_first = True  # "-x**2" is the expression, not an unknown option
+    p.add_argument("expression", metavar="EXPRESSION", help="e.g. \"ln(x1) + x1*x2 - sin(x2)\"")
+    p.add_argument("values", metavar="NAME=NUMBER", nargs="*", default=[],
+                   help="a value for each variable")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="how to print the tables (default: text)")
+    for kind in PICTURES:
+        p.add_argument(f"--{kind}", metavar="FILE",
+                       help=f"also draw the computation graph as {kind.upper()}")
+    p.add_argument("--check", action="store_true",
+                   help="compare each gradient with central finite differences "
+                        "(exit code 3 if one disagrees)")
+    return p
+
+
+# ---------------------------------------------------------------- pictures
+def check_picture_path(path: str, kind: str) -> None:
+    """Refuse, before any work, a file name that does not end in ``.kind`` after a name
+    (``.svg`` alone is a hidden file without an extension, as ``os.path`` reads it)."""
+    base = os.path.basename(path)
+    stem, suffix = os.path.splitext(base)
+    if suffix.lower() != "." + kind or not stem:
+        raise UsageError(f"--{kind} needs a file name ending in .{kind} (like graph.{kind}), "
+                         f"got {path!r}")
+    if "\0" in path:
+        raise UsageError(f"--{kind}: a file name cannot contain a null character")
+
+
+def draw(root, path: str, kind: str) -> None:
+    """Draw the graph below ``root`` into ``path`` as ``kind`` (svg or png), with the trace's
+    names (v-1, v0, …) and each edge's local gradient."""
+    from .. import viz
+    try:
+        viz.render(root, path, trace_names=True, show_local_grads=True)
+    except viz.GraphvizNotFound as err:
+        raise MissingTool(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+# ---------------------------------------------------------------- --check
+def _gradcheck(expression, values: dict):
+    """gradcheck over the expression's variables, or None when it has none."""
+    from ..gradcheck import gradcheck
+    if not expression.variables:
+        return None
+    try:
+        return gradcheck(expression.as_function(), [values[n] for n in expression.variables])
+    except (ArithmeticError, ValueError) as err:
+        raise UsageError(f"--check: {err}") from None
+
+
+def _check_dict(result) -> dict:
+    if result is None:
+        return {"passed": True, "inputs": []}
+    return {"passed": bool(result), "eps": 1e-6, "atol": 1e-5, "rtol": 1e-3,
+            "inputs": [{"name": c.label, "x": c.x, "reverse_mode": c.reverse_mode,
+                        "numeric": c.numeric, "error": c.error, "ok": c.ok}
+                       for c in result.inputs]}
+
+
+def _print_check(result, comment: str) -> None:
+    lines = (["nothing to check: the expression has no variables"] if result is None
+             else ["finite-difference check (central differences, eps = 1e-06):"]
+             + str(result).split("\n"))
+    print()
+    print("\n".join(f"{comment} {line}" if comment else line for line in lines))
+
+
+# ---------------------------------------------------------------- the four formats
+def _where(values: dict, sep: str) -> str:
+    return f"{sep}at {at(values)}" if values else ""
+
+
+def _print_json(t, text: str, values: dict, checked: bool, check) -> None:
+    document = {"expression": text, "values": values, **t.to_dict()}
+    if checked:
+        document["check"] = _check_dict(check)
+    print(json.dumps(json_ready(document), indent=2, ensure_ascii=False))
+
+
+def _print_markdown(t, text: str, values: dict) -> None:
+    y = t.output_name
+    print(f"`{y} = {text}`{_where(values, ' ')}\n")
+    print(t.to_markdown())
+    print(f"**Result**: {y} = {full(t.value)}" +
+          "".join(f"; ∂{y}/∂{n} = {full(g)}" for n, g in t.gradients.items()))
+
+
+def _print_latex(t, text: str, values: dict) -> None:
+    y = t.output_name
+    print(f"% {y} = {text}{_where(values, ' ')}")
+    print(t.to_latex(), end="")
+    print(f"% {y} = {full(t.value)}" +
+          "".join(f"; d{y}/d{n} = {full(g)}" for n, g in t.gradients.items()))
+
+
+def _print_text(t, text: str, values: dict) -> None:
+    y = t.output_name
+    print(f"{y} = {text}{_where(values, '    ')}\n")
+    print(t)
+    print(f"value     {y} = {full(t.value)}")
+    for i, (name, grad) in enumerate(t.gradients.items()):
+        print(f"{'gradient' if i == 0 else '':9} ∂{y}/∂{name} = {full(grad)}")
+
+
+# ---------------------------------------------------------------- the command
+def run(args) -> int:
+    from ..trace import trace
+    pictures = [(getattr(args, kind), kind) for kind in PICTURES if getattr(args, kind)]
+    for path, kind in pictures:
+        check_picture_path(path, kind)
+    expression = parse(args.expression)
+    values = parse_assignments(args.values)
+    y, _ = expression.evaluate(values)
+    t = trace(y)
+    values = {name: values[name] for name in expression.variables}
+    check = _gradcheck(expression, values) if args.check else None
+    text = args.expression.strip()
+    if args.format == "json":
+        _print_json(t, text, values, args.check, check)
+    else:
+        {"markdown": _print_markdown, "latex": _print_latex,
+         "text": _print_text}[args.format](t, text, values)
+        if args.check:
+            _print_check(check, "%" if args.format == "latex" else "")
+    if pictures:
+        y.backward()  # so the picture shows each node's gradient
+    for path, kind in pictures:
+        draw(y, path, kind)
+        status(f"wrote {path}")
+    return EXIT_MISMATCH if check is not None and not check else EXIT_OK

@@ -1,0 +1,229 @@
+"""``tinygrad-edu train``: train an MLP on a toy data set and write its plots and model.
+
+    tinygrad-edu train moons [--hidden 16,16] [--optimizer adam] [--epochs 40] [--out DIR]
+
+The data sets and their defaults (samples, noise, classes) are ``data.DATASETS``; the
+optimizers and their learning rates ``optim.OPTIMIZERS``. What is the command's own is the
+recipe: how many epochs each data set gets, and the validation accuracy that this reaches
+(stated in ``--help`` and checked by the tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+
+from ..ops import format_number
+from . import EXIT_CODES_HELP, EXIT_OK, MissingTool, UsageError, json_ready, make_dir
+
+__all__ = ["add_parser", "run", "train_run", "RECIPES", "Recipe"]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How many epochs a data set is trained for by default, and the validation accuracy
+    that the defaults (hidden 16,16, relu, adam, seed 0) reach."""
+
+    epochs: int
+    expected_accuracy: float
+
+
+RECIPES = {"moons": Recipe(40, 0.95), "circles": Recipe(40, 0.95), "xor": Recipe(30, 0.95),
+           "spirals": Recipe(80, 0.90)}
+"""The data sets ``train`` offers, each with its recipe."""
+
+
+# ---------------------------------------------------------------- option types
+def _whole(text: str, low: int = 1, high: int = 1_000_000) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") \
+            from None
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, "
+                                         f"got {text[:40]}")
+    return value
+
+
+def _number_in(text: str, low: float, high: float, low_open: bool, high_open: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if not math.isfinite(value) or too_low or too_high:
+        interval = (f"{'(' if low_open else '['}{format_number(low)}, "
+                    f"{format_number(high)}{')' if high_open else ']'}")
+        raise argparse.ArgumentTypeError(f"expected a number in {interval}, got {text[:40]!r}")
+    return value
+
+
+def _hidden(text: str) -> list:
+    try:
+        sizes = [int(p.strip()) for p in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected layer sizes like 16,16, got {text[:40]!r}") \
+            from None
+    if not 1 <= len(sizes) <= 8 or not all(1 <= s <= 256 for s in sizes):
+        raise argparse.ArgumentTypeError(f"expected 1 to 8 hidden layers of 1 to 256 neurons, "
+                                         f"got {text[:40]!r}")
+    return sizes
+
+
+OPTION_TYPES = {
+    "epochs": lambda t: _whole(t, 1, 100_000),
+    "batch_size": lambda t: _whole(t, 1, 1_000_000),
+    "samples": lambda t: _whole(t, 8, 100_000),
+    "seed": lambda t: _whole(t, -(2**63), 2**63 - 1),
+    "lr": lambda t: _number_in(t, 0.0, 10.0, True, False),
+    "noise": lambda t: _number_in(t, 0.0, 10.0, False, False),
+    "val_fraction": lambda t: _number_in(t, 0.0, 1.0, True, True),
+    "hidden": _hidden,
+}
+
+
+# ---------------------------------------------------------------- the parser
+def _datasets_help() -> str:
+    from .. import data
+    return "\n".join(
+        f"  {name:8} {data.DATASETS[name].description}: {data.DATASETS[name].samples} samples, "
+        f"noise {data.DATASETS[name].noise}, {r.epochs} epochs; validation accuracy "
+        f"≥ {r.expected_accuracy:.0%}" for name, r in RECIPES.items())
+
+
+def add_parser(subcommands) -> argparse.ArgumentParser:
+    from .. import nn, optim
+    p = subcommands.add_parser(
+        "train", help="train an MLP on a toy data set, with plots",
+        description="Train a multilayer perceptron on a toy data set with a progress bar; "
+                    "print the final training and validation accuracy and write a loss "
+                    "curve, a decision-boundary plot (PNG) and the saved model to --out.",
+        epilog="data sets (with the defaults: hidden 16,16, relu, adam, seed 0):\n"
+               + _datasets_help() +
+               "\n\nfiles written to --out DIR (default out/DATASET):\n"
+               "  loss.png               training and validation loss and accuracy per epoch\n"
+               "  decision_boundary.png  the classifier's regions over the data\n"
+               "  model.json             the trained weights (MLP.load reads it back)\n"
+               "  run.json               the settings, the history and the accuracies\n\n"
+               + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = OPTION_TYPES
+    p.add_argument("dataset", choices=tuple(RECIPES), metavar="DATASET",
+                   help=f"one of {', '.join(RECIPES)}")
+    p.add_argument("--hidden", type=t["hidden"], default=[16, 16], metavar="SIZES",
+                   help="hidden layer sizes, comma separated (default: 16,16)")
+    activations = tuple(a for a in nn.ACTIVATIONS if a != "linear")
+    p.add_argument("--activation", choices=activations, default="relu",
+                   help="hidden activation (default: relu)")
+    p.add_argument("--optimizer", choices=tuple(optim.OPTIMIZERS), default="adam",
+                   help="; ".join(f"{name}: {label}" for name, (label, _, _)
+                                  in optim.OPTIMIZERS.items()) + " (default: adam)")
+    p.add_argument("--lr", type=t["lr"], metavar="RATE", help="learning rate (default: " +
+                   ", ".join(f"{n} {lr:g}" for n, (_, lr, _) in optim.OPTIMIZERS.items()) + ")")
+    p.add_argument("--epochs", type=t["epochs"], metavar="N",
+                   help="passes over the training data (default: per data set, see below)")
+    p.add_argument("--batch-size", type=t["batch_size"], default=32, metavar="N",
+                   help="minibatch size (default: 32)")
+    p.add_argument("--samples", type=t["samples"], metavar="N",
+                   help="data set size (default: per data set, see below)")
+    p.add_argument("--noise", type=t["noise"], metavar="SIGMA",
+                   help="Gaussian noise of the data (default: per data set)")
+    p.add_argument("--val-fraction", type=t["val_fraction"], default=0.2, metavar="F",
+                   help="share of the data kept for validation (default: 0.2)")
+    p.add_argument("--seed", type=t["seed"], default=0,
+                   help="seed for data, initialisation and shuffling (default: 0)")
+    p.add_argument("--out", metavar="DIR", help="where to write the files (default: out/DATASET)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+# ---------------------------------------------------------------- training and its files
+def _save_figure(draw, path: str) -> None:
+    """Draw a figure (``draw()`` returns it) and write it to ``path``."""
+    from .. import plots
+    try:
+        plots.save(draw(), path)
+    except plots.PlotsUnavailable as err:
+        raise MissingTool(str(err)) from None
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _write_files(out: str, summary: dict, model, history, split) -> None:
+    from .. import plots
+    files = summary["files"]
+    try:
+        model.save(files["model.json"])
+        with open(files["run.json"], "w", encoding="utf-8") as f:
+            json.dump(json_ready(summary), f, indent=1)
+            f.write("\n")
+    except OSError as err:
+        raise UsageError(f"cannot write to {out}: {err.strerror or err}") from None
+    s = summary
+    title = f"{s['dataset']}: {s['model']}, {s['optimizer']} lr={s['lr']:g}, {s['epochs']} epochs"
+    _save_figure(lambda: plots.history(history, title), files["loss.png"])
+    accuracy = f"{s['dataset']}: validation accuracy {s['val_accuracy']:.1%}"
+    _save_figure(lambda: plots.decision_boundary(model, *split, classes=s["classes"],
+                                                 title=accuracy), files["decision_boundary.png"])
+
+
+def train_run(dataset: str, out: str, hidden=(16, 16), activation="relu", optimizer="adam",
+              lr=None, epochs=None, batch_size=32, samples=None, noise=None, val_fraction=0.2,
+              seed=0, progress=True) -> dict:
+    """Train an MLP on a toy data set and write loss.png, decision_boundary.png, model.json
+    and run.json to ``out``; returns a summary (accuracies, files, seconds)."""
+    from .. import data, optim
+    from ..nn import MLP
+    from ..train import fit
+    spec = data.DATASETS[dataset]
+    samples = spec.samples if samples is None else samples
+    noise = spec.noise if noise is None else noise
+    epochs = RECIPES[dataset].epochs if epochs is None else epochs
+    lr = optim.OPTIMIZERS[optimizer][1] if lr is None else lr
+    make_dir(out)
+    started = time.perf_counter()
+    X, y = data.make(dataset, samples, noise=noise, seed=seed)
+    split = data.train_val_split(X, y, val_fraction, seed=seed)
+    outputs = 1 if spec.classes == 2 else spec.classes
+    model = MLP(2, [*hidden, outputs], activation=activation, seed=seed)
+    try:
+        history = fit(model, split[0], split[1], epochs=epochs, batch_size=batch_size,
+                      optimizer=optim.make(optimizer, model.parameters(), lr=lr),
+                      val=(split[2], split[3]), progress=progress, seed=seed)
+    except FloatingPointError as err:
+        raise UsageError(f"training diverged: {err}") from None
+    summary = {
+        "dataset": dataset, "model": f"MLP(2, {[*hidden, outputs]}, activation={activation!r})",
+        "optimizer": optimizer, "lr": lr, "epochs": epochs, "batch_size": batch_size,
+        "samples": samples, "noise": noise, "val_fraction": val_fraction, "seed": seed,
+        "hidden": list(hidden), "activation": activation, "classes": spec.classes,
+        "outputs": outputs, "parameters": len(model.parameters()),
+        "train_accuracy": history.accuracy[-1], "val_accuracy": history.val_accuracy[-1],
+        "train_loss": history.loss[-1], "val_loss": history.val_loss[-1],
+        "train_seconds": round(time.perf_counter() - started, 2),
+        "history": history.to_dict(),
+        "files": {name: os.path.join(out, name) for name in
+                  ("loss.png", "decision_boundary.png", "model.json", "run.json")},
+    }
+    _write_files(out, summary, model, history, split)
+    summary["seconds"] = round(time.perf_counter() - started, 2)
+    return summary
+
+
+def run(args) -> int:
+    out = os.path.join("out", args.dataset) if args.out is None else args.out
+    s = train_run(args.dataset, out, args.hidden, args.activation, args.optimizer, args.lr,
+                  args.epochs, args.batch_size, args.samples, args.noise, args.val_fraction,
+                  args.seed, progress=not args.no_progress)
+    print(f"{s['dataset']}: {s['model']}, {s['parameters']} parameters, {s['optimizer']} "
+          f"lr={s['lr']:g}, {s['epochs']} epochs, batch size {s['batch_size']}")
+    print(f"train accuracy       {s['train_accuracy']:.1%}   (loss {s['train_loss']:.4f})")
+    print(f"validation accuracy  {s['val_accuracy']:.1%}   (loss {s['val_loss']:.4f})")
+    for path in s["files"].values():
+        print(f"wrote {path}")
+    return EXIT_OK
