@@ -1,16 +1,20 @@
-"""Pictures of computation graphs with Graphviz: one record per Value, one circle per operation.
+"""Pictures of computation graphs with Graphviz: one record per Value, one node per operation.
 
 ``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
 Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
-4 significant digits); each operation is a small circle with the op table's symbol
-(``ln``, ``×``, ``−``); edges run the way the data flows, inputs to output. Plain numbers
-in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next to the operation that
-used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …, the same numbering as
-``trace(y)``, so a picture and a table of the same graph can be read together) and each
-edge's local gradient ∂node/∂operand.
+rounded to 3 decimals as the trace tables print them); each operation is a small circle with
+the op table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows, inputs to
+output. Plain numbers in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next
+to the operation that used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …,
+the same numbering as ``trace(y)``, so a picture and a table of the same graph can be read
+together) and the local gradients ∂node/∂operand. These are written *inside* the operation's
+node, one cell per operand where that operand's edge comes in, not as edge labels: Graphviz
+places edge labels by itself and they used to collide ("v-1 = 2.000 cos v0 = 0.2837").
 
 The picture shows whatever ``.grad`` holds and never changes it: draw after
-``y.backward()`` to see the gradients (before it they are all 0).
+``y.backward()`` to see the gradients (before it they are all 0). ``draw_dot(y, step=k)``
+draws one step of backprop instead (:mod:`tinygrad_edu.stepper`): the adjoints known after
+row k of the trace, the node computed, the upstream node and the edge between them.
 
 Large graphs stay usable: ``max_nodes`` keeps the Values nearest the output (a breadth-first
 walk from it, which stops as soon as it has enough) and a note says how many were left out;
