@@ -1,12 +1,17 @@
 # Everything a fresh machine needs, in two commands:
-#   make demo   set up, then run the main job (the demo)
-#   make test   set up, then run every test
+#   make demo   the light set-up (the package, its runtime needs, plots), then the demo
+#   make test   the full set-up (test extras: PyTorch, Playwright, Sphinx ...), lint, every test
+# and for learners:
+#   make lab    the light set-up plus JupyterLab, opened on notebooks/
 PYTHON ?= python3
 VENV   ?= .venv
+LIGHT  ?= .venv-demo
 PY     := $(VENV)/bin/python
+LPY    := $(LIGHT)/bin/python
 STAMP  := $(VENV)/.installed
+SPHINX := -W --keep-going -n -q
 
-.PHONY: setup lint demo test test-all test-deep notebooks bench clean
+.PHONY: setup setup-demo lint demo lab test test-all test-deep notebooks docs wheel bench clean
 
 setup: $(STAMP)
 
@@ -17,8 +22,25 @@ $(STAMP): pyproject.toml scripts/install-system-deps.sh
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-demo: setup
-	$(PY) -m tinygrad_edu demo --out out
+# The demo's virtualenv: runtime dependencies and the plot extra only (no test tools).
+setup-demo: $(LIGHT)/.installed
+
+$(LIGHT)/.installed: pyproject.toml scripts/install-system-deps.sh
+	./scripts/install-system-deps.sh
+	$(PYTHON) -m venv $(LIGHT)
+	$(LPY) -m pip install -q -e '.[plot]'
+	touch $@
+
+$(LIGHT)/.installed-lab: $(LIGHT)/.installed
+	$(LPY) -m pip install -q -e '.[plot,notebooks]'
+	touch $@
+
+demo: setup-demo
+	$(LPY) -m tinygrad_edu demo --out out
+
+# (as root, e.g. in a container, Jupyter refuses to start without --allow-root)
+lab: $(LIGHT)/.installed-lab
+	$(LIGHT)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: setup
 	$(PY) -m ruff check .
@@ -39,10 +61,18 @@ notebooks: setup
 	$(PY) scripts/make_exercises.py
 	$(PY) scripts/run_notebooks.py --save
 
+docs: setup
+	$(PY) -m sphinx $(SPHINX) -b html docs docs/_build/html
+	@echo "open docs/_build/html/index.html"
+
+wheel: setup
+	$(PY) -m build --outdir dist .
+
 bench: setup
 	$(PY) benchmarks/bench_engine.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_viz.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LIGHT) out build dist docs/_build docs/generated docs/notebooks docs/benchmarks \
+	       *.egg-info .pytest_cache .hypothesis

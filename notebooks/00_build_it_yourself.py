@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # 0 · Build it yourself: a reverse-mode autodiff engine in about 120 lines
+# # 0 · Build it yourself: a reverse-mode autodiff engine in under 120 lines
 #
 # Before using `tinygrad_edu`, build the heart of it. By the end of this notebook you will have
 # written a class `MyValue` that computes the slide example of the deck **"Neural Networks"

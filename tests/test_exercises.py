@@ -123,7 +123,7 @@ def make_engine(bug=None):
                 node, expanded = stack.pop()
                 if expanded:
                     order.append(node)
-                elif node not in seen:
+                elif bug == "no_visited_set" or node not in seen:
                     seen.add(node)
                     stack.append((node, True))
                     stack.extend((p, False) for p in node.parents)
@@ -212,6 +212,12 @@ def test_the_sign_of_the_quotients_derivative_is_caught():
     report = check_engine(make_engine("div_sign"), ops=["+", "/", "×"])
     assert not report
     assert "∂(a / b)/∂b is −a/b²" in str(report)
+
+
+def test_a_topological_sort_without_a_visited_set_is_caught_and_named():
+    report = check_engine(make_engine("no_visited_set"), ops=["+", "×", "sin"], cases=30)
+    assert not report
+    assert "2× too large" in str(report) and "visited set" in str(report)
 
 
 def test_report_shows_expression_inputs_expected_and_got():

@@ -102,14 +102,18 @@ def _choose(page, selector, value):
         page.select_option(selector, value)
 
 
-def _colour_census(png_bytes):
-    """(distinct colours, share of orange-ish pixels, share of blue-ish pixels) of a PNG."""
+def _colour_census(png_bytes, red=False):
+    """(distinct colours, share of orange-ish (or red-ish) pixels, share of blue-ish pixels)
+    of a PNG."""
     from PIL import Image
 
     image = Image.open(io.BytesIO(png_bytes)).convert("RGB")
     pixels = list(image.get_flattened_data()) if hasattr(image, "get_flattened_data") \
         else list(image.getdata())
-    orange = sum(1 for r, g, b in pixels if r > g + 25 and g > b + 15)
+    if red:
+        orange = sum(1 for r, g, b in pixels if r > g + 40 and r > b + 40)
+    else:
+        orange = sum(1 for r, g, b in pixels if r > g + 25 and g > b + 15)
     blue = sum(1 for r, g, b in pixels if b > r + 40 and b > g + 10)
     return len(set(pixels)), orange / len(pixels), blue / len(pixels), image.size
 
@@ -155,14 +159,17 @@ def test_exports_and_refused_settings_on_the_page(context, server, shots, tmp_pa
     page.click("#step")
     _wait(page, "document.getElementById('epoch').textContent === '1'")
     _wait(page, "document.getElementById('status').textContent === 'paused'")
-    # the boundary as a PNG, made by the page itself
+    # the boundary as a PNG, drawn by the server with tinygrad_edu.plots
+    need("matplotlib")
     with page.expect_download() as download:
         page.click("#export-png")
     assert download.value.suggested_filename == "tinygrad-edu-circles-boundary-epoch1.png"
     png = Path(download.value.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    colours, orange, blue, size = _colour_census(png)
-    assert size == (460, 460) and colours > 50
+    (shots / "playground-boundary-download.png").write_bytes(png)
+    colours, red, blue, size = _colour_census(png, red=True)
+    assert size == (600, 500) and colours > 50
+    assert red > 0.01 and blue > 0.01, (red, blue)  # both classes' points are drawn
     # the trained model as JSON, which MLP.load reads back
     with page.expect_download() as download:
         page.click("#export-model")

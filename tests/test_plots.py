@@ -128,3 +128,12 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
         plots.history(small_history())
     with pytest.raises(ImportError):  # it is an ImportError, for callers that catch those
         plots.training_curves([1.0])
+
+
+def test_a_model_that_is_not_an_mlp_is_evaluated_by_the_engine():
+    from tinygrad_edu.nn import Neuron
+    neuron = Neuron(2, activation="linear", seed=3)
+    grid = plots.boundary_grid(neuron, [[-1.0, -1.0], [1.0, 1.0]], resolution=6)
+    points = [[a, b] for b in grid.ys for a in grid.xs]
+    assert [label for row in grid.labels for label in row] == predict_labels(neuron, points)
+    assert 0 < sum(map(sum, grid.labels)) < 36  # the line crosses the square

@@ -10,12 +10,15 @@ import random
 import struct
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy")
 
-from tinygrad_edu import Value, data, losses, nn  # noqa: E402
+from tinygrad_edu import Value, data, losses, nn, no_grad  # noqa: E402
 from tinygrad_edu import tape as tape_module  # noqa: E402
-from tinygrad_edu.ops import OPS, DomainError, OpOverflow  # noqa: E402
+from tinygrad_edu.higher import apply_op  # noqa: E402
+from tinygrad_edu.ops import OPS, DomainError, OpError, OpOverflow  # noqa: E402
 from tinygrad_edu.tape import Tape, compile  # noqa: E402
 
 
@@ -119,11 +122,7 @@ def _guarded(name, a, b):
         a, b = a * a + 0.5, b.tanh()
     if name == "leaky_relu":
         b = b.sigmoid() * 0.5
-    op = OPS[name]
-    method = {"+": Value.__add__, "−": Value.__sub__, "×": Value.__mul__, "/": Value.__truediv__,
-              "**": Value.__pow__, "neg": Value.__neg__, "ln": Value.log,
-              "leaky_relu": Value.leaky_relu}.get(name) or getattr(Value, name)
-    out = method(a, b) if op.arity == 2 else method(a)
+    out = apply_op(name, *(a, b)[:OPS[name].arity])
     return out.tanh() if name in ("exp", "**", "/", "×") else out   # keep magnitudes modest
 
 
@@ -301,8 +300,94 @@ def test_backward_before_forward_is_refused():
 
 def test_op_error_during_replay_names_the_op():
     tape = compile(lambda x: x.log(), 2.0)
-    with pytest.raises(DomainError, match=r"ln.*tape replay"):
+    with pytest.raises(DomainError, match=r"ln") as caught:
         tape(-1.0)
+    assert "compiled tape" in " ".join(caught.value.__notes__)
+    x = Value(2.0)
+    graph_tape = Tape(x.log(), [x])                   # no fn: the tape's own error
+    with pytest.raises(DomainError, match=r"ln.*tape replay"):
+        graph_tape.forward([-1.0])
+
+
+# ---------------------------------------------------------------- issue 13: items 1, 2, 13
+def test_compile_refuses_to_record_inside_no_grad():
+    with no_grad():
+        with pytest.raises(RuntimeError, match=r"compile.*no_grad\(\)"):
+            compile(lambda x: x * x, 2.0)
+    tape = compile(lambda x: x * x, 2.0)
+    with no_grad():                            # replaying records nothing: it may run here
+        assert tape(3.0) == 9.0
+        with pytest.raises(RuntimeError, match=r"verify.*no_grad\(\)"):
+            tape.verify(3.0)
+
+
+def test_backward_after_a_failed_forward_is_refused_until_one_succeeds():
+    w = Value(1.5)
+    tape = compile(lambda x: (x * w).log() + w * w, 2.0)
+    tape(2.0)
+    with pytest.raises(DomainError):
+        tape(-3.0)
+    assert tape.value is None
+    with pytest.raises(RuntimeError, match="forward"):
+        tape.backward()
+    with pytest.raises(RuntimeError, match="backward"):
+        tape.input_grads()
+    assert w.grad == 0.0
+    assert tape(4.0) == math.log(4.0 * 1.5) + 1.5 * 1.5
+    tape.backward()
+    assert tape.input_grads() == [1 / 4.0]               # d ln(xw)/dx = 1/x, at the new x
+    assert w.grad == 1 / 1.5 + 2 * 1.5
+
+
+@pytest.mark.parametrize("min_array", [2, 10**9])
+def test_a_failing_batch_replay_leaves_no_half_pass_behind(min_array, monkeypatch):
+    monkeypatch.setattr(tape_module, "MIN_ARRAY", min_array)
+    w = Value(0.5)
+
+    def fn(X):
+        return sum(((a * w).log() * b for a, b in X), Value(0.0))
+
+    good = [[1.0 + i, 2.0] for i in range(30)]
+    tape = compile(fn, good)
+    tape(good)
+    tape.backward()
+    bad = [[1.0 + i, 3.0] for i in range(30)]
+    bad[17][0] = -1.0                                    # one row fails, after others ran
+    with pytest.raises(DomainError):
+        tape(bad)
+    with pytest.raises(RuntimeError):
+        tape.backward()
+    with pytest.raises(RuntimeError):
+        tape.input_grads()
+    with pytest.raises(ValueError, match="shape"):       # refused before anything changed...
+        tape([[1.0, 2.0]])
+    assert_tape_matches_engine(tape, fn, [w], good)      # ...and a good replay is whole again
+
+
+def deep_log_and_shallow_division(x):
+    """ln made first but three levels deep; 1/x made later, one level deep. At x = 0 both
+    fail: the engine meets ln(0) first (DomainError); a depth-first replay meets 1/0."""
+    deep = ((x * 1.0) * 1.0).log()
+    shallow = 1.0 / x
+    return deep + shallow
+
+
+@pytest.mark.parametrize("min_array", [2, 10**9])
+def test_when_two_nodes_fail_the_tape_raises_the_engines_error(min_array, monkeypatch):
+    monkeypatch.setattr(tape_module, "MIN_ARRAY", min_array)
+    with pytest.raises(DomainError) as engine:
+        deep_log_and_shallow_division(Value(0.0))
+    tape = compile(deep_log_and_shallow_division, 1.0)
+    with pytest.raises(OpError) as replay:
+        tape(0.0)
+    assert type(replay.value) is type(engine.value) is DomainError
+    assert str(replay.value) == str(engine.value)
+
+    def batch(X):
+        return sum((deep_log_and_shallow_division(x) for x, in X), Value(0.0))
+    tape = compile(batch, [[1.0]] * 30)
+    with pytest.raises(DomainError):
+        tape([[1.0]] * 10 + [[0.0]] + [[1.0]] * 19)
 
 
 def test_overflow_in_an_array_step_gives_the_engines_inf_and_errors():
@@ -360,3 +445,81 @@ def test_the_docstring_training_loop_trains_exactly_like_the_engine():
     assert_same(t_hist, e_hist, "loss")
     assert_same(t_params, e_params, "trained parameter")
     assert t_hist[-1] < t_hist[0]
+
+
+# ---------------------------------------------------------------- issue 13: items 5, 6 parity
+HOSTILE = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e308, -1e308, 1e200, 5e-324, 1.0, -2.5,
+           0.5, 710.0, -745.0]
+
+
+def unguarded_fn(program, params):
+    """The program's ops applied as written (no domain guards): any of them may fail. Every
+    result is used (summed), since an op whose result is unused is not on the tape."""
+    def row(xs):
+        slots = list(xs) + list(params)
+        for name, i, j in program:
+            operands = (slots[i], slots[j])[:OPS[name].arity]
+            slots.append(apply_op(name, *operands))
+        made = slots[len(xs) + len(params):]
+        return sum(made[1:], made[0])
+
+    def fn(X):
+        total = row(X[0])
+        for xs in X[1:]:
+            total = total + row(xs)
+        return total
+    return fn
+
+
+def outcome(run):
+    """(what came out, or the error's type and message) — comparable between engine and tape."""
+    try:
+        return ("value", run())
+    except OpError as err:
+        return ("error", type(err), str(err))
+
+
+@given(seed=st.integers(0, 10**6), rows=st.sampled_from([1, 3, 26]),
+       min_array=st.sampled_from([2, 24]),
+       replay=st.lists(st.sampled_from(HOSTILE), min_size=4 * 26, max_size=4 * 26),
+       params=st.lists(st.sampled_from(HOSTILE), min_size=3, max_size=3))
+def test_engine_and_tape_agree_on_hostile_inputs(seed, rows, min_array, replay, params):
+    """nan, ±inf, huge, tiny and zero: the same values and gradients bit for bit, or the
+    same error, from the engine and from the tape (NaN propagates, overflow raises alike)."""
+    rng = random.Random(seed)
+    weights = [Value(rng.uniform(-1.5, 1.5)) for _ in range(3)]
+    fn = unguarded_fn(random_program(seed, length=8), weights)
+    X0 = [[rng.uniform(0.2, 1.5) for _ in range(4)] for _ in range(rows)]
+    try:
+        fn([[Value(x) for x in xs] for xs in X0])
+    except OpError:
+        assume(False)                          # a program that cannot even be recorded here
+    saved = tape_module.MIN_ARRAY
+    tape_module.MIN_ARRAY = min_array
+    try:
+        tape = compile(fn, X0)
+    finally:
+        tape_module.MIN_ARRAY = saved
+    X = [replay[4 * r:4 * r + 4] for r in range(rows)]
+    for w, p in zip(weights, params):
+        w.data = p
+    engine = outcome(lambda: engine_run(fn, weights, X))
+    replayed = outcome(lambda: tape_run(tape, weights, X))
+    assert engine[0] == replayed[0], (engine, replayed)
+    if engine[0] == "error":
+        assert engine[1:] == replayed[1:]
+    else:
+        (e_value, e_params, e_inputs), (t_value, t_params, t_inputs) = engine[1], replayed[1]
+        assert_same([t_value], [e_value], "output")
+        assert_same(t_params, e_params, "parameter grad")
+        assert_same(t_inputs, e_inputs, "input grad")
+
+
+def test_a_tape_made_from_a_graph_fails_in_evaluation_order():
+    x = Value(1.0)
+    y = deep_log_and_shallow_division(x)         # no fn: the graph's evaluation order decides
+    tape = Tape(y, [x])
+    with pytest.raises(DomainError, match="ln"):
+        tape.forward([0.0])
+    with pytest.raises(RuntimeError, match="forward"):
+        tape.backward()

@@ -532,15 +532,16 @@ def _hint(cls, prog: _Program, quantity: str, expected: float, got: float) -> st
         classic = "; ".join(dict.fromkeys(_SIGN_MISTAKES[k] for k in culprit))
         return ("the sign is flipped: a local derivative has the wrong sign"
                 + (f" ({classic})" if classic else ""))
+    ratio = got / expected if expected != 0.0 else 0.0
+    too_many = ratio >= 1.5 and _same(ratio, round(ratio))
+    if too_many:
+        return (f"the gradient is {round(ratio)}× too large: backward runs a node's step more "
+                "than once (the topological sort needs a visited set)")
     if any(count > 1 for count in prog.uses()) and _unshared_agrees(cls, prog):
         return ("a node used more than once gets only part of its gradient: its adjoint must "
                 "be the sum over every use (copy gate: gradient adder) — `=` where `+=` "
                 "belongs, or backward passed a node's gradient on before all of it had "
                 "arrived (visit nodes in reverse topological order)")
-    if expected != 0.0 and _same(got / expected, round(got / expected)) \
-            and round(got / expected) >= 2:
-        return (f"the gradient is {round(got / expected)}× too large: backward runs a node's "
-                "step more than once (the topological sort needs a visited set)")
     ops = " ".join(dict.fromkeys(_KINDS[s.kind].label for s in prog.steps))
     return (f"a local derivative is wrong (ops here: {ops}): check each one with "
             f"check_local_gradient(...)")

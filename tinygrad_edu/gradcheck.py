@@ -1,13 +1,13 @@
 """Checking reverse mode against finite differences.
 
 The slope of ``f`` along input ``i`` can be estimated without any chain rule, from two
-evaluations of ``f`` alone — the central difference
+evaluations of ``f`` alone — the central difference::
 
     ∂f/∂x_i  ≈  (f(x + h·e_i) − f(x − h·e_i)) / 2h        (h = eps, e_i = the i-th unit step),
 
 whose error shrinks like h² (a one-sided difference only like h). ``gradcheck`` compares this
 estimate with the reverse-mode gradient x̄_i that ``backward`` computes (upstream gradient ×
-local gradient, summed over paths). They agree when
+local gradient, summed over paths). They agree when::
 
     |x̄_i − numeric_i|  ≤  atol + rtol · |numeric_i|
 

@@ -7,7 +7,7 @@ the adjoints in a dictionary of its own (no ``.grad`` is read or written) and ha
 ∂y/∂x for each x. With ``create_graph=True`` the sweep is itself recorded: every local
 derivative is rebuilt as a small graph from the op table's ``derivative`` expressions
 (``cos v`` for sin, ``1 / v`` for ln, …) and every "upstream × local" is a × node, so the
-gradients come back as ``Value``s with graphs of their own — and can be differentiated again:
+gradients come back as ``Value`` objects with graphs of their own — and can be differentiated again:
 d²/dx² sin x = −sin x, Hessians, Newton's method.
 
 Only the part of the graph between the xs and y is walked; every walk is iterative.

@@ -295,12 +295,12 @@ def l2(params) -> Value:
 
 
 def l1(params) -> Value:
-    """R(W) = Σ |w| (∂R/∂w = sign w, 0 at 0): pushes weights to exactly zero (sparsity)."""
+    """``R(W) = Σ |w|`` (∂R/∂w = sign w, 0 at 0): pushes weights to exactly zero (sparsity)."""
     return _sum([w.abs() for w in _params(params, "l1")])
 
 
 def elastic_net(params, beta) -> Value:
-    """R(W) = Σ β·w² + |w| (Lan Xu's deck): L2 and L1 together. The caller multiplies by λ."""
+    """``R(W) = Σ β·w² + |w|`` (Lan Xu's deck): L2 and L1 together. The caller multiplies by λ."""
     if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
         raise ValueError(f"elastic_net: beta must be a number ≥ 0, got {beta!r}")
     beta = float(beta)

@@ -10,11 +10,11 @@ figure instead, as the notebooks do for side-by-side comparisons.
   validation: the curves that show gradient descent at work (and overfitting, when the two
   part ways).
 - :func:`boundary_grid` / :func:`decision_boundary` — the classifier's regions over the
-  plane. The grid is evaluated by the library's own forward pass (``train.predict``), so the
-  picture shows exactly the labels the model would give.
-- :func:`decision_regions` — the same regions as flat colours for side-by-side panels in the
-  notebooks, evaluated layer by layer as matrices (:func:`outputs_on`), fast enough for a
-  dozen pictures in one notebook.
+  plane, shaded by P(class 1) for two classes. An ``nn.MLP`` is evaluated on the grid layer
+  by layer as matrices (:func:`outputs_on`: the engine's own weights and activations, equal
+  to its forward pass to rounding, fast enough for a dozen pictures in one notebook); any
+  other model point by point through ``train.predict``.
+- :func:`decision_regions` — the same regions as flat colours, for side-by-side panels.
 
 matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
 which says how to install it.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 __all__ = ["PlotsUnavailable", "training_curves", "history", "boundary_grid", "BoundaryGrid",
            "decision_boundary", "save", "CLASS_COLORS", "layer_matrices", "outputs_on",
-           "decision_regions"]
+           "model_outputs", "decision_regions"]
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")
@@ -134,29 +134,44 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
-def _span(values: list, pad: float) -> tuple:
+def _span(values: list, pad: float, margin: float | None) -> tuple:
     low, high = min(values), max(values)
-    margin = pad * ((high - low) or 1.0)
-    return low - margin, high + margin
+    extra = margin if margin is not None else pad * ((high - low) or 1.0)
+    return low - extra, high + extra
 
 
-def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15) -> BoundaryGrid:
+def model_outputs(model, points) -> list:
+    """The model's outputs on many points: a float per point for one output, else a list.
+
+    An ``nn.MLP`` is evaluated as matrices (:func:`outputs_on`, about 20× faster, equal to
+    the engine's forward pass to rounding); any other model by ``train.predict``.
+    """
+    try:
+        outputs = outputs_on(model, points)
+    except TypeError:  # not an nn.MLP: the engine, point by point
+        from .train import predict
+        return predict(model, points)
+    return [row[0] for row in outputs.tolist()] if outputs.shape[1] == 1 else outputs.tolist()
+
+
+def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
+                  margin: float | None = None) -> BoundaryGrid:
     """Evaluate a 2-input classifier on a ``resolution`` × ``resolution`` grid covering
-    ``points`` (a list of [x1, x2]) with a margin of ``pad`` × their extent.
+    ``points`` (a list of [x1, x2]) with a margin of ``pad`` × their extent (or ``margin``
+    in the data's units, when given).
 
     One output is read as a logit (P(class 1) = σ(output)), or as the probability itself
     when the model ends in a sigmoid; the label is 1 where P > ½. Several outputs: argmax.
     """
-    from .train import predict
     if not points:
         raise ValueError("boundary_grid needs at least one point to frame the grid")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"boundary_grid: resolution must be a whole number ≥ 2, "
                          f"got {resolution!r}")
-    (x0, x1), (y0, y1) = (_span([p[k] for p in points], pad) for k in (0, 1))
+    (x0, x1), (y0, y1) = (_span([p[k] for p in points], pad, margin) for k in (0, 1))
     xs = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     ys = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
-    outputs = predict(model, [[a, b] for b in ys for a in xs])
+    outputs = model_outputs(model, [[a, b] for b in ys for a in xs])
     rows = [outputs[j * resolution:(j + 1) * resolution] for j in range(resolution)]
     if isinstance(outputs[0], list):
         labels = [[max(range(len(o)), key=o.__getitem__) for o in row] for row in rows]
@@ -167,43 +182,52 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15) -> Bou
     return BoundaryGrid(xs, ys, labels, probability)
 
 
+def _class_colors(classes: int) -> list:
+    return [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
+
+
+def _scatter_classes(panel, X, y, X_val, y_val, colors, size: float) -> None:
+    """The data on top of the regions: training points filled, validation hollow diamonds."""
+    for c, color in enumerate(colors):
+        train = [p for p, t in zip(X, y) if t == c]
+        val = [p for p, t in zip(X_val, y_val) if t == c]
+        panel.scatter([p[0] for p in train], [p[1] for p in train], s=size, color=color,
+                      edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
+        if val:
+            panel.scatter([p[0] for p in val], [p[1] for p in val], s=1.7 * size,
+                          facecolors="none", edgecolors=color, linewidths=1.3, marker="D",
+                          label=f"class {c} (validation)")
+
+
+def _data(X, y, X_val, y_val) -> tuple:
+    return list(X), list(y), list(X_val or ()), list(y_val or ())
+
+
 def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
                       title: str = "", resolution: int = 80, ax=None):
     """The model's class regions with the data on top: training points filled, validation
     points hollow diamonds. Two classes are shaded by P(class 1) with the decision line at
     ½ drawn in black; more classes get one flat colour each. Returns the Figure."""
-    X, X_val = list(X), list(X_val or ())
-    y, y_val = list(y), list(y_val or ())
-    _figure_class()  # refuse before the slow grid evaluation when matplotlib is missing
+    X, y, X_val, y_val = _data(X, y, X_val, y_val)
+    (panel,) = _axes(ax, 1, (6, 5))  # refuses before the grid's work if matplotlib is missing
     grid = boundary_grid(model, X + X_val, resolution)
-    classes = classes or max([*y, *y_val, 1]) + 1
-    colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
-    (panel,) = _axes(ax, 1, (6, 5))
-    figure = panel.figure
+    colors = _class_colors(classes or max([*y, *y_val, 1]) + 1)
     if grid.probability is not None:
         shade = panel.contourf(grid.xs, grid.ys, grid.probability, cmap="RdBu_r", alpha=0.55,
                                levels=[i / 10 for i in range(11)])
         panel.contour(grid.xs, grid.ys, grid.probability, levels=[0.5], colors="black",
                       linewidths=1.5)
-        figure.colorbar(shade, ax=panel, label="P(class 1)")
+        panel.figure.colorbar(shade, ax=panel, label="P(class 1)")
     else:
         panel.contourf(grid.xs, grid.ys, grid.labels, cmap=_colormap(colors), alpha=0.3,
-                       levels=[c - 0.5 for c in range(classes + 1)])
-    for c in range(classes):
-        train = [p for p, t in zip(X, y) if t == c]
-        val = [p for p, t in zip(X_val, y_val) if t == c]
-        panel.scatter([p[0] for p in train], [p[1] for p in train], s=18, color=colors[c],
-                      edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
-        if val:
-            panel.scatter([p[0] for p in val], [p[1] for p in val], s=30, facecolors="none",
-                          edgecolors=colors[c], linewidths=1.3, marker="D",
-                          label=f"class {c} (validation)")
+                       levels=[c - 0.5 for c in range(len(colors) + 1)])
+    _scatter_classes(panel, X, y, X_val, y_val, colors, 18)
     panel.set(xlim=(grid.xs[0], grid.xs[-1]), ylim=(grid.ys[0], grid.ys[-1]), xlabel="x1",
               ylabel="x2", title=title)
     panel.legend(loc="best", fontsize=7, framealpha=0.8)
     if ax is None:
-        figure.tight_layout()
-    return figure
+        panel.figure.tight_layout()
+    return panel.figure
 
 
 # ---------------------------------------------------------------- regions, fast, for notebooks
@@ -252,37 +276,17 @@ def outputs_on(model, points):
 
 def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
                      title: str = "", steps: int = 100, ax=None):
-    """The MLP's class regions as flat colours, training points filled and validation points
-    hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
-    ticks). Computed with :func:`outputs_on`; one output is read as :func:`boundary_grid`
-    reads it (a logit, or a probability when the model ends in a sigmoid). Returns the
+    """The model's class regions as flat colours, training points filled and validation
+    points hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
+    ticks). The grid is :func:`boundary_grid`'s, half a unit past the data. Returns the
     Figure."""
-    import numpy as np
-
-    X, X_val, y, y_val = list(X), list(X_val or ()), list(y), list(y_val or ())
-    everything = np.asarray(X + X_val, dtype=float)
-    (x0, y0), (x1, y1) = everything.min(axis=0) - 0.5, everything.max(axis=0) + 0.5
-    gx, gy = np.meshgrid(np.linspace(x0, x1, steps), np.linspace(y0, y1, steps))
-    out = outputs_on(model, np.c_[gx.ravel(), gy.ravel()])
-    if out.shape[1] > 1:
-        labels = out.argmax(axis=1)
-    else:
-        cut = 0.5 if getattr(model, "output_activation", "linear") == "sigmoid" else 0.0
-        labels = (out[:, 0] > cut).astype(int)
-    classes = classes or max([*y, *y_val, 1]) + 1
-    colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
+    X, y, X_val, y_val = _data(X, y, X_val, y_val)
     (panel,) = _axes(ax, 1, (5, 4))
-    panel.contourf(gx, gy, labels.reshape(gx.shape), cmap=_colormap(colors), alpha=0.3,
-                   levels=[c - 0.5 for c in range(classes + 1)])
-    for c in range(classes):
-        train = [p for p, t in zip(X, y) if t == c]
-        val = [p for p, t in zip(X_val, y_val) if t == c]
-        panel.scatter([p[0] for p in train], [p[1] for p in train], s=14, color=colors[c],
-                      edgecolors="black", linewidths=0.4, label=f"class {c} (training)")
-        if val:
-            panel.scatter([p[0] for p in val], [p[1] for p in val], s=26, facecolors="none",
-                          edgecolors=colors[c], linewidths=1.2, marker="D",
-                          label=f"class {c} (validation)")
+    grid = boundary_grid(model, X + X_val, steps, margin=0.5)
+    colors = _class_colors(classes or max([*y, *y_val, 1]) + 1)
+    panel.contourf(grid.xs, grid.ys, grid.labels, cmap=_colormap(colors), alpha=0.3,
+                   levels=[c - 0.5 for c in range(len(colors) + 1)])
+    _scatter_classes(panel, X, y, X_val, y_val, colors, 14)
     if X_val:
         panel.legend(loc="best", fontsize=7, framealpha=0.8)
     panel.set(title=title, xticks=[], yticks=[])

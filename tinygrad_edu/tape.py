@@ -55,12 +55,15 @@ first, and follows ``Value.backward`` contribution by contribution: each adjoint
 of its contributions
 (upstream × local) *in the order the engine adds them*, so the gradients are bit-for-bit the
 engine's. Floating-point trouble in an array call (overflow, 0/0) re-runs that group node by
-node, so errors and infinities are exactly the engine's too.
+node, so infinities and NaNs are exactly the engine's too. When a replay fails, the error is
+the engine's: the tape evaluates level by level, the engine in the order ``fn`` makes its
+nodes, so ``fn`` runs once more through the engine and its error is raised. A failed
+forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
-from .engine import Value, _as_float, collector_paused
-from .graph import depths, flatten
+from .engine import Value, _as_float, collector_paused, is_recording
+from .graph import depths, evaluation_order, flatten
 from .ops import OPS, OpError
 
 __all__ = ["compile", "Tape"]
@@ -90,8 +93,15 @@ def compile(fn, *example_inputs) -> "Tape":
     them as ``Value`` leaves arranged the same way and must return one ``Value`` (a scalar,
     such as a loss). Every other leaf ``Value`` it touches counts as a parameter.
     """
+    _refuse_no_grad("compile")
     output, leaves, shapes = _run(fn, example_inputs, "compile")
     return Tape(output, leaves, _shapes=shapes, _fn=fn)
+
+
+def _refuse_no_grad(who: str) -> None:
+    if not is_recording():
+        raise RuntimeError(f"{who} records the graph fn builds, but it was called inside "
+                           f"no_grad(), where operations record nothing: call it outside")
 
 
 def _run(fn, inputs, who: str):
@@ -161,6 +171,7 @@ class _Graph:
         self.params = [self.leaves[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
+        self.flat = flat
 
     def node(self, r: int) -> int:
         """The node index of the node at position r of the backward order."""
@@ -209,9 +220,10 @@ class Tape:
         self._forward_steps = _forward_schedule(graph)
         self._backward_steps, self._leaf_edges, self._leaf_targets = _backward_schedule(graph)
         self._leaf_grads = np.zeros(len(self._param_index) + self._n_inputs)
-        self._fresh = False
+        self._fresh = self._backward_done = False
         self.value = None
         """The output of the last ``forward`` (a float)."""
+        self._evaluation = None if _fn is not None else _evaluation_program(graph.flat)
 
     def __len__(self) -> int:
         """How many operation nodes one replay evaluates."""
@@ -232,16 +244,51 @@ class Tape:
         """
         np = _numpy()
         values = self._values
-        if self._n_inputs or inputs:
-            values[:self._n_inputs] = self._flatten(inputs)
+        flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
+        self._fresh = self._backward_done = False   # from here on, the arrays are not a pass
+        self.value = None
+        if flat_inputs is not None:
+            values[:self._n_inputs] = flat_inputs
         values[self._param_index] = [p.data for p in self.params]
         local = self._locals
-        with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-            for step in self._forward_steps:
-                step.forward(values, local)
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                for step in self._forward_steps:
+                    step.forward(values, local)
+        except OpError as err:
+            raise self._engine_error(inputs, err) from None
         self._fresh = True
         self.value = float(values[self._root])
         return self.value
+
+    def _engine_error(self, inputs, tape_error: OpError) -> OpError:
+        """The error the engine raises for these inputs, so a replay fails exactly as it would.
+
+        The tape evaluates level by level, the engine in the order ``fn`` makes its nodes; when
+        two nodes fail, each meets a different one first. So ``fn`` is run once more through
+        the engine (only now, on the failing inputs) and its error is the one raised. A tape
+        made from a graph (no ``fn``), or an ``fn`` that does not fail through the engine
+        (Python control flow on ``.data``), raises the tape's own error.
+        """
+        if self._fn is None:
+            return self._first_failure() or tape_error
+        try:
+            _run(self._fn, inputs, "forward")
+        except OpError as err:
+            err.add_note("raised while replaying a compiled tape, as the engine raises it")
+            return err
+        return tape_error
+
+    def _first_failure(self):
+        """Without ``fn``: node by node in evaluation order (``graph.evaluation_order``, the
+        order a left-to-right evaluation of the expression takes), the first error met."""
+        values = self._values.tolist()
+        for name, forward, out, operands in self._evaluation:
+            try:
+                values[out] = forward(*(values[i] for i in operands))[0]
+            except OpError as err:
+                return _at_node(err, name, out)
+        return None
 
     def _flatten(self, inputs):
         np = _numpy()
@@ -268,7 +315,8 @@ class Tape:
         """
         np = _numpy()
         if not self._fresh:
-            raise RuntimeError("Tape.backward: call forward first")
+            raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
+                               "or since the last forward raised: call forward first")
         contrib, local, adjoint = self._contrib, self._locals, self._adjoint
         contrib[-1] = _as_float(grad, "backward(grad=...)")
         adjoint.fill(0.0)
@@ -280,9 +328,12 @@ class Tape:
             np.add.at(sums, self._leaf_targets, contrib[self._leaf_edges])
         for p, g in zip(self.params, sums[self._n_inputs:].tolist()):
             p.grad = p.grad + g                    # added once, as Value.backward does
+        self._backward_done = True
 
     def input_grads(self) -> list:
         """∂output/∂input from the last ``backward``: one entry per input, shaped like it."""
+        if not self._backward_done:
+            raise RuntimeError("Tape.input_grads: call backward after a forward that succeeded")
         grads, start = [], 0
         for shape in self._shapes:
             size = 1
@@ -303,6 +354,7 @@ class Tape:
         """
         if self._fn is None:
             raise TypeError("verify needs a tape made by compile(fn, ...)")
+        _refuse_no_grad("verify")
         output, leaves, _ = _run(self._fn, inputs, "verify")
         with collector_paused():
             signature = _Graph(output, leaves).signature()
@@ -317,6 +369,19 @@ class Tape:
 
 
 # ---------------------------------------------------------------- the replay schedules
+def _at_node(err: OpError, name: str, node: int) -> OpError:
+    """The op's error, saying where in the replay it happened."""
+    return type(err)(f"{err} [tape replay: '{name}' node {node}]")
+
+
+def _evaluation_program(flat) -> list:
+    """(op name, function, node index, operand indices) per operation, in evaluation order."""
+    index = {id(node): i for i, node in enumerate(flat.nodes)}
+    return [(node.op, OPS[node.op].forward, index[id(node)],
+             [index[id(p)] for p in node.parents])
+            for node in evaluation_order(flat.nodes[flat.output]) if node.parents]
+
+
 def _vectorises(name: str, args, recorded) -> bool:
     """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit?"""
     np = _numpy()
@@ -403,8 +468,7 @@ class _ForwardArray:
             try:
                 results.append(fn(*operands))
             except OpError as err:
-                raise type(err)(f"{err} [tape replay: '{self.name}' node "
-                                f"{int(self.out[k])}]") from None
+                raise _at_node(err, self.name, int(self.out[k])) from None
         columns = list(zip(*results))
         values[self.out] = columns[0]
         local[self.edge0] = columns[1]
@@ -454,8 +518,7 @@ class _ForwardRun:
                 buf.append(out)
         except OpError as err:
             k = len(buf) - first
-            raise type(err)(f"{err} [tape replay: '{self.names[k]}' node "
-                            f"{int(self.out[k])}]") from None
+            raise _at_node(err, self.names[k], int(self.out[k])) from None
         values[self.out] = buf[first:]
         local[self.edge0] = local0
         if local1:

@@ -6,8 +6,9 @@ decision boundary, the loss curves and the weights change; in backprop mode, ste
 the reverse adjoint trace of a small graph one row at a time — upstream × local.
 
 Layout: ``settings`` (choices, limits, checks) → ``run`` (one training run, stepped per
-minibatch) → ``session`` (one per tab, with its training thread) → ``server`` (HTTP + JSON);
-``backprop`` builds the graphs and rows of backprop mode; ``static/`` is the page.
+minibatch) → ``worker`` (the process a run trains in) → ``session`` (one per tab: its
+worker and latest snapshot) → ``server`` (HTTP + JSON); ``backprop`` builds the graphs and
+rows of backprop mode; ``static/`` is the page.
 """
 from .server import add_arguments, create_server, main, run_command, serve
 

@@ -11,6 +11,7 @@ building thousands of throw-away graphs for a picture would cost more than the t
 """
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
@@ -25,13 +26,16 @@ from ..nn import MLP
 from ..ops import OPS, OpError
 from .settings import Settings
 
-__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers", "export_document"]
+__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers", "export_document",
+           "picture_png"]
 
 MAX_EPOCHS = 10_000
 """A run pauses by itself after this many epochs."""
 GRID_WORK = 300_000
 """Boundary grid size: about this many multiply-adds per picture (cells × parameters)."""
 HISTORY_POINTS = 400
+PICTURE_WORK = 2_000_000
+"""The downloaded picture's grid: about this many multiply-adds (cells × parameters)."""
 """Loss curves are thinned to at most this many points when sent to the page."""
 
 LOSSES = {"sigmoid_bce": losses.binary_cross_entropy_with_logits,
@@ -306,6 +310,24 @@ def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> di
                       f"output_activation={arch['output_activation']!r}).load(path)"),
     }
     return document
+
+
+def picture_png(s: Settings, weights: dict, epoch: int) -> bytes:
+    """The decision boundary of a model of settings ``s`` with ``weights``, drawn by
+    ``tinygrad_edu.plots`` over the run's points, as PNG bytes (the page's download).
+    Raises ``plots.PlotsUnavailable`` without matplotlib."""
+    from .. import plots
+
+    run = Run(s)
+    run.model.load_state_dict(weights)
+    n_params = len(run.model.parameters())
+    resolution = max(20, min(80, int(math.sqrt(PICTURE_WORK / n_params))))
+    figure = plots.decision_boundary(run.model, run.X_train, run.y_train, run.X_val, run.y_val,
+                                     classes=run.classes, resolution=resolution,
+                                     title=f"{s.dataset}, epoch {epoch}")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100)
+    return buffer.getvalue()
 
 
 def _cell(out: list, kind: str):

@@ -1,4 +1,6 @@
-"""The playground's web server: the page, its files, and a small JSON API. Standard library only.
+"""The playground's web server: the page, its files, and a small JSON API.
+
+Standard library only, but for the boundary picture's download (matplotlib, the ``plot`` extra).
 
 ``serve(port)`` listens on 127.0.0.1 and opens nothing else (no browser, no outside
 connection); everything the page needs is in ``static/``. Endpoints (JSON in and out):
@@ -11,8 +13,10 @@ POST   /api/sessions                             new session (one per tab); body
 GET    /api/sessions/<id>/state[?since=<v>]      latest snapshot (``{"version": v}`` if unchanged)
 GET    /api/sessions/<id>/data                   the data set: training and validation points
 POST   /api/sessions/<id>/settings               change settings: checked, then a new run (paused)
-POST   /api/sessions/<id>/play | pause | step | reset
+POST   /api/sessions/<id>/<action>               ``<action>``: play, pause, step or reset
 GET    /api/sessions/<id>/model                  the trained model as a JSON file (download)
+GET    /api/sessions/<id>/picture                its decision boundary as a PNG (download; needs
+                                                 matplotlib, drawn by ``tinygrad_edu.plots``)
 DELETE /api/sessions/<id>                        close the session (the page does it on unload)
 GET    /api/backprop/examples                    backprop mode's examples
 POST   /api/backprop                             a graph and its adjoint trace rows to step through
@@ -38,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ..plots import PlotsUnavailable
 from ..serialize import ModelFileError
 from . import backprop
 from .session import Conflict, SessionStore, TooManySessions
@@ -328,6 +333,20 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
         self._json(201, session.snapshot())
 
+    def _picture(self, session):
+        try:
+            png, epoch = self.server.store.picture(session)
+        except PlotsUnavailable as err:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
+        except ModelFileError as err:
+            raise ApiError(HTTPStatus.CONFLICT, f"cannot draw this model: {err}") from None
+        except TimeoutError:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "drawing the picture took too "
+                                                           "long; try again") from None
+        name = f"tinygrad-edu-{session.settings.dataset}-boundary-epoch{epoch}.png"
+        self._send(200, png, "image/png", {"Cache-Control": "no-store",
+                                           "Content-Disposition": f'attachment; filename="{name}"'})
+
     def _session_route(self, method: str, sid: str, action: str | None, query: dict):
         if action is None:
             self._only(method, "DELETE")
@@ -344,6 +363,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if action == "data":
             self._only(method, "GET")
             return self._json(200, session.run.points())
+        if action == "picture":
+            self._only(method, "GET")
+            return self._picture(session)
         if action == "model":
             self._only(method, "GET")
             try:

@@ -16,37 +16,46 @@ stopped polling for ``idle_pause`` seconds pauses itself.
 """
 from __future__ import annotations
 
+import importlib.util
+import io
 import json
-import multiprocessing
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
+from ..plots import PlotsUnavailable
 from . import worker
-from .run import MAX_EPOCHS, Run, export_document
+from .run import MAX_EPOCHS, Run, build_model, export_document
 from .settings import Settings, check_settings
 
 __all__ = ["Session", "SessionStore", "TooManySessions", "Conflict"]
 
+PICTURE_TIMEOUT = 120.0
+"""Seconds a download of the boundary picture may take before the server gives up."""
 STICKY = ("diverged", "error", "finished")
 """Statuses a worker reports about its run, which hold until a new run (not answers to a
 command, so a newer command does not hide them)."""
 
-_context = None
+def _worker_command(*args: str) -> tuple:
+    """(argv, environment) of a worker process with ``args``, importing this very copy of
+    the package."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    env = dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))
+    code = f"from {worker.__name__} import process_main; process_main()"
+    return [sys.executable, "-c", code, *args], env
 
 
-def _processes():
-    """The way to start workers: a fork server (a clean, single-threaded process that has
-    imported the engine once, so a new worker starts in milliseconds) where there is one,
-    else a fresh interpreter per worker."""
-    global _context
-    if _context is None:
-        methods = multiprocessing.get_all_start_methods()
-        _context = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                               else "spawn")
-        if "forkserver" in methods:
-            _context.set_forkserver_preload([worker.__name__])
-    return _context
+def _start(*args: str, **options) -> subprocess.Popen:
+    argv, env = _worker_command(*args)
+    if os.name == "posix":  # not in the terminal's process group: Ctrl-C is the server's
+        options["start_new_session"] = True
+    return subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            **options)
 
 
 class TooManySessions(RuntimeError):
@@ -71,7 +80,7 @@ class Session:
         self.last_contact = time.monotonic()
         self.version = 0
         self.seq = 0
-        self.process = self.thread = self._commands = None
+        self.process = self.thread = None
         self._install(Run(settings))
         self._start_worker(self._command("new", settings.to_dict()))
 
@@ -94,7 +103,7 @@ class Session:
             with self.cond:
                 self._install(run)
                 command = self._command("new", settings.to_dict())
-                alive = self.process.is_alive()
+                alive = self.process.poll() is None
             if alive:
                 self._send(command)
             else:  # the worker died (its listener said so): start another one
@@ -135,26 +144,34 @@ class Session:
             raise Conflict(f"this run reached the limit of {self.max_epochs:,} epochs; "
                            f"press Reset")
 
+    def latest(self) -> tuple:
+        """(settings, info) of the latest snapshot: info has epoch, metrics and weights."""
+        with self.cond:
+            return self.settings, self._info
+
     def export(self) -> dict:
         """The model file of the weights in the latest snapshot (``ModelFileError`` if they
         are not finite)."""
-        with self.cond:
-            settings, info = self.settings, self._info
+        settings, info = self.latest()
         return export_document(settings, info["weights"], info["epoch"], info["metrics"])
 
     def close(self) -> None:
-        """End the session: its worker sees the pipe close and exits after its step."""
+        """End the session: its worker sees its input end and exits after its step."""
         with self.cond:
             self.closed = True
         with self._send_lock:
-            self._commands.close()
+            try:
+                self.process.stdin.close()
+            except OSError:
+                pass
 
     def stop_worker(self, timeout: float) -> None:
         """Wait up to ``timeout`` s for the closed session's worker to exit, then end it."""
-        self.process.join(timeout)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(1.0)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5.0)
         self.thread.join(1.0)
 
     # ------------------------------------------------------------------ the snapshot
@@ -188,40 +205,28 @@ class Session:
         """Send while holding ``_send_lock`` but not ``cond``: if the worker is in a long
         step and its pipe is full, only this request waits — never a poll."""
         try:
-            self._commands.send(command)
-        except OSError:  # the worker is gone; its listener reports it
+            worker.write_message(self.process.stdin, command)
+        except (OSError, ValueError):  # the worker is gone (its listener says so) or closed
             pass
 
     # ------------------------------------------------------------------ the worker
     def _start_worker(self, first: tuple) -> None:
-        context = _processes()
-        commands, self._commands = context.Pipe(duplex=False)
-        reports, to_server = context.Pipe(duplex=False)
-        self.process = context.Process(target=worker.main, name=f"playground-{self.id[:8]}",
-                                       args=(commands, to_server, self.max_epochs),
-                                       daemon=True)
-        self.process.start()
-        commands.close()
-        to_server.close()
-        self._commands.send(first)
-        self.thread = threading.Thread(target=self._listen, args=(reports, self.process),
+        self.process = _start(str(self.max_epochs))
+        worker.write_message(self.process.stdin, first)
+        self.thread = threading.Thread(target=self._listen, args=(self.process,),
                                        name=f"playground-{self.id[:8]}", daemon=True)
         self.thread.start()
 
-    def _listen(self, reports, process) -> None:
-        """Keep the worker's latest snapshot; pause a run nobody watches; notice a crash."""
-        tick = max(0.02, min(0.25, self.idle_pause / 4))
+    def _listen(self, process) -> None:
+        """Keep the worker's latest snapshot; notice when the worker ends."""
         try:
-            while not self.closed:
-                try:
-                    if reports.poll(tick):
-                        self._receive(reports.recv())
-                except (EOFError, OSError):
-                    self._worker_died(process)
-                    return
-                self._pause_if_forgotten()
+            while (report := worker.read_message(process.stdout)) is not None:
+                self._receive(report)
+        except (OSError, ValueError, EOFError):
+            pass
         finally:
-            reports.close()
+            process.stdout.close()
+        self._worker_ended(process)
 
     def _receive(self, report: tuple) -> None:
         _, seq, body, info, status = report
@@ -235,20 +240,24 @@ class Session:
                 self.status, self.message = status  # seq == self.seq: no newer command
                 self.version += 1
 
-    def _pause_if_forgotten(self) -> None:
+    def pause_if_forgotten(self) -> None:
+        """Pause a playing run whose page has not polled for ``idle_pause`` seconds."""
         idle = time.monotonic() - self.last_contact
         if self.status == "running" and idle > self.idle_pause:
             self._order("pause", None, f"paused: this page has not asked for news for "
                                        f"{idle:.0f} s (is its tab closed?)")
 
-    def _worker_died(self, process) -> None:
-        process.join(1.0)
+    def _worker_ended(self, process) -> None:
+        try:
+            code = process.wait(5.0)
+        except subprocess.TimeoutExpired:
+            code = "unknown"
         with self.cond:
             if self.closed or process is not self.process:
                 return
             self.status = "error"
             self.message = (f"the training process stopped unexpectedly (exit code "
-                            f"{process.exitcode}); press Reset to start again")
+                            f"{code}); press Reset to start again")
             self.version += 1
 
 
@@ -318,6 +327,31 @@ class SessionStore:
         session.close()
         return True
 
+    def picture(self, session: Session) -> tuple:
+        """(PNG bytes, epoch): the session's decision boundary as ``tinygrad_edu.plots``
+        draws it, with the weights of its latest snapshot. Drawn in a process of its own:
+        the picture of a big network is seconds of engine work, which in the server process
+        would hold up every request. Raises ``PlotsUnavailable`` without matplotlib,
+        ``ModelFileError`` for weights that are not finite, ``TimeoutError`` after
+        ``PICTURE_TIMEOUT`` s, ``RuntimeError`` if drawing failed."""
+        if importlib.util.find_spec("matplotlib") is None:
+            raise PlotsUnavailable()
+        settings, info = session.latest()
+        build_model(settings).load_state_dict(info["weights"])  # refuses nan and inf
+        with _start("--picture", stderr=subprocess.PIPE) as process:
+            try:
+                out, err = process.communicate(
+                    worker.frame((settings, info["weights"], info["epoch"])), PICTURE_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise TimeoutError(f"drawing took more than {PICTURE_TIMEOUT:g} s") from None
+        png = worker.read_message(io.BytesIO(out))
+        if process.returncode != 0 or not isinstance(png, bytes):
+            lines = err.decode("utf-8", "replace").strip().splitlines() or ["no output"]
+            raise RuntimeError(f"drawing the picture failed: {lines[-1]}")
+        return png, info["epoch"]
+
     def __len__(self) -> int:
         with self._lock:
             return sum(1 for s in self._sessions.values() if s is not None)
@@ -334,8 +368,14 @@ class SessionStore:
         return len(closing)
 
     def _sweep_forever(self) -> None:
-        while not self._stop.wait(min(30.0, max(0.05, self.idle_timeout / 4))):
+        """Close expired sessions; pause playing ones nobody watches."""
+        tick = max(0.05, min(30.0, self.idle_timeout / 4, self.idle_pause / 4))
+        while not self._stop.wait(tick):
             self.sweep()
+            with self._lock:
+                sessions = [s for s in self._sessions.values() if s is not None]
+            for session in sessions:
+                session.pause_if_forgotten()
 
     def close_all(self, join_timeout: float = 5.0) -> None:
         """Close every session and wait (up to ``join_timeout`` s in all) for their workers."""

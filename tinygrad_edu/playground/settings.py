@@ -11,12 +11,14 @@ import math
 import numbers
 from dataclasses import asdict, dataclass, field
 
+from .. import nn
+
 __all__ = ["Settings", "SettingsError", "LIMITS", "CHOICES", "DEFAULTS", "check_settings",
            "options"]
 
 DATASETS = ("moons", "circles", "xor", "spirals", "blobs")
 MULTICLASS = ("spirals", "blobs")        # the data sets whose number of classes can be chosen
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "linear")
+ACTIVATIONS = tuple(nn.ACTIVATIONS)      # the library's one list of activations
 OUTPUTS = {
     "sigmoid_bce": "sigmoid + binary cross-entropy (one output)",
     "softmax_ce": "softmax + cross-entropy (one output per class)",

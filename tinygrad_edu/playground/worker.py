@@ -8,29 +8,39 @@ each worker sent; the operating system shares the cores among the workers. Worke
 lower priority (``nice`` 10), so a request that arrives is served before the next training
 step, and equal priorities give every playing session an equal share of the CPU.
 
-The conversation is two one-way pipes. The server sends commands, each numbered
-(``seq``): ``("new", seq, settings)`` (a new run, paused), ``("play", seq)``,
-``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause); closing the pipe ends
-the worker. The worker obeys them in order, between two minibatches, and sends back
+A worker is a plain child process, ``python -c "…; process_main()" MAX_EPOCHS`` (nothing of
+the server's own script is re-run in it, unlike multiprocessing's spawn). It reads numbered
+commands (``seq``) on its standard input: ``("new", seq, settings)`` (a new run, paused),
+``("play", seq)``, ``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause); the
+end of its input ends it. It obeys them in order, between two minibatches, and writes back
 ``("snapshot", seq, body, info, status)``: ``seq`` is the last command it had obeyed,
 ``body`` the page's picture as JSON bytes (``Run.state``), ``info`` the numbers the server
 needs itself (epoch, metrics, weights for an export), and ``status`` None or
 (status, message) when training stopped by itself: paused after a Step, finished at the
 epoch limit, diverged, or an error (a bug, reported on the page instead of killing anything).
+Each message is a pickle preceded by its length (``write_message`` / ``read_message``).
+
+With the argument ``--picture`` it draws one boundary picture instead (``run.picture_png``):
+(settings, weights, epoch) in, PNG bytes out.
 """
 from __future__ import annotations
 
 import json
 import os
+import pickle
+import queue
 import signal
+import struct
 import sys
+import threading
 import time
 import traceback
 
-from .run import MAX_EPOCHS, Diverged, Run
+from .run import MAX_EPOCHS, Diverged, Run, picture_png
 from .settings import check_settings
 
-__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE"]
+__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "frame", "read_message",
+           "write_message"]
 
 PUBLISH_EVERY = 0.2
 """Seconds between snapshots while training, at least (one is also sent whenever it stops)."""
@@ -149,17 +159,79 @@ class Trainer:
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
 
 
+def frame(message) -> bytes:
+    """One message as bytes: its pickle's length (4 bytes), then the pickle."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return struct.pack("!I", len(data)) + data
+
+
+def write_message(stream, message) -> None:
+    stream.write(frame(message))
+    stream.flush()
+
+
+def read_message(stream):
+    """The next message, or None at the end of the stream. Only ever reads what the other
+    end of our own pipe wrote (never data from the network)."""
+    head = stream.read(4)
+    if len(head) < 4:
+        return None
+    size = struct.unpack("!I", head)[0]
+    data = stream.read(size)
+    return pickle.loads(data) if len(data) == size else None
+
+
+class Reports:
+    """The worker's side of the report pipe (what ``Trainer`` sends to)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, message) -> None:
+        write_message(self.stream, message)
+
+
 def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> None:
-    """The worker process: obey ``commands`` and train until the server closes the pipe."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
+    """Obey the commands read from ``commands`` and train, until that stream ends.
+
+    A thread reads the commands into a queue, so the training loop can look for one
+    between two minibatches without waiting."""
     if nice and hasattr(os, "nice"):
         os.nice(nice)
-    trainer = Trainer(reports, max_epochs)
+    inbox = queue.SimpleQueue()
+
+    def read_commands():
+        while (command := read_message(commands)) is not None:
+            inbox.put(command)
+        inbox.put(None)
+
+    threading.Thread(target=read_commands, daemon=True).start()
+    trainer = Trainer(Reports(reports), max_epochs)
     try:
         while True:
-            if not trainer.busy or commands.poll():
-                trainer.obey(commands.recv())  # waits here while there is nothing to train
+            if trainer.busy:
+                try:
+                    command = inbox.get_nowait()
+                except queue.Empty:
+                    trainer.work()
+                    continue
             else:
-                trainer.work()
-    except (EOFError, OSError):  # the server closed the pipes: this session is over
-        pass
+                command = inbox.get()  # waits here while there is nothing to train
+            if command is None:  # the server closed our input: this session is over
+                return
+            trainer.obey(command)
+    except (BrokenPipeError, OSError):  # the server stopped reading: it is gone
+        return
+
+
+def process_main() -> None:
+    """The child process: standard input and output are the pipes to the server."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops us
+    output = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print cannot garble a message
+    sys.stdout = sys.stderr
+    if sys.argv[1:] == ["--picture"]:
+        settings, weights, epoch = read_message(sys.stdin.buffer)
+        write_message(output, picture_png(settings, weights, epoch))
+    else:
+        main(sys.stdin.buffer, output, int(sys.argv[1]))

@@ -542,11 +542,32 @@ function drawNetwork(net) {
 }
 
 // ---------------------------------------------------------------- exports
-function exportPng() {
+async function exportPng() {
+  // The server draws it with tinygrad_edu.plots (the figure the command line and the
+  // notebooks draw); without matplotlib there, the page saves its own canvas instead.
+  const button = $("export-png");
+  button.disabled = true;
+  try {
+    const response = await fetch(`/api/sessions/${app.session}/picture`);
+    if (!response.ok) throw new Error((await response.json()).error);
+    const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+    const url = URL.createObjectURL(await response.blob());
+    download(url, name ? name[1] : "tinygrad-edu-boundary.png");
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (err) {
+    showMessage(`${err.message} (saved the page's own picture instead)`);
+    const s = app.settings;
+    download($("boundary").toDataURL("image/png"),
+             `tinygrad-edu-${s.dataset}-boundary-epoch${app.state ? app.state.epoch : 0}.png`);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function download(href, name) {
   const link = document.createElement("a");
-  const s = app.settings;
-  link.download = `tinygrad-edu-${s.dataset}-boundary-epoch${app.state ? app.state.epoch : 0}.png`;
-  link.href = $("boundary").toDataURL("image/png");
+  link.download = name;
+  link.href = href;
   document.body.append(link);
   link.click();
   link.remove();
