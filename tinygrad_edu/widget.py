@@ -116,7 +116,8 @@ class StepThrough:
                 style, value = "color:#9ca3af", "…"
             cells = (html.escape(step.name), "=", html.escape(step.expr), "=", value)
             rows.append(f"<tr style='{style}'>" + "".join(
-                f"<td style='padding:1px 6px;text-align:{'right' if i == 4 else 'left'}'>"
+                f"<td style='padding:1px 6px;white-space:nowrap;"
+                f"text-align:{'right' if i == 4 else 'left'}'>"
                 f"{c}</td>" for i, c in enumerate(cells)) + "</tr>")
         return (f"<table style='border-collapse:collapse;font-family:monospace'>"
                 f"<caption style='text-align:left;font-weight:bold'>{title}</caption>"
