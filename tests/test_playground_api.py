@@ -833,6 +833,13 @@ def test_backprop_refuses_bad_requests(client, request_body, words):
     assert words in body["error"]
 
 
+def test_backprop_domain_error_is_the_ops_own_message(client):
+    status, body, _ = client.post("/api/backprop", {"source": "preset", "preset": "slide",
+                                                    "values": {"x1": 0, "x2": 5}})
+    assert status == 400
+    assert body["error"] == "ln: the natural log needs a positive number, got 0"
+
+
 def test_backprop_examples_endpoint(client):
     status, body, _ = client.get("/api/backprop/examples")
     assert status == 200

@@ -161,8 +161,8 @@ def build(request: dict):
         values = _values(values, list(preset["values"]), preset["title"])
         try:
             return preset["build"](values), preset["title"]
-        except OpError as err:
-            raise BackpropError(str(err).split(" [operands")[0]) from None
+        except OpError as err:  # "ln: the natural log needs a positive number, got 0"
+            raise BackpropError(err.message) from None
     if source == "expression":
         return _expression(request.get("text"), request.get("values", {}))
     if source == "network":
@@ -189,7 +189,7 @@ def _expression(text, values):
     except (ValueError, TypeError, ArithmeticError) as err:  # expr.ExprError is a ValueError
         if isinstance(err, BackpropError):
             raise
-        raise BackpropError(f"{err}") from None
+        raise BackpropError(err.message if isinstance(err, OpError) else str(err)) from None
     return output, "y = " + text.strip()
 
 
