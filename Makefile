@@ -38,8 +38,9 @@ $(LIGHT)/.installed-lab: $(LIGHT)/.installed
 demo: setup-demo
 	$(LPY) -m tinygrad_edu demo --out out
 
+# (as root, e.g. in a container, Jupyter refuses to start without --allow-root)
 lab: $(LIGHT)/.installed-lab
-	$(LIGHT)/bin/jupyter lab notebooks/
+	$(LIGHT)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: setup
 	$(PY) -m ruff check .
@@ -73,4 +74,5 @@ bench: setup
 	$(PY) benchmarks/bench_viz.py
 
 clean:
-	rm -rf $(VENV) $(LIGHT) out build dist docs/_build docs/api *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LIGHT) out build dist docs/_build docs/generated docs/notebooks docs/benchmarks \
+	       *.egg-info .pytest_cache .hypothesis

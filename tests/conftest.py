@@ -4,6 +4,8 @@
 * Tests marked ``slow`` run with ``--run-slow`` (``make test-all``) and always under CI=true.
 * ``need(module_or_program)`` skips a test when an outside tool is missing — but never under
   CI=true, where a missing tool is a failure.
+* An op that is not built in, ``atan`` (``atan_op.py``), is registered before collection, so
+  every test generated from the op table covers it too; the ``atan_op`` fixture returns it.
 """
 import importlib
 import os
@@ -19,6 +21,18 @@ settings.register_profile("deep", max_examples=2000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config):
+    import atan_op
+    atan_op.registered()  # before collection: the table-driven tests pick it up
+
+
+@pytest.fixture
+def atan_op():
+    """The registered ``atan`` Op (see atan_op.py): check that a new op reaches your module."""
+    import atan_op as module
+    return module.registered()
 
 
 def pytest_addoption(parser):

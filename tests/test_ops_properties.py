@@ -9,6 +9,7 @@ a 10^6-node chain works, ``no_grad`` records nothing, ``detach`` cuts the histor
 import math
 import operator
 
+import atan_op
 import pytest
 from conftest import need
 from hypothesis import assume, given
@@ -18,22 +19,14 @@ from tinygrad_edu import OPS, Value, no_grad
 from tinygrad_edu.engine import is_recording, topological_order
 from tinygrad_edu.gradcheck import numerical_grad
 
+
 # ---------------------------------------------------------------- how the tests call each op
-OPERATORS = {"+": operator.add, "−": operator.sub, "×": operator.mul, "/": operator.truediv,
-             "**": operator.pow, "neg": operator.neg}
-
-
 def value_fn(op):
-    """The Value operator or method for an op: an operator symbol, else a method named after
-    the op or one of its ``call_names`` (a new op with a method is picked up by itself)."""
-    if op.name in OPERATORS:
-        return OPERATORS[op.name]
-    for name in (op.name, *op.call_names):
-        method = getattr(Value, name, None)
-        if callable(method):
-            return method
-    raise AssertionError(f"op {op.name!r}: no operator or Value method found for it; "
-                         f"add it to OPERATORS in this test")
+    """How a user applies the op, read from its row: its ``Value`` method, else its Python
+    operator (``operator.add`` calls ``__radd__`` for ``2 + x``, as ``+`` does)."""
+    if op.method is not None:
+        return getattr(Value, op.method)
+    return getattr(operator, op.operator)
 
 
 # PyTorch float64 reference for every op, by op-table name (arguments are 0-d tensors).
@@ -57,6 +50,7 @@ TORCH = {
     "abs": lambda t, a: t.abs(a),
     "max": lambda t, a, b: t.maximum(a, b),
     "min": lambda t, a, b: t.minimum(a, b),
+    "atan": atan_op.torch_atan,   # registered by conftest: not built in
 }
 
 OP_NAMES = list(OPS)
@@ -164,7 +158,7 @@ KINK_MARGIN = 1e-2  # stay this far from kinks inside a tree (slopes along the p
 @st.composite
 def binary_node(draw, children):
     name = draw(st.sampled_from(BINARY))
-    shapes = ["vv", "vc", "cv"] if name in OPERATORS else ["vv", "vc"]  # 2 + x needs __radd__
+    shapes = ["vv", "vc", "cv"] if OPS[name].operator else ["vv", "vc"]  # 2 + x: __radd__
     shape = draw(st.sampled_from(shapes))
     sides = [draw(children) if s == "v" else ("c", draw(st.floats(0.0, 1.0))) for s in shape]
     return (name, *sides)

@@ -395,9 +395,15 @@ def test_overflow_in_an_array_step_gives_the_engines_inf_and_errors():
         return sum((a * b for a, b in X), Value(0.0))
     X = [[1.0, 2.0]] * 30
     tape = compile(fn, X)
-    big = [[1e200, 1e200]] * 30               # × overflows to inf in the array call
-    assert_tape_matches_engine(tape, fn, [], big)
-    assert tape(big) == math.inf
+    big = [[1e200, 1e200]] * 30               # × overflows in the array call: the engine's error
+    with pytest.raises(OpOverflow, match="×"):
+        fn([[Value(a), Value(b)] for a, b in big])
+    with pytest.raises(OpOverflow) as info:
+        tape(big)
+    assert info.value.op == "×"
+    huge = [[math.inf, 2.0]] * 30              # an inf operand is no overflow: it propagates
+    assert_tape_matches_engine(tape, fn, [], huge)
+    assert tape(huge) == math.inf
     exp_tape = compile(lambda X: sum((a.exp() for a, in X), Value(0.0)), [[0.0]] * 30)
     with pytest.raises(OpOverflow, match="exp"):
         exp_tape([[1000.0]] * 30)

@@ -12,10 +12,8 @@ reference cycles, so a finished graph is freed by reference counting alone.
 """
 from __future__ import annotations
 
-import numbers
-from decimal import Decimal
-
-from .ops import OPS, OpError
+from .checks import as_number, real
+from .ops import OPS, OpError, on_register
 from .recording import collector_paused, is_recording, no_grad, switch
 
 __all__ = ["Value", "Constant", "no_grad", "is_recording", "topological_order",
@@ -23,15 +21,8 @@ __all__ = ["Value", "Constant", "no_grad", "is_recording", "topological_order",
 
 
 def _as_float(x, what="Value()"):
-    """``x`` as a float, or a TypeError naming what was given instead of a real number."""
-    if type(x) is float:
-        return x
-    number = None if isinstance(x, Value) else _as_number(x)
-    if number is not None:
-        return number  # ints, bools (True → 1.0), fractions, Decimals, numpy scalars
-    shown = repr(x)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    raise TypeError(f"{what} needs a real number (int or float), got {type(x).__name__} {shown}")
+    """``x`` as a float (booleans are 0 and 1: the policy of ``checks``), else a TypeError."""
+    return x if type(x) is float else real(x, what)  # the float test inline: the common case
 
 
 class Value:
@@ -157,48 +148,29 @@ def _short(x: float) -> str:
 def _data_of(other) -> float:
     if isinstance(other, Value):
         return other.data
-    number = _as_number(other)
+    number = as_number(other)
     if number is not None:
         return number
     raise TypeError(f"cannot compare a Value with {type(other).__name__}")
 
 
-def _as_number(x):
-    """``x`` as a float if it is a real number (fast for float and int), else None."""
-    kind = type(x)
-    if kind is float:
-        return x
-    if kind is int or isinstance(x, (numbers.Real, Decimal)):
-        try:
-            return float(x)
-        except OverflowError:
-            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else repr(x)[:40]
-            raise OverflowError(f"{size} is too large for a float") from None
-    return None
-
-
-def _failed(err: OpError, operands) -> OpError:
-    """The op's own error, with the operand Values it was given (nothing was recorded)."""
-    shown = ", ".join(repr(v) for v in operands)
-    return type(err)(f"{err} [operands: {shown}]")
-
-
 # ---------------------------------------------------------------- operators from the op table
 # An operation's node is made with object.__new__ and its slots filled one by one, in place:
 # the fields __init__ sets, without its checks (the op table gave a float) or the call through
-# the class, which cost a third of the time of recording an op.
+# the class, which cost a third of the time of recording an op. The two node-building blocks
+# below (unary, binary) repeat those eight lines on purpose: a shared helper would cost one
+# more call per op.
 _new = object.__new__
 
 
-def _unary(name: str):
-    op = OPS[name]
-    forward = op.forward
+def _unary(op):
+    name, forward = op.name, op.forward
 
     def method(self):
         try:
             out, local = forward(self.data)
         except OpError as err:
-            raise _failed(err, (self,)) from None
+            raise err.again(operands=(self,)) from None  # nothing was recorded
         if not switch.recording:  # inside no_grad(): a value, no graph
             return Value(out)
         node = _new(Value)
@@ -212,25 +184,25 @@ def _unary(name: str):
         node._local1 = 0.0
         return node
 
-    method.__name__ = name
+    method.__name__ = op.method or f"__{op.operator}__"
     method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradient {op.local[0]}."
     return method
 
 
-def _binary(name: str, reflected: bool = False, dunder: bool = True, numbers_fixed=False):
+def _binary(op, reflected: bool = False, dunder: bool = True):
     """``self (op) other``; ``reflected`` for ``other (op) self`` with a number on the left.
 
-    ``numbers_fixed``: a plain-number operand gets local gradient 0 — for ``x ** 2`` the
-    slope in the exponent, x² ln x, is nan for x < 0 and nobody asked for it.
+    A plain-number operand becomes a ``Constant``. Its local gradient is kept (∂(x·3)/∂3 = x)
+    unless it is nan, which becomes 0: nobody asked for it, and for ``x ** 2`` at x < 0 the
+    slope in the exponent, x² ln x, is nan and would only fill the constant's ``grad`` with nan.
     """
-    op = OPS[name]
-    forward = op.forward
+    name, forward = op.name, op.forward
 
     def method(self, other):
         number_given = False
         if not isinstance(other, Value):
-            number_given = numbers_fixed
-            number = other if type(other) is float else _as_number(other)
+            number_given = True
+            number = other if type(other) is float else as_number(other)
             if number is None:
                 if dunder:
                     return NotImplemented  # Python then names the unsupported operand types
@@ -243,11 +215,12 @@ def _binary(name: str, reflected: bool = False, dunder: bool = True, numbers_fix
         try:
             out, local_a, local_b = forward(a.data, b.data)
         except OpError as err:
-            raise _failed(err, (a, b)) from None
+            raise err.again(operands=(a, b)) from None  # nothing was recorded
         if number_given:
             if reflected:
-                local_a = 0.0
-            else:
+                if local_a != local_a:
+                    local_a = 0.0
+            elif local_b != local_b:
                 local_b = 0.0
         if not switch.recording:  # inside no_grad(): a value, no graph
             return Value(out)
@@ -262,39 +235,51 @@ def _binary(name: str, reflected: bool = False, dunder: bool = True, numbers_fix
         node._local1 = local_b
         return node
 
-    method.__name__ = name
+    method.__name__ = op.method or f"__{op.operator}__"
     method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradients {op.local}."
     return method
 
 
-Value.__add__, Value.__radd__ = _binary("+"), _binary("+", reflected=True)
-Value.__sub__, Value.__rsub__ = _binary("−"), _binary("−", reflected=True)
-Value.__mul__, Value.__rmul__ = _binary("×"), _binary("×", reflected=True)
-Value.__truediv__, Value.__rtruediv__ = _binary("/"), _binary("/", reflected=True)
-Value.__pow__ = _binary("**", numbers_fixed=True)
-Value.__rpow__ = _binary("**", reflected=True, numbers_fixed=True)
-Value.__neg__ = _unary("neg")
-Value.exp = _unary("exp")
-Value.log = _unary("ln")
-Value.sin = _unary("sin")
-Value.cos = _unary("cos")
-Value.tanh = _unary("tanh")
-Value.sigmoid = _unary("sigmoid")
-Value.relu = _unary("relu")
-Value.softplus = _unary("softplus")
-Value.sqrt = _unary("sqrt")
-Value.abs = Value.__abs__ = _unary("abs")
-Value.max = _binary("max", dunder=False)
-Value.min = _binary("min", dunder=False)
-_leaky_relu = _binary("leaky_relu", dunder=False)
+def _method_with_keyword(method, keyword: str, default):
+    """The same function with its second parameter renamed (``alpha``) and given a default:
+    ``x.leaky_relu()`` and ``x.leaky_relu(alpha=0.2)``, at no cost per call."""
+    names = method.__code__.co_varnames
+    if keyword in names[:1] + names[2:]:
+        raise ValueError(f"keyword: {keyword!r} is a name the method uses already")
+    method.__code__ = method.__code__.replace(co_varnames=(names[0], keyword, *names[2:]))
+    if default is not None:
+        method.__defaults__ = (default,)
+    return method
 
 
-def _leaky_relu_method(self, alpha=0.01):
-    """max(x, α·x): slope α (a number, or a Value to learn it) for negative inputs."""
-    return _leaky_relu(self, alpha)
+def _bind(op) -> None:
+    """Give ``Value`` the op's method and operator. The engine binds every built-in op with
+    this, and ``ops.register`` calls it for each new one; it refuses a name that is taken,
+    before it changes anything."""
+    binary = op.arity == 2
+    functions = {}
+    if op.operator:
+        functions[f"__{op.operator}__"] = _binary(op) if binary else _unary(op)
+        if binary:
+            functions[f"__r{op.operator}__"] = _binary(op, reflected=True)
+    if op.method:
+        method = _binary(op, dunder=False) if binary else _unary(op)
+        if binary and (op.keyword != "other" or op.default is not None):
+            try:
+                method = _method_with_keyword(method, op.keyword, op.default)
+            except ValueError as err:
+                raise ValueError(f"register({op.name!r}): {err}") from None
+        functions[op.method] = method
+    for attribute in functions:
+        if hasattr(Value, attribute):
+            raise ValueError(f"register({op.name!r}): method: Value.{attribute} exists already")
+    for attribute, function in functions.items():
+        setattr(Value, attribute, function)
 
 
-Value.leaky_relu = _leaky_relu_method
+for _op in list(OPS.values()):  # the built-in ops, bound the way register binds a new one
+    _bind(_op)
+on_register(_bind)
 
 
 # ---------------------------------------------------------------- walking the graph

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from dataclasses import dataclass
-from decimal import Decimal
 
+from .checks import nonnegative, positive, real
 from .engine import Value, is_recording, no_grad, reverse_topological_order
+from .ops import OpError
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckResult", "InputCheck"]
 
@@ -38,7 +38,7 @@ def numerical_grad(f, xs, eps=1e-6) -> list:
     only evaluated (under ``no_grad``), never differentiated, so no ``.grad`` changes.
     """
     xs = _points(xs)
-    eps = _step(eps)
+    eps = positive(eps, "numerical_grad: eps")
     labels = _labels(f, len(xs))
     grads = []
     for i in range(len(xs)):
@@ -130,7 +130,9 @@ def gradcheck(f, xs, eps=1e-6, atol=1e-5, rtol=1e-3) -> GradcheckResult:
     if not is_recording():
         raise RuntimeError("gradcheck needs to record a graph: call it outside `with no_grad():`")
     xs = _points(xs)
-    _step(eps)
+    positive(eps, "gradcheck: eps")
+    atol = nonnegative(atol, "gradcheck: atol")
+    rtol = nonnegative(rtol, "gradcheck: rtol")
     labels = _labels(f, len(xs))
     leaves = [Value(x, label) for x, label in zip(xs, labels)]
     y = _checked_output(f(*leaves), f"f({', '.join(map(repr, xs))})")
@@ -157,16 +159,8 @@ def _points(xs) -> list:
         if isinstance(x, Value):
             raise TypeError(f"xs[{i}] is a Value; pass plain numbers (e.g. {x.data!r}): "
                             f"gradcheck makes its own input Values")
-        if not isinstance(x, (numbers.Real, Decimal)):
-            raise TypeError(f"xs[{i}] must be a real number, got {type(x).__name__} {x!r:.40}")
-        points.append(float(x))
+        points.append(real(x, f"xs[{i}]"))
     return points
-
-
-def _step(eps) -> float:
-    if not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
-    return float(eps)
 
 
 def _labels(f, n) -> list:
@@ -197,11 +191,13 @@ def _evaluate(f, xs, labels, i, shift) -> float:
         with no_grad():
             y = f(*(Value(x, label) for x, label in zip(moved, labels)))
     except (ArithmeticError, ValueError) as err:
-        message = (f"central differences need f at {where}, but f fails there: {err}. "
-                   f"Choose a point further from the edge of f's domain, or a smaller eps.")
+        advice = (f"central differences need f at {where}, but f fails there. Choose a point "
+                  f"further from the edge of f's domain, or a smaller eps")
+        if isinstance(err, OpError):   # the op's own error, with where it happened
+            raise err.again(where=advice) from err
         try:
-            error = type(err)(message)
+            error = type(err)(f"{advice}: {err}")
         except Exception:
-            error = ValueError(message)
+            error = ValueError(f"{advice}: {err}")
         raise error from err
     return _checked_output(y, f"f at {where}").data

@@ -14,30 +14,27 @@ Only the part of the graph between the xs and y is walked; every walk is iterati
 """
 from __future__ import annotations
 
+import contextlib
 import numbers
-import operator
 
 from .engine import Constant, Value, is_recording
 from .forward import _inputs, _numbers, propagate_tangents
 from .graph import evaluation_order
-from .ops import OPS
+from .ops import OPS, ieee_arithmetic
 
 __all__ = ["grad", "hessian", "hvp", "apply_op"]
-
-# how each op of the table is applied to Values: an operator, else the Value method
-_OPERATORS = {"+": operator.add, "−": operator.sub, "×": operator.mul, "/": operator.truediv,
-              "**": operator.pow, "neg": operator.neg, "ln": Value.log}
 
 
 def apply_op(name: str, *args):
     """Apply the op-table row ``name`` to its operands: floats in, a float out (the op's
     ``forward`` value); any ``Value`` among them, a recorded node out (numbers become
-    constants). This is the ``call`` the op table's ``derivative`` expressions use."""
+    constants), made by the op's ``Value`` method or operator. This is the ``call`` the op
+    table's ``derivative`` expressions use."""
+    op = OPS[name]
     if not any(isinstance(a, Value) for a in args):
-        return OPS[name].forward(*(float(a) for a in args))[0]
+        return op.forward(*(float(a) for a in args))[0]
     args = [a if isinstance(a, Value) else Constant(float(a)) for a in args]
-    function = _OPERATORS.get(name) or getattr(Value, name)
-    return function(*args)
+    return getattr(Value, op.method or f"__{op.operator}__")(*args)
 
 
 def _is_number(x) -> bool:
@@ -108,6 +105,20 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
             on_path.add(node)
 
     adjoint = {y: grad_output}
+    # derivative graphs are built in IEEE arithmetic, as PyTorch's are: where a derivative
+    # does not exist (1/(2√x) at 0) it is inf or nan, with a graph behind it, never an error
+    with ieee_arithmetic() if create_graph else contextlib.nullcontext():
+        _sweep(order, on_path, adjoint, create_graph)
+
+    if create_graph:
+        results = [_as_value(adjoint.get(x, 0.0)) for x in targets]
+    else:
+        results = [float(adjoint.get(x, 0.0)) for x in targets]
+    return results[0] if single else results
+
+
+def _sweep(order, on_path, adjoint, create_graph):
+    """The reverse sweep: v̄_parent += v̄_node × ∂node/∂parent, from y down, into ``adjoint``."""
     for node in reversed(order):
         if node not in on_path or not node.parents:
             continue
@@ -124,12 +135,6 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
             for parent, local in zip(parents, node.local_grads):
                 if parent in on_path:
                     adjoint[parent] = adjoint.get(parent, 0.0) + local * upstream
-
-    if create_graph:
-        results = [_as_value(adjoint.get(x, 0.0)) for x in targets]
-    else:
-        results = [float(adjoint.get(x, 0.0)) for x in targets]
-    return results[0] if single else results
 
 
 def _local_derivatives(node: Value, parents: tuple):

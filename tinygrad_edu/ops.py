@@ -13,33 +13,86 @@ Each entry says three things about one operation, as the slides do:
   nodes (``higher.py``) it builds the derivatives as graphs of their own, which is what
   gradients of gradients (``grad(..., create_graph=True)``, ``hessian``) differentiate.
 
-The engine builds its operators from this table, the trace and the pictures read their
-notation from it, the command line's whitelist is its ``call_names``, and the property tests
-iterate over it. This module knows nothing about ``Value``: only floats and strings.
+The engine binds its operators and methods from this table (``method``, ``operator``), the
+trace and the pictures read their notation from it, the command line's whitelist is its
+``call_names``, and the property tests iterate over it. :func:`register` adds a row at run
+time, and the new op works everywhere. This module knows nothing about ``Value``: only
+floats and strings.
 
-Subgradients follow PyTorch: relu'(0) = 0, abs'(0) = 0, max(a, a) sends ½ to each side.
-Where the forward value is undefined the op raises an :class:`OpError` naming itself and the
-operand; where only the derivative is undefined (sqrt at 0) it returns what PyTorch returns.
+Numbers at the edges follow PyTorch:
+
+* subgradients: relu'(0) = 0, abs'(0) = 0, max(a, a) sends ½ to each side;
+* NaN propagates: relu, abs, max, min of NaN are NaN (local gradients as PyTorch gives them);
+* where the forward value is undefined (ln 0, 1/0) the op raises an :class:`OpError`; where
+  finite operands give a value too large for a float (1e200 × 1e200) it raises
+  :class:`OpOverflow`. Operands that are already inf or nan are not an error: they propagate
+  as IEEE arithmetic (and PyTorch) do;
+* where only the derivative is undefined (sqrt at 0) it is what PyTorch gives: inf or nan.
+
+While derivative graphs are built (``grad(..., create_graph=True)``), :func:`ieee_arithmetic`
+makes every op give IEEE's inf or nan instead of raising, as PyTorch's derivative formulas do:
+d√x/dx = 1/(2√x) is +inf at 0, and its own derivative there is −inf.
 """
 from __future__ import annotations
 
+import inspect
 import math
-from dataclasses import dataclass, field
+import re
+import string
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Callable
 
 __all__ = ["Op", "OPS", "OpError", "DomainError", "DivisionByZero", "OpOverflow", "CALLS",
-           "format_number", "format_operand"]
+           "register", "on_register", "format_number", "format_operand", "ieee_arithmetic"]
 
 INF = math.inf
 NAN = math.nan
 
 
+# ---------------------------------------------------------------- errors
 class OpError(ArithmeticError):
-    """An operation whose forward value does not exist for the given operand(s)."""
+    """An operation whose forward value does not exist for the given operand(s).
+
+    Fields, so that nobody parses a message: ``op`` (the op's name, e.g. ``"ln"``),
+    ``reason`` (what is wrong, in words, without the operands), ``operands`` (what the op
+    was given: floats from the op table, the operand ``Value``s when the engine raises it) and
+    ``where`` (optional context, e.g. which node of a tape replay). ``str()`` is built from
+    them; ``message`` is ``"op: reason"`` alone.
+    """
+
+    def __init__(self, op: str, reason: str, operands=(), where: str = ""):
+        super().__init__(op, reason)
+        self.op = op
+        self.reason = reason
+        self.operands = tuple(operands)
+        self.where = where
+
+    @property
+    def message(self) -> str:
+        return f"{self.op}: {self.reason}"
+
+    def again(self, operands=None, where=None) -> "OpError":
+        """The same error (same class, op and reason) with other operands or context."""
+        return type(self)(self.op, self.reason,
+                          self.operands if operands is None else operands,
+                          self.where if where is None else where)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.operands:
+            text += f" [operands: {', '.join(repr(x) for x in self.operands)}]"
+        if self.where:
+            text += f" [{self.where}]"
+        return text
+
+    def __reduce__(self):
+        return type(self), (self.op, self.reason, self.operands, self.where)
 
 
 class DomainError(OpError, ValueError):
-    """Operand outside the op's domain: ln of 0, sqrt of −1, (−8) ** (1/3)."""
+    """Operand outside the op's domain: ln of −1, sqrt of −1, (−8) ** (1/3)."""
 
 
 class DivisionByZero(OpError, ZeroDivisionError):
@@ -47,7 +100,7 @@ class DivisionByZero(OpError, ZeroDivisionError):
 
 
 class OpOverflow(OpError, OverflowError):
-    """The forward value is too large for a float (exp(1000), 1e200 ** 2)."""
+    """Finite operands whose value is too large for a float (exp(1000), 1e200 × 1e200)."""
 
 
 def format_number(x: float) -> str:
@@ -59,25 +112,95 @@ def format_number(x: float) -> str:
     return text.replace("-", "−")
 
 
+def format_operand(x: float) -> str:
+    """A number as an operand inside an expression: bracketed when negative, ``(−8) ** 0.5``."""
+    text = format_number(x)
+    return f"({text})" if text.startswith("−") else text
+
+
+# ---------------------------------------------------------------- IEEE mode for derivative graphs
+class _Mode(threading.local):
+    ieee = False  # each thread starts strict: undefined values raise
+
+
+_mode = _Mode()
+
+
+@contextmanager
+def ieee_arithmetic():
+    """Inside this block every op gives IEEE's inf or nan where it would raise (1/0 = inf,
+    ln 0 = −inf, 1e200 × 1e200 = inf), as PyTorch does. ``grad(..., create_graph=True)``
+    builds its derivative graphs in it: a derivative that does not exist is a number there,
+    never an error. Per thread, nests, and restores what it found."""
+    before = _mode.ieee
+    _mode.ieee = True
+    try:
+        yield
+    finally:
+        _mode.ieee = before
+
+
+def _undefined(error, op, reason, operands, ieee_result):
+    """Raise ``error`` — or, inside :func:`ieee_arithmetic`, return IEEE's result instead."""
+    if _mode.ieee:
+        return ieee_result
+    raise error(op, reason, operands)
+
+
+def _overflowed(op, result, *xs):
+    """``result`` is ±inf or nan: an OpOverflow if every operand was finite (else it only
+    carried an inf or nan along, as IEEE arithmetic does); the result itself otherwise."""
+    if all(x - x == 0.0 for x in xs) and not _mode.ieee:
+        shown = OPS[op].write(*map(format_operand, xs)) if op in OPS else op
+        raise OpOverflow(op, f"{shown} overflows a float (|x| > 1.8e308)", xs)
+    return result
+
+
 # ---------------------------------------------------------------- the float math, one op each
 # Every function returns (value, d value / d operand0, [d value / d operand1]).
+# `if out - out:` is true exactly when out is ±inf or nan: one subtraction on the fast path.
+# +, − and × also run on whole numpy arrays (the tape); there the truth test of an array is a
+# ValueError, and numpy's own errstate reports overflow, so the check is skipped.
 
 def _add(a, b):
-    return a + b, 1.0, 1.0
+    out = a + b
+    try:
+        if out - out:
+            _overflowed("+", out, a, b)
+    except ValueError:
+        pass
+    return out, 1.0, 1.0
 
 
 def _sub(a, b):
-    return a - b, 1.0, -1.0
+    out = a - b
+    try:
+        if out - out:
+            _overflowed("−", out, a, b)
+    except ValueError:
+        pass
+    return out, 1.0, -1.0
 
 
 def _mul(a, b):
-    return a * b, b, a
+    out = a * b
+    try:
+        if out - out:
+            _overflowed("×", out, a, b)
+    except ValueError:
+        pass
+    return out, b, a
 
 
 def _div(a, b):
     if b == 0.0:
-        raise DivisionByZero(f"/: division by zero ({format_number(a)} / 0)")
+        slope = math.copysign(INF, b)                # IEEE: 1/±0 = ±inf, 0/0 = nan
+        quotient = a * slope if a != 0.0 else NAN
+        return _undefined(DivisionByZero, "/", f"division by zero ({format_number(a)} / 0)",
+                          (a, b), (quotient, slope, -quotient * slope))
     quotient = a / b
+    if quotient - quotient:
+        _overflowed("/", quotient, a, b)
     return quotient, 1.0 / b, -quotient / b   # −a/b², without b² underflowing to 0
 
 
@@ -85,33 +208,26 @@ def _neg(a):
     return -a, -1.0
 
 
-def format_operand(x: float) -> str:
-    """A number as an operand inside an expression: bracketed when negative, ``(−8) ** 0.5``."""
-    text = format_number(x)
-    return f"({text})" if text.startswith("−") else text
-
-
 def _pow(x, p):
     """x ** p and its two local gradients p·x^(p−1) and x^p·ln x (PyTorch's values at x ≤ 0)."""
-    if x < 0.0 and not float(p).is_integer():
-        raise DomainError(f"**: a negative base to a non-integer power is not a real number "
-                          f"({format_operand(x)} ** {format_number(p)})")
+    if -INF < x < 0.0 and math.isfinite(p) and not float(p).is_integer():
+        return _undefined(DomainError, "**", f"a negative base to a non-integer power is not "
+                          f"a real number ({format_operand(x)} ** {format_number(p)})", (x, p),
+                          (NAN, NAN, NAN))
     if x == 0.0 and p < 0.0:
-        raise DivisionByZero(f"**: 0 raised to a negative power ({format_number(p)}) "
-                             f"divides by zero")
+        return _undefined(DivisionByZero, "**", f"0 raised to a negative power "
+                          f"({format_number(p)}) divides by zero", (x, p),
+                          (INF, -INF, NAN))
     try:
         out = float(x ** p)
     except OverflowError:
-        raise OpOverflow(f"**: {format_operand(x)} ** {format_number(p)} overflows "
-                         f"a float") from None
+        out = _overflowed("**", INF if x > 0.0 or float(p) % 2.0 == 0.0 else -INF, x, p)
     if p == 0.0:
         d_base = 0.0
     else:
         try:
             d_base = p * x ** (p - 1.0)
-        except ZeroDivisionError:          # 0 ** (negative) when 0 < p < 1: slope is infinite
-            d_base = math.copysign(INF, p)
-        except OverflowError:
+        except (ZeroDivisionError, OverflowError):  # 0 ** (negative) when 0 < p < 1: infinite
             d_base = math.copysign(INF, p)
     if x > 0.0:
         d_exponent = out * math.log(x)
@@ -126,30 +242,35 @@ def _exp(a):
     try:
         out = math.exp(a)
     except OverflowError:
-        raise OpOverflow(f"exp: exp({format_number(a)}) overflows a float "
-                         f"(largest is exp(709.78))") from None
+        out = _overflowed("exp", INF, a)
     return out, out
 
 
 def _log(a):
-    if not a > 0.0:
-        raise DomainError(f"ln: the natural log needs a positive number, got {format_number(a)}")
+    if a <= 0.0:
+        return _undefined(DomainError, "ln", f"the natural log needs a positive number, "
+                          f"got {format_number(a)}", (a,),
+                          (-INF if a == 0.0 else NAN, 1.0 / a if a else INF))
     return math.log(a), 1.0 / a
 
 
-def _finite_only(name, a):
+def _periodic(name, fn, slope, a):
     if math.isinf(a):
-        raise DomainError(f"{name}: {name}({format_number(a)}) is undefined")
+        return _undefined(DomainError, name, f"{name}({format_number(a)}) is undefined", (a,),
+                          (NAN, NAN))
+    return fn(a), slope(a)
 
 
 def _sin(a):
-    _finite_only("sin", a)
-    return math.sin(a), math.cos(a)
+    return _periodic("sin", math.sin, math.cos, a)
 
 
 def _cos(a):
-    _finite_only("cos", a)
-    return math.cos(a), -math.sin(a)
+    return _periodic("cos", math.cos, _minus_sin, a)
+
+
+def _minus_sin(a):
+    return -math.sin(a)
 
 
 def _tanh(a):
@@ -168,14 +289,19 @@ def _sigmoid(a):
 
 
 def _relu(a):
-    return (a, 1.0) if a > 0.0 else (0.0, 0.0)
+    if a > 0.0:
+        return a, 1.0
+    return (0.0, 0.0) if a <= 0.0 else (a, 1.0)      # nan stays nan, slope 1 as in PyTorch
 
 
 def _leaky_relu(a, alpha):
     """max(a, α·a) for 0 ≤ α ≤ 1; the slope α is an operand, so it can also be learned."""
     if a > 0.0:
         return a, 1.0, 0.0
-    return alpha * a, alpha, a
+    out = alpha * a
+    if out - out:
+        out = _overflowed("leaky_relu", out, a, alpha)
+    return out, alpha, a
 
 
 def _softplus(a):
@@ -186,10 +312,10 @@ def _softplus(a):
 
 def _sqrt(a):
     if a < 0.0:
-        raise DomainError(f"sqrt: the square root needs a non-negative number, "
-                          f"got {format_number(a)}")
+        return _undefined(DomainError, "sqrt", f"the square root needs a non-negative "
+                          f"number, got {format_number(a)}", (a,), (NAN, NAN))
     r = math.sqrt(a)
-    return r, (0.5 / r if r > 0.0 else INF)
+    return r, (0.5 / r if r > 0.0 else INF if r == 0.0 else r)
 
 
 def _abs(a):
@@ -197,7 +323,7 @@ def _abs(a):
         return a, 1.0
     if a < 0.0:
         return -a, -1.0
-    return 0.0, 0.0
+    return abs(a), 0.0                               # 0 → 0, nan → nan; slope 0 (PyTorch)
 
 
 def _max(a, b):
@@ -205,7 +331,9 @@ def _max(a, b):
         return a, 1.0, 0.0
     if a < b:
         return b, 0.0, 1.0
-    return a, 0.5, 0.5
+    if a == b:
+        return a, 0.5, 0.5
+    return a + b, 1.0, 1.0                           # a nan on either side: nan, as PyTorch
 
 
 def _min(a, b):
@@ -213,14 +341,17 @@ def _min(a, b):
         return a, 1.0, 0.0
     if a > b:
         return b, 0.0, 1.0
-    return a, 0.5, 0.5
+    if a == b:
+        return a, 0.5, 0.5
+    return a + b, 1.0, 1.0
 
 
 # ---------------------------------------------------------------- the derivatives as expressions
 # Every function takes (operands, out, call) and returns the local derivatives in operand
 # order, built only from arithmetic on the operands / out and call("op name", *args), so it
-# works the same on floats and on graph nodes. Branches look at the numbers (float(x)), as
-# the float math above does; where a derivative is piecewise constant it is a plain number.
+# works the same on floats and on graph nodes. A plain number is returned only where the
+# derivative is piecewise constant (relu's 0 or 1): everywhere else it is an expression, so
+# its own derivative exists even at a boundary (d/dx of 1/(2√x) at 0 is −inf, not 0).
 
 def _d_add(xs, out, call):
     return 1.0, 1.0
@@ -245,21 +376,16 @@ def _d_neg(xs, out, call):
 
 
 def _d_pow(xs, out, call):
-    """p·x^(p−1) and x^p·ln x, with the float math's values at x ≤ 0.
+    """p·x^(p−1) and x^p·ln x, with PyTorch's values (and their derivatives) at x ≤ 0.
 
-    p·x^(p−1) stays an expression at p = 0 (its value is 0 there, its slope in p is not).
+    p·x^(p−1) stays an expression at p = 0 (its value is 0 there, its slope in p is not),
+    except at x = 0, where PyTorch masks it to a plain 0; x^p·ln x is a plain 0 at x = 0,
+    p ≥ 0 (masked likewise), and nan for a negative base, with nan derivatives.
     """
     x, p = xs
-    if float(x) == 0.0 and float(p) < 1.0:  # 0^(negative): slope 0 at p = 0, else infinite
-        d_base = 0.0 if float(p) == 0.0 else math.copysign(INF, float(p))
-    else:
-        d_base = p * x ** (p - 1.0)
-    if float(x) > 0.0:
-        d_exponent = out * call("ln", x)
-    elif float(x) == 0.0 and float(p) >= 0.0:
-        d_exponent = 0.0
-    else:
-        d_exponent = NAN
+    at_zero = float(x) == 0.0
+    d_base = 0.0 if at_zero and float(p) == 0.0 else p * x ** (p - 1.0)
+    d_exponent = 0.0 if at_zero and float(p) >= 0.0 else out * call("ln", x)
     return d_base, d_exponent
 
 
@@ -288,7 +414,7 @@ def _d_sigmoid(xs, out, call):
 
 
 def _d_relu(xs, out, call):
-    return (1.0 if float(xs[0]) > 0.0 else 0.0,)
+    return (0.0 if float(xs[0]) <= 0.0 else 1.0,)
 
 
 def _d_leaky_relu(xs, out, call):
@@ -301,7 +427,7 @@ def _d_softplus(xs, out, call):
 
 
 def _d_sqrt(xs, out, call):
-    return (0.5 / out if float(out) > 0.0 else INF,)
+    return (0.5 / out,)
 
 
 def _d_abs(xs, out, call):
@@ -310,17 +436,23 @@ def _d_abs(xs, out, call):
 
 
 def _d_max(xs, out, call):
-    a, b = float(xs[0]), float(xs[1])
-    return (1.0, 0.0) if a > b else (0.0, 1.0) if a < b else (0.5, 0.5)
+    return _router(float(xs[0]), float(xs[1]))
 
 
 def _d_min(xs, out, call):
-    a, b = float(xs[0]), float(xs[1])
-    return (1.0, 0.0) if a < b else (0.0, 1.0) if a > b else (0.5, 0.5)
+    return _router(float(xs[1]), float(xs[0]))
 
 
-# ---------------------------------------------------------------- the table
+def _router(a, b):
+    """max's local gradients: the larger side gets 1, a tie ½ each, a nan 1 each (PyTorch)."""
+    if a > b:
+        return 1.0, 0.0
+    if a < b:
+        return 0.0, 1.0
+    return (0.5, 0.5) if a == b else (1.0, 1.0)
 
+
+# ---------------------------------------------------------------- the row
 def _kink_at_zero(a, *rest):
     return abs(a)
 
@@ -333,13 +465,20 @@ def _kink_at_equal(a, b):
 class Op:
     """One row of the op table.
 
-    ``notation`` writes the node from its operands' names ({0}, {1}); ``local`` writes each
-    local derivative ∂node/∂operand (``{out}`` is the node itself); ``adjoint`` writes the
-    contribution upstream × local ({g} is the upstream adjoint v̄). ``domain`` is an interval
-    per operand where the op is defined and smooth enough to check against finite differences,
-    and ``kink`` (if any) gives the distance of a point from the op's non-differentiable set.
+    ``notation`` writes the node from its operands' names ({0}, {1}); ``latex`` is the same
+    in LaTeX (derived from ``notation`` unless given); ``local`` writes each local derivative
+    ∂node/∂operand (``{out}`` is the node itself); ``adjoint`` writes the contribution
+    upstream × local ({g} is the upstream adjoint v̄). ``domain`` is an interval per operand
+    where the op is defined and smooth enough to check against finite differences, and
+    ``kink`` (if any) gives the distance of a point from the op's non-differentiable set.
     ``derivative(operands, out, call)`` builds the local derivatives from operand objects with
     arithmetic and ``call(name, *args)`` only, so they can be differentiated again.
+
+    How ``Value`` offers it: ``method`` is the method's name (``x.tanh()``; None for an op
+    that is only an operator), ``operator`` the Python operator's special-method stem
+    (``"add"`` → ``x + y`` and ``2 + x``; ``"abs"`` → ``abs(x)``). A binary method's second
+    operand is called ``keyword`` and defaults to ``default`` if that is not None: leaky_relu's
+    slope α = 0.01 lives there and nowhere else.
     """
 
     name: str
@@ -353,16 +492,30 @@ class Op:
     kink: Callable | None = None
     doc: str = ""
     derivative: Callable | None = None
-    arity: int = field(init=False)
+    method: str | None = None
+    operator: str | None = None
+    latex: str = ""
+    default: float | None = None
+    keyword: str = "other"
 
     def __post_init__(self):
-        object.__setattr__(self, "arity", len(self.local))
         if not self.adjoint:
             object.__setattr__(self, "adjoint", tuple(_upstream_times(d) for d in self.local))
+        if not self.latex:
+            object.__setattr__(self, "latex", _latex_template(self.notation))
+
+    @property
+    def arity(self) -> int:
+        """How many operands: one local derivative per operand."""
+        return len(self.local)
 
     def write(self, *names: str) -> str:
         """The node in slide notation, e.g. ``Op.write("v4", "v3") == "v4 − v3"``."""
         return self.notation.format(*names)
+
+    def write_latex(self, *names: str) -> str:
+        """The node in LaTeX, from operand names already in LaTeX (``v_{-1}``)."""
+        return self.latex.format(*names)
 
     def write_local(self, i: int, names, out: str) -> str:
         """The local derivative ∂node/∂operand_i in slide notation, e.g. ``cos v0``."""
@@ -378,51 +531,74 @@ def _upstream_times(local: str) -> str:
     return "{g} × " + (f"({local})" if needs_parens else local)
 
 
+_TEX = (("×", r"\times "), ("−", "-"), ("σ", r"\sigma"), ("²", "^2"))
+
+
+def _latex_template(notation: str) -> str:
+    """A LaTeX spelling of a notation (itself a format string): symbols to commands, and a
+    word such as ``tan`` upright, ``tan {0}`` → ``\\operatorname{{tan}} {0}``."""
+    text = re.sub(r"[A-Za-z_]{2,}",
+                  lambda m: r"\operatorname{{" + m.group().replace("_", r"\_") + "}}", notation)
+    for plain, tex in _TEX:
+        text = text.replace(plain, tex)
+    return text
+
+
 _ANY = (-4.0, 4.0)
 _POSITIVE = (0.05, 6.0)
 
 _TABLE = [
     Op("+", "+", _add, "{0} + {1}", ("1", "1"), domain=(_ANY, _ANY), doc="addition",
-       derivative=_d_add),
+       derivative=_d_add, operator="add"),
     Op("−", "−", _sub, "{0} − {1}", ("1", "−1"), domain=(_ANY, _ANY), doc="subtraction",
-       derivative=_d_sub),
+       derivative=_d_sub, operator="sub", latex="{0} - {1}"),
     Op("×", "×", _mul, "{0} × {1}", ("{1}", "{0}"), domain=(_ANY, _ANY), doc="multiplication",
-       derivative=_d_mul),
+       derivative=_d_mul, operator="mul", latex=r"{0} \times {1}"),
     Op("/", "/", _div, "{0} / {1}", ("1 / {1}", "−{0} / {1}²"),
        adjoint=("{g} / {1}", "{g} × (−{0} / {1}²)"), domain=(_ANY, (0.5, 4.0)), doc="division",
-       derivative=_d_div),
-    Op("neg", "−", _neg, "−{0}", ("−1",), domain=(_ANY,), doc="negation", derivative=_d_neg),
+       derivative=_d_div, operator="truediv", latex=r"\frac{{{0}}}{{{1}}}"),
+    Op("neg", "−", _neg, "−{0}", ("−1",), domain=(_ANY,), doc="negation", derivative=_d_neg,
+       operator="neg", latex="-{0}"),
     Op("**", "**", _pow, "{0}^{1}", ("{1} × {0}^({1} − 1)", "{out} × ln {0}"),
-       domain=(_POSITIVE, (-2.5, 2.5)), doc="power (number or Value exponent)", derivative=_d_pow),
+       domain=(_POSITIVE, (-2.5, 2.5)), doc="power (number or Value exponent)", derivative=_d_pow,
+       operator="pow", latex="{0}^{{{1}}}"),
     Op("exp", "exp", _exp, "exp {0}", ("{out}",), call_names=("exp",), domain=(_ANY,),
-       doc="exponential", derivative=_d_exp),
+       doc="exponential", derivative=_d_exp, method="exp", latex=r"\exp {0}"),
     Op("ln", "ln", _log, "ln {0}", ("1 / {0}",), adjoint=("{g} / {0}",),
-       call_names=("ln", "log"), domain=(_POSITIVE,), doc="natural logarithm", derivative=_d_log),
+       call_names=("ln", "log"), domain=(_POSITIVE,), doc="natural logarithm", derivative=_d_log,
+       method="log", latex=r"\ln {0}"),
     Op("sin", "sin", _sin, "sin {0}", ("cos {0}",), call_names=("sin",), domain=(_ANY,),
-       doc="sine", derivative=_d_sin),
+       doc="sine", derivative=_d_sin, method="sin", latex=r"\sin {0}"),
     Op("cos", "cos", _cos, "cos {0}", ("−sin {0}",), call_names=("cos",), domain=(_ANY,),
-       doc="cosine", derivative=_d_cos),
+       doc="cosine", derivative=_d_cos, method="cos", latex=r"\cos {0}"),
     Op("tanh", "tanh", _tanh, "tanh {0}", ("1 − {out}²",), call_names=("tanh",),
-       domain=(_ANY,), doc="hyperbolic tangent", derivative=_d_tanh),
+       domain=(_ANY,), doc="hyperbolic tangent", derivative=_d_tanh, method="tanh",
+       latex=r"\tanh {0}"),
     Op("sigmoid", "σ", _sigmoid, "σ({0})", ("{out} × (1 − {out})",), call_names=("sigmoid",),
-       domain=(_ANY,), doc="logistic sigmoid 1 / (1 + e^−x)", derivative=_d_sigmoid),
+       domain=(_ANY,), doc="logistic sigmoid 1 / (1 + e^−x)", derivative=_d_sigmoid,
+       method="sigmoid"),
     Op("relu", "ReLU", _relu, "relu {0}", ("1[{0} > 0]",), call_names=("relu",),
-       domain=(_ANY,), kink=_kink_at_zero, doc="max(0, x)", derivative=_d_relu),
+       domain=(_ANY,), kink=_kink_at_zero, doc="max(0, x)", derivative=_d_relu, method="relu"),
     Op("leaky_relu", "LReLU", _leaky_relu, "leaky_relu({0}, {1})",
        ("1[{0} > 0] + {1} × 1[{0} ≤ 0]", "{0} × 1[{0} ≤ 0]"), call_names=("leaky_relu",),
-       domain=(_ANY, (0.0, 0.5)), kink=_kink_at_zero, doc="max(x, αx)", derivative=_d_leaky_relu),
+       domain=(_ANY, (0.0, 0.5)), kink=_kink_at_zero, doc="max(x, αx)", derivative=_d_leaky_relu,
+       method="leaky_relu", default=0.01, keyword="alpha"),
     Op("softplus", "softplus", _softplus, "softplus {0}", ("σ({0})",),
-       call_names=("softplus",), domain=(_ANY,), doc="ln(1 + e^x)", derivative=_d_softplus),
+       call_names=("softplus",), domain=(_ANY,), doc="ln(1 + e^x)", derivative=_d_softplus,
+       method="softplus"),
     Op("sqrt", "√", _sqrt, "√{0}", ("1 / (2 × {out})",), call_names=("sqrt",),
-       domain=(_POSITIVE,), doc="square root", derivative=_d_sqrt),
+       domain=(_POSITIVE,), doc="square root", derivative=_d_sqrt, method="sqrt",
+       latex=r"\sqrt{{{0}}}"),
     Op("abs", "abs", _abs, "|{0}|", ("sign {0}",), call_names=("abs",), domain=(_ANY,),
-       kink=_kink_at_zero, doc="absolute value", derivative=_d_abs),
+       kink=_kink_at_zero, doc="absolute value", derivative=_d_abs, method="abs",
+       operator="abs", latex=r"\lvert {0} \rvert"),
     Op("max", "max", _max, "max({0}, {1})", ("1[{0} > {1}]", "1[{1} > {0}]"),
        call_names=("max",), domain=(_ANY, _ANY), kink=_kink_at_equal,
-       doc="larger of two: the gradient router", derivative=_d_max),
+       doc="larger of two: the gradient router", derivative=_d_max, method="max",
+       latex=r"\max({0}, {1})"),
     Op("min", "min", _min, "min({0}, {1})", ("1[{0} < {1}]", "1[{1} < {0}]"),
        call_names=("min",), domain=(_ANY, _ANY), kink=_kink_at_equal, doc="smaller of two",
-       derivative=_d_min),
+       derivative=_d_min, method="min", latex=r"\min({0}, {1})"),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
@@ -430,3 +606,116 @@ OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 
 CALLS: dict[str, Op] = {name: op for op in _TABLE for name in op.call_names}
 """Function names an expression may call (``ln`` and ``log`` are both the natural log)."""
+
+
+# ---------------------------------------------------------------- adding a row at run time
+_listeners: list = []
+
+
+def on_register(listener: Callable) -> None:
+    """Call ``listener(op)`` for every op :func:`register` adds from now on.
+
+    The engine binds each new op's ``Value`` method this way (this module cannot import the
+    engine: imports only go down). A listener checks before it changes anything, and raises
+    to refuse the op; ``register`` has then added nothing.
+    """
+    _listeners.append(listener)
+
+
+def register(op: Op) -> Op:
+    """Add ``op`` to the table: from then on it works everywhere the table is read.
+
+    ``Value`` gets its method (``x.tan()``), the trace and the pictures its notation, the
+    expression parser its ``call_names``, ``grad(create_graph=True)`` its ``derivative``, the
+    tape and forward mode its ``forward``, and the property tests iterate over it. Refused
+    with a ``ValueError`` naming the field: a name, call name or method already taken, or
+    fields that disagree about how many operands the op has. Returns ``op``.
+    """
+    if not isinstance(op, Op):
+        raise TypeError(f"register needs an Op, got {type(op).__name__} {op!r:.40}")
+    _validate(op)
+    for listener in _listeners:
+        listener(op)
+    OPS[op.name] = op
+    for name in op.call_names:
+        CALLS[name] = op
+    return op
+
+
+def _validate(op: Op) -> None:
+    """Every reason to refuse ``op``, checked before anything is added."""
+    def refuse(field, why):
+        raise ValueError(f"register({op.name!r}): {field}: {why}")
+
+    if not isinstance(op.name, str) or not op.name:
+        refuse("name", "must be a non-empty string")
+    if op.name in OPS:
+        refuse("name", f"an op named {op.name!r} exists already ({OPS[op.name].doc})")
+    n = op.arity
+    if n not in (1, 2):
+        refuse("local", f"one local derivative per operand; an op takes 1 or 2 operands, "
+                        f"got {n}")
+    for name in op.call_names:
+        if not name.isidentifier():
+            refuse("call_names", f"{name!r} is not a name an expression can call")
+        if name in CALLS:
+            refuse("call_names", f"{name!r} already calls op {CALLS[name].name!r}")
+    for other in OPS.values():
+        if op.method is not None and op.method == other.method:
+            refuse("method", f"Value.{op.method} is op {other.name!r} already")
+        if op.operator is not None and op.operator == other.operator:
+            refuse("operator", f"the operator {op.operator!r} is op {other.name!r} already")
+    if op.method is not None and not (op.method.isidentifier() and not op.method.startswith("_")):
+        refuse("method", f"{op.method!r} is not a public method name")
+    if op.default is not None and n != 2:
+        refuse("default", "only a second operand can have a default")
+    if not (isinstance(op.keyword, str) and op.keyword.isidentifier()):
+        refuse("keyword", f"the second operand's name must be an identifier, got {op.keyword!r}")
+    if not callable(op.derivative):
+        refuse("derivative", "needed for grad(create_graph=True) and hessian")
+    if len(op.domain) != n or not all(len(d) == 2 and d[0] < d[1] for d in op.domain):
+        refuse("domain", f"one interval (low, high) per operand: {n}, got {op.domain!r}")
+    _check_placeholders(op, refuse)
+    _check_forward(op, refuse)
+
+
+def _placeholders(template: str) -> set:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def _check_placeholders(op, refuse):
+    n, operands = op.arity, {str(i) for i in range(op.arity)}
+    if _placeholders(op.notation) != operands:
+        refuse("notation", f"must use exactly {{0}}..{{{n - 1}}} for {n} operand(s), "
+                           f"got {op.notation!r}")
+    if not _placeholders(op.latex) <= operands:
+        refuse("latex", f"uses operands beyond {{{n - 1}}}: {op.latex!r}")
+    if len(op.adjoint) != n:
+        refuse("adjoint", f"one entry per operand: {n}, got {len(op.adjoint)}")
+    for field, templates, extra in (("local", op.local, {"out"}),
+                                    ("adjoint", op.adjoint, {"out", "g"})):
+        for template in templates:
+            if not _placeholders(template) <= operands | extra:
+                refuse(field, f"{template!r} uses a placeholder other than "
+                              f"{sorted(operands | extra)}")
+
+
+def _check_forward(op, refuse):
+    """forward takes n operands and returns n + 1 numbers; derivative returns n."""
+    try:
+        inspect.signature(op.forward).bind(*range(op.arity))
+    except TypeError:
+        refuse("forward", f"must take {op.arity} operand(s)")
+    except ValueError:  # a builtin without a signature: the trial call below decides
+        pass
+    point = [(lo + hi) / 2 for lo, hi in op.domain]
+    try:
+        result = op.forward(*point)
+    except Exception as err:  # noqa: BLE001 - any failure here is the row's fault
+        refuse("forward", f"fails at the middle of its domain {point}: {err!r}")
+    if not isinstance(result, tuple) or len(result) != op.arity + 1:
+        refuse("forward", f"must return (value, one local gradient per operand): "
+                          f"{op.arity + 1} numbers, got {result!r:.60}")
+    derivatives = op.derivative(point, result[0], lambda name, *xs: OPS[name].forward(*xs)[0])
+    if len(derivatives) != op.arity:
+        refuse("derivative", f"must return {op.arity} expression(s), got {len(derivatives)}")

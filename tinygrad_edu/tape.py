@@ -371,7 +371,7 @@ class Tape:
 # ---------------------------------------------------------------- the replay schedules
 def _at_node(err: OpError, name: str, node: int) -> OpError:
     """The op's error, saying where in the replay it happened."""
-    return type(err)(f"{err} [tape replay: '{name}' node {node}]")
+    return err.again(where=f"tape replay: '{name}' node {node}")
 
 
 def _evaluation_program(flat) -> list:

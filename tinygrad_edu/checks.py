@@ -1,0 +1,104 @@
+"""Checking what callers pass in: one module, one policy, messages that say what was wrong.
+
+Every public function that takes a number checks it here, so the same input gets the same
+answer everywhere — from ``Value(...)`` to ``gradcheck(eps=...)`` to ``fit(min_delta=...)``.
+
+The policy:
+
+* **A real number** is an ``int``, a ``float``, a ``fractions.Fraction``, a ``decimal.Decimal``
+  or a numpy scalar (anything registered as ``numbers.Real``), stored as a float.
+* **Booleans are numbers**: ``True`` is 1 and ``False`` is 0, as in Python's own arithmetic
+  (``True + True == 2``). They are accepted everywhere a real number is expected.
+* Anything else — a string, ``None``, a list, a complex number, a ``Value`` — is a
+  ``TypeError`` naming its type. An integer too large for a float is an ``OverflowError``.
+  A number outside what is allowed (nan, inf, a negative step) is a ``ValueError``.
+
+Each helper takes ``what``, the name of the thing checked as the caller wants it shown
+(``"gradcheck: eps"``), and returns the checked number.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from decimal import Decimal
+
+__all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
+           "whole", "shown"]
+
+
+def shown(x, width: int = 40) -> str:
+    """``x`` for a message: its type and a repr cut to ``width`` characters."""
+    text = repr(x)
+    text = text if len(text) <= width else text[:width - 3] + "..."
+    return f"{type(x).__name__} {text}"
+
+
+def as_number(x):
+    """``x`` as a float if it is a real number (fast for float and int), else None.
+
+    An integer too large for a float raises ``OverflowError`` saying so.
+    """
+    kind = type(x)
+    if kind is float:
+        return x
+    if kind is int or isinstance(x, (numbers.Real, Decimal)):
+        try:
+            return float(x)
+        except OverflowError:
+            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else repr(x)[:40]
+            raise OverflowError(f"{size} is too large for a float") from None
+    return None
+
+
+def real(x, what: str = "value") -> float:
+    """``x`` as a float, or a ``TypeError`` naming what was given instead of a real number."""
+    if type(x) is float:
+        return x
+    number = as_number(x)
+    if number is None:
+        raise TypeError(f"{what} needs a real number (int or float), got {shown(x)}")
+    return number
+
+
+def finite(x, what: str = "value") -> float:
+    """A real number that is neither inf nor nan."""
+    number = real(x, what)
+    if not math.isfinite(number):
+        raise ValueError(f"{what} must be a finite number, got {number!r}")
+    return number
+
+
+def in_range(x, what: str, low=None, high=None, *, low_open=False, high_open=False) -> float:
+    """A finite number in the interval from ``low`` to ``high`` (None: unbounded); the
+    ``*_open`` flags exclude an end."""
+    number = finite(x, what)
+    if low is not None and (number < low or low_open and number == low):
+        raise ValueError(f"{what} must be {'>' if low_open else '≥'} {low:g}, got {number!r}")
+    if high is not None and (number > high or high_open and number == high):
+        raise ValueError(f"{what} must be {'<' if high_open else '≤'} {high:g}, got {number!r}")
+    return number
+
+
+def positive(x, what: str = "value") -> float:
+    """A finite number > 0 (a step size, a learning rate)."""
+    return in_range(x, what, 0.0, low_open=True)
+
+
+def nonnegative(x, what: str = "value") -> float:
+    """A finite number ≥ 0 (a tolerance, a penalty weight)."""
+    return in_range(x, what, 0.0)
+
+
+def probability(x, what: str = "probability") -> float:
+    """A number in [0, 1]."""
+    return in_range(x, what, 0.0, 1.0)
+
+
+def whole(x, what: str = "count", low=None) -> int:
+    """A whole number (an int, a bool, or a float such as 3.0) ≥ ``low``, as an int."""
+    number = real(x, what)
+    if not (math.isfinite(number) and number.is_integer()):
+        raise ValueError(f"{what} must be a whole number, got {x!r}")
+    if low is not None and number < low:
+        raise ValueError(f"{what} must be a whole number ≥ {low}, got {x!r}")
+    return int(x) if isinstance(x, int) else int(number)
