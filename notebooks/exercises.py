@@ -38,7 +38,9 @@ from tinygrad_edu.exercises import (
     check_forward_trace,
     check_gradients,
     check_local_gradient,
+    check_new_op,
 )
+from tinygrad_edu.ops import Op
 
 # %% [markdown]
 # ## Part 1 · Local gradients
@@ -266,3 +268,26 @@ FixedValue = ...  # a corrected copy of BrokenValue
 
 # %% tags=["checker"]
 check_engine(FixedValue)
+
+# %% [markdown]
+# **Exercise 14.** Add a new op. Every op of `tinygrad_edu` is one row of the op table
+# (`tinygrad_edu.ops`): its float math with its local gradient, its notation, and its
+# derivative as an expression. Add *softsign*, $\operatorname{softsign}(x) = x / (1 + |x|)$, a
+# smooth squashing function like $\tanh$: write its float math, returning the value and the
+# local gradient $\frac{d}{dx}\operatorname{softsign}(x)$. The row around it is given. The
+# checker compares your local gradient with a central difference at 20 points and only then
+# registers the row with `ops.register` — after which `Value(x).softsign()` works, and the
+# trace tables and pictures write it.
+
+# %%
+def softsign(x):
+    ...  # your answer
+
+
+softsign_op = Op("softsign", "softsign", softsign, "softsign {0}", ("(1 − |{out}|)²",),
+                 method="softsign", call_names=("softsign",), domain=((-4.0, 4.0),),
+                 doc="x / (1 + |x|)",
+                 derivative=lambda xs, out, call: ((1 - call("abs", out)) ** 2,))
+
+# %% tags=["checker"]
+check_new_op(softsign_op)

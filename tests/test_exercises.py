@@ -20,6 +20,7 @@ from tinygrad_edu.exercises import (
     check_forward_trace,
     check_gradients,
     check_local_gradient,
+    check_new_op,
 )
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
@@ -450,3 +451,69 @@ def test_every_checker_passes_on_the_solved_notebook():
     assert len(shown) >= 10
     for text in shown:
         assert text.startswith("✓ "), text
+
+
+# ---------------------------------------------------------------- a new op
+def _softsign_row(forward, derivative=None, name="softsign_check"):
+    from tinygrad_edu.ops import Op
+
+    return Op(name, name, forward, name + " {0}", ("(1 − |{out}|)²",), method=name,
+              domain=((-4.0, 4.0),), doc="x / (1 + |x|)",
+              derivative=derivative or (lambda xs, out, call: ((1 - call("abs", out)) ** 2,)))
+
+
+def test_new_op_blank_is_not_done_yet():
+    def softsign(x):
+        ...
+
+    assert str(check_new_op(_softsign_row(softsign))).startswith("not done yet: softsign")
+    assert str(check_new_op(...)).startswith("not done yet")
+
+
+def test_new_op_with_a_wrong_local_gradient_is_refused_and_not_registered():
+    from tinygrad_edu.ops import OPS
+
+    def softsign(x):
+        return x / (1 + abs(x)), -1 / (1 + abs(x)) ** 2
+
+    report = check_new_op(_softsign_row(softsign))
+    assert not report and "sign is flipped" in str(report) and "not registered" in str(report)
+    assert "softsign_check" not in OPS and not hasattr(Value, "softsign_check")
+
+
+def test_new_op_whose_derivative_expression_disagrees_is_refused():
+    def softsign(x):
+        return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2
+
+    report = check_new_op(_softsign_row(softsign, lambda xs, out, call: (1 - out * out,)))
+    assert not report and "derivative expression" in str(report)
+
+
+def test_a_correct_new_op_is_registered_and_works_on_value():
+    # in a fresh interpreter: registering changes the op table for the whole process
+    import subprocess
+
+    code = (
+        "from tinygrad_edu import Value\n"
+        "from tinygrad_edu.ops import Op\n"
+        "from tinygrad_edu.exercises import check_new_op\n"
+        "def softsign(x):\n"
+        "    return x / (1 + abs(x)), 1 / (1 + abs(x)) ** 2\n"
+        "row = Op('softsign', 'softsign', softsign, 'softsign {0}', ('(1 − |{out}|)²',),\n"
+        "         method='softsign', domain=((-4.0, 4.0),), doc='x / (1 + |x|)',\n"
+        "         derivative=lambda xs, out, call: ((1 - call('abs', out)) ** 2,))\n"
+        "print(check_new_op(row))\n"
+        "print(check_new_op(row))\n"
+        "x = Value(3.0)\n"
+        "y = x.softsign()\n"
+        "y.backward()\n"
+        "print(y.data, x.grad)\n")
+    root = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, second, numbers = out.stdout.strip().splitlines()
+    assert first.startswith("✓ check_new_op('softsign')") and "softsign v0" in first
+    assert second.startswith("✓")               # a cell run twice: the same row, accepted
+    assert [float(v) for v in numbers.split()] == [0.75, 1 / 16]

@@ -252,3 +252,21 @@ def test_gradcheck_refuses_to_run_under_no_grad():
     with no_grad():
         with pytest.raises(RuntimeError, match="no_grad"):
             gradcheck(lambda x: x * x, [1.0])
+
+
+# ---------------------------------------------------- settings that cannot work (issue 13)
+@pytest.mark.parametrize("kwargs, says", [
+    (dict(eps=math.inf), "eps must be a finite number"),
+    (dict(eps=math.nan), "eps must be a finite number"),
+    (dict(eps=0.0), "eps must be > 0"), (dict(eps=-1e-6), "eps must be > 0"),
+    (dict(atol=-1e-5), "atol must be ≥ 0"), (dict(atol=math.nan), "atol must be a finite"),
+    (dict(rtol=math.inf), "rtol must be a finite"), (dict(rtol=-0.1), "rtol must be ≥ 0")])
+def test_gradcheck_refuses_settings_that_cannot_work(kwargs, says):
+    with pytest.raises(ValueError, match=f"gradcheck: {says}"):
+        gradcheck(lambda x: x * x, [1.0], **kwargs)
+
+
+@pytest.mark.parametrize("eps", ["1e-6", None, 1j])
+def test_a_step_that_is_not_a_number_is_a_type_error(eps):
+    with pytest.raises(TypeError, match="eps needs a real number"):
+        numerical_grad(lambda x: x, [1.0], eps=eps)

@@ -5,19 +5,26 @@ float local gradients, and their derivatives against central differences), then 
 random expressions: second derivatives against finite differences of first derivatives.
 """
 import dataclasses
+import itertools
 import math
 
 import pytest
+from conftest import need
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from test_forward import build, program_function, programs, slide_f
+from strategies import TORCH, programs, value_fn
 
-from tinygrad_edu import OPS, Constant, Value, no_grad
+from tinygrad_edu import OPS, Constant, OpError, Value, no_grad
 from tinygrad_edu.forward import jvp
 from tinygrad_edu.graph import evaluation_order
 from tinygrad_edu.higher import apply_op, grad, hessian, hvp
 
 OP_NAMES = list(OPS)
+
+
+def slide_f(x1, x2):
+    """y = ln(x1) + x1·x2 − sin(x2), the deck "Neural Networks" (Natasha Jaques) example."""
+    return x1.log() + x1 * x2 - x2.sin()
 SMOOTH = tuple(name for name, op in OPS.items() if op.kink is None)
 
 
@@ -275,11 +282,13 @@ def test_newton_on_a_quadratic_is_exact_in_one_step():
 
 
 # ---------------------------------------------------------------- random expressions
-def numeric_hessian(steps, point, h=1e-5):
+def numeric_hessian(program, h=1e-5):
     """Central differences of the reverse-mode gradient: H[i][j] ≈ ∂(∂f/∂xi)/∂xj."""
+    point = program.point
+
     def gradient(p):
         inputs = [Value(x) for x in p]
-        return grad(build(steps, inputs), inputs)
+        return grad(program.build(inputs), inputs)
     n = len(point)
     columns = []
     for j in range(n):
@@ -293,9 +302,8 @@ def numeric_hessian(steps, point, h=1e-5):
 
 @given(programs(op_names=SMOOTH))
 def test_second_derivatives_match_finite_differences_of_first_derivatives(program):
-    point, steps = program
-    H = hessian(program_function(steps), point)
-    numeric = numeric_hessian(steps, point)
+    H = hessian(program.function(), program.point)
+    numeric = numeric_hessian(program)
     scale = max(1.0, max(abs(h) for row in H for h in row))
     for i, row in enumerate(H):
         for j, h in enumerate(row):
@@ -305,9 +313,9 @@ def test_second_derivatives_match_finite_differences_of_first_derivatives(progra
 
 @given(programs(), st.lists(st.floats(-2, 2), min_size=3, max_size=3))
 def test_hvp_forward_over_reverse_matches_hessian_reverse_over_reverse(program, v):
-    point, steps = program
+    point = program.point
     v = v[:len(point)]
-    f = program_function(steps)
+    f = program.function()
     H = hessian(f, point)
     value, Hv = hvp(f, point, v)
     assert value == jvp(f, point, v)[0]
@@ -333,3 +341,73 @@ def test_second_derivative_through_a_100k_node_chain():
     assert slope.data == pytest.approx(jvp(chain, [1.0], [1.0])[1], rel=1e-12)
     assert curvature == pytest.approx(numeric, rel=1e-5)
     assert curvature < 0
+
+
+# ------------------------------------------------------------ at the edges, as PyTorch (issue 13)
+GRID = [-math.inf, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, math.inf, math.nan]
+
+
+def same(a, b) -> bool:
+    """Equal as PyTorch float64 prints them: nan equals nan, else equal to 12 digits."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300)
+
+
+def pytorch_masks(name, xs, i) -> bool:
+    """``**`` where PyTorch masks a local derivative to 0 (p = 0; x = 0 for the slope in the
+    exponent): its second derivatives there come from the formula it masked (nan, or 1/x),
+    ours from the mathematics (1/x at a finite x ≠ 0) or the masked constant (0)."""
+    return name == "**" and (xs[1] == 0.0 or (xs[0] == 0.0 and i == 1))
+
+
+@pytest.mark.parametrize("name", OP_NAMES)
+def test_every_op_at_the_edges_matches_pytorch_to_second_order(name):
+    """Every op on a grid of edge points (0, ±1, ±inf, nan, ties): where the value exists it,
+    its local gradients and their derivatives (grad(create_graph=True)) are PyTorch's; where it
+    does not, the op raises and PyTorch's value is inf or nan. Second derivatives are not
+    compared at a kink, where there is none and each library picks a convention."""
+    torch = need("torch")
+    op = OPS[name]
+    for xs in itertools.product(GRID, repeat=op.arity):
+        ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+        expected = TORCH[name](torch, *ts)
+        leaves = [Value(x) for x in xs]
+        try:
+            y = value_fn(op)(*leaves)
+        except OpError:
+            assert not math.isfinite(expected.item()), (name, xs)
+            continue
+        assert same(y.data, expected.item()), (name, xs, y.data, expected.item())
+        slopes = torch.autograd.grad(expected, ts, create_graph=True, allow_unused=True)
+        first = grad(y, leaves, create_graph=True)
+        for i, slope in enumerate(slopes):
+            want = 0.0 if slope is None else slope.item()
+            assert same(first[i].data, want), (name, xs, i, first[i].data, want)
+            if op.kink is not None and op.kink(*xs) == 0.0 or pytorch_masks(name, xs, i):
+                continue
+            if slope is None or not slope.requires_grad:
+                second_want = [0.0] * op.arity
+            else:
+                second_want = [0.0 if g is None else g.item() for g in torch.autograd.grad(
+                    slope, ts, allow_unused=True, retain_graph=True)]
+            second = grad(first[i], leaves)
+            for j in range(op.arity):
+                assert same(second[j], second_want[j]), (name, xs, i, j, second[j], second_want)
+
+
+@pytest.mark.parametrize("f", [lambda x: x.sqrt(), lambda x: x ** 0.5],
+                         ids=["sqrt", "x ** 0.5"])
+def test_second_derivative_of_a_square_root_at_zero_is_minus_infinity(f):
+    """d/dx 1/(2√x) = −1/(4 x^{3/2}) → −inf at 0, as PyTorch (issue 13: it was 0)."""
+    assert hessian(f, [0.0]) == [[-math.inf]]
+    x = Value(0.0)
+    slope = grad(f(x), x, create_graph=True)
+    assert slope.data == math.inf and grad(slope, x) == -math.inf
+
+
+def test_second_derivative_is_nan_where_the_first_is_nan():
+    x = Value(1.5)
+    assert math.isnan(grad((x - x).sqrt(), x))         # inf·1 + inf·(−1)
+    (h,), = hessian(lambda v: (v - v).sqrt(), [1.5])
+    assert math.isnan(h)                                # PyTorch: nan (it was 0)

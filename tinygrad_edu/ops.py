@@ -378,13 +378,15 @@ def _d_neg(xs, out, call):
 def _d_pow(xs, out, call):
     """p·x^(p−1) and x^p·ln x, with PyTorch's values (and their derivatives) at x ≤ 0.
 
-    p·x^(p−1) stays an expression at p = 0 (its value is 0 there, its slope in p is not),
-    except at x = 0, where PyTorch masks it to a plain 0; x^p·ln x is a plain 0 at x = 0,
-    p ≥ 0 (masked likewise), and nan for a negative base, with nan derivatives.
+    p·x^(p−1) stays an expression at p = 0 for a finite x ≠ 0 (its value is 0 there, its slope
+    in p, 1/x, is not); at any other x PyTorch masks it to a plain 0, and so does this. x^p·ln x
+    is a plain 0 at x = 0, p ≥ 0 (masked likewise), and nan for a negative base, with nan
+    derivatives.
     """
     x, p = xs
     at_zero = float(x) == 0.0
-    d_base = 0.0 if at_zero and float(p) == 0.0 else p * x ** (p - 1.0)
+    masked = float(p) == 0.0 and not (math.isfinite(float(x)) and not at_zero)
+    d_base = 0.0 if masked else p * x ** (p - 1.0)
     d_exponent = 0.0 if at_zero and float(p) >= 0.0 else out * call("ln", x)
     return d_base, d_exponent
 
