@@ -73,6 +73,9 @@ def row(**changes):
     (dict(method="backward"), "method"),
     (dict(call_names=("ln",)), "call_names"),
     (dict(default=0.5), "default"),
+    (dict(method=None), "method"),
+    (dict(method=None, operator="+"), "operator"),
+    (dict(method=None, operator="add"), "operator"),
 ], ids=lambda x: x if isinstance(x, str) else ",".join(x))
 def test_a_bad_row_is_refused_naming_the_field_and_nothing_is_added(changes, field):
     before = (dict(OPS), dict(CALLS), set(dir(Value)))
