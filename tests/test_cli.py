@@ -491,6 +491,7 @@ def hostile_paths(folder):
         "", ".", "/", ".svg", ".png", "a.svg", "a.png", "a.SVG", "a.svg.png", "dir/",
         os.path.join(blocker, "a.svg"), os.path.join(blocker, "sub"), "x" * 300 + ".svg",
         "a\0b.svg", "/proc/none/a.svg", "-", "--", "~/a.svg", folder, "a b.svg", "é.svg",
+        "a.gif", ".gif", "a\0.gif",
         "folder.svg", "folder.svg/",
     ]).map(lambda p: p if os.path.isabs(p) or p in ("", "--") else os.path.join(folder, p))
 
