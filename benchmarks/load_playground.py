@@ -191,7 +191,8 @@ def measure(port: int, sessions: int, duration: float, timeout: float, max_reque
         t.join(duration + 2 * timeout + 10)
     elapsed = time.monotonic() - begin
     final = [setup.request("GET", f"/api/sessions/{sid}/state")[1] for sid in sids]
-    steps = sum(s["steps"] - start_steps[sid] for sid, s in zip(sids, final))
+    per_session = [s["steps"] - start_steps[sid] for sid, s in zip(sids, final)]
+    steps = sum(per_session)
     for sid in sids:
         setup.request("DELETE", f"/api/sessions/{sid}")
     setup.close()
@@ -204,6 +205,7 @@ def measure(port: int, sessions: int, duration: float, timeout: float, max_reque
             "state": polls.summary(), "options": options.summary(),
             "create": created.summary(), "steps_per_s": steps / elapsed,
             "statuses": sorted({s["status"] for s in final}),
+            "steps_per_session": [min(per_session), max(per_session)],
             "epochs": [s["epoch"] for s in final]}
 
 
@@ -219,8 +221,9 @@ def show(result: dict, load_before: tuple, load_after: tuple) -> None:
         print(f"  {kind:>8}: {s['n']:5d} answered  median {_ms(s['median']):>9}  "
               f"p95 {_ms(s['p95']):>9}  max {_ms(s['max']):>9}  timeouts {s['timeouts']}"
               f"  errors {s['errors']}")
-    print(f"  training: {result['steps_per_s']:,.0f} steps/s in all sessions together; "
-          f"statuses {result['statuses']}")
+    low, high = result["steps_per_session"]
+    print(f"  training: {result['steps_per_s']:,.0f} steps/s in all sessions together "
+          f"({low:,}–{high:,} steps per session); statuses {result['statuses']}")
 
 
 def main(argv=None) -> int:

@@ -50,3 +50,7 @@ nitpick_ignore_regex = [(r"py:.*", r"(?!tinygrad_edu\b).*"),
 
 generate.copy_sources(HERE.parent, HERE)
 generate.write_all(HERE / "generated")
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", generate.escape_bars)

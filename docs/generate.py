@@ -18,6 +18,7 @@ import io
 import os
 import pathlib
 import pkgutil
+import re
 import shutil
 from contextlib import redirect_stdout
 
@@ -151,6 +152,31 @@ def copy_sources(root: pathlib.Path, docs: pathlib.Path) -> None:
                     continue
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, target / relative)
+
+
+_CODE = re.compile(r"(`+[^`]*`+)")
+
+
+def escape_bars(app, what, name, obj, options, lines: list[str]) -> None:
+    """``autodoc-process-docstring``: read a bar as a bar. Docstrings here write |x| for an
+    absolute value, which reStructuredText takes for a substitution reference; escape each
+    ``|`` outside code, literal blocks and grid tables (the docstrings use no substitutions).
+    """
+    literal_indent = None
+    for i, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None:
+            if not line.strip() or indent > literal_indent:
+                continue
+            literal_indent = None
+        if line.rstrip().endswith("::"):
+            literal_indent = indent
+        stripped = line.strip()
+        if "|" not in line or stripped[:1] in "|+" and stripped[-1:] in "|+":
+            continue
+        parts = _CODE.split(line)
+        lines[i] = "".join(part if k % 2 else part.replace("|", "\\|")
+                           for k, part in enumerate(parts))
 
 
 def write_all(out: pathlib.Path) -> None:

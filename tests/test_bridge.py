@@ -8,11 +8,11 @@ from conftest import need
 
 torch = need("torch")
 
-from tinygrad_edu import Value  # noqa: E402
+from tinygrad_edu import Value, nn  # noqa: E402
 from tinygrad_edu.bridge import from_torch, to_torch  # noqa: E402
 from tinygrad_edu.nn import MLP, Dropout, Layer, Sequential  # noqa: E402
 
-ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "linear"]
+ACTIVATIONS = list(nn.ACTIVATIONS)
 
 
 def batch(nin, n=6, seed=0):

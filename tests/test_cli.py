@@ -491,6 +491,7 @@ def hostile_paths(folder):
         "", ".", "/", ".svg", ".png", "a.svg", "a.png", "a.SVG", "a.svg.png", "dir/",
         os.path.join(blocker, "a.svg"), os.path.join(blocker, "sub"), "x" * 300 + ".svg",
         "a\0b.svg", "/proc/none/a.svg", "-", "--", "~/a.svg", folder, "a b.svg", "é.svg",
+        "a.gif", ".gif", "a\0.gif",
         "folder.svg", "folder.svg/",
     ]).map(lambda p: p if os.path.isabs(p) or p in ("", "--") else os.path.join(folder, p))
 
@@ -546,3 +547,15 @@ def test_hostile_train_arguments_exit_0_or_2_never_1(data, tmp_path_factory):
 def test_demo_into_an_impossible_folder_is_a_clean_refusal(out):
     code, stdout, err = run("demo", "--out", out, "--no-progress")
     assert code == EXIT_USAGE and "Traceback" not in err and "cannot create" in err, err
+
+
+# ---------------------------------------------------------------- an op added with register
+def test_a_registered_op_is_traced_by_the_command_line(atan_op):
+    code, out, err = run("trace", "atan(x)", "x=0.5", "--format", "json")
+    assert code == EXIT_OK, err
+    document = json.loads(out)
+    assert document["output"]["value"] == pytest.approx(math.atan(0.5), rel=1e-15)
+    assert document["gradients"]["x"] == pytest.approx(1 / 1.25, rel=1e-15)
+    code, out, _ = run("trace", "atan(x)", "x=0.5")
+    assert "atan v0" in out
+    assert "atan" in run("trace", "--help")[1]

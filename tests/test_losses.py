@@ -238,6 +238,8 @@ def test_penalty_of_a_module_uses_its_weights_not_biases():
     (lambda: losses.mse([1.0, 2.0], [1.0]), "2 predictions but 1 targets"),
     (lambda: losses.mse([], []), "empty"),
     (lambda: losses.elastic_net([Value(1.0)], -1), "beta"),
+    (lambda: losses.elastic_net([Value(1.0)], float("inf")), "beta must be a finite number"),
+    (lambda: losses.elastic_net([Value(1.0)], float("nan")), "beta must be a finite number"),
     (lambda: losses.softmax([]), "non-empty"),
     (lambda: losses.l2([]), "no parameters"),
 ])
@@ -367,3 +369,68 @@ def test_residual_mlp_gradients_equal_pytorch():
     reference.backward()
     assert loss.data == pytest.approx(reference.item(), rel=1e-12)
     _compare_gradients(net, Ws, bs)
+
+
+# ------------------------------------------- targets a tape can replay (fit(compiled=True))
+logit_rows = st.lists(st.floats(-50, 50), min_size=2, max_size=6)
+
+
+def _grads_of(loss_fn, zs, targets):
+    values = [[Value(z) for z in row] for row in zs]
+    loss = loss_fn(values, targets)
+    loss.backward()
+    return loss.data, [v.grad for row in values for v in row]
+
+
+@given(rows=st.lists(logit_rows, min_size=1, max_size=4), data=st.data())
+def test_one_hot_targets_give_the_class_index_numbers_bit_for_bit(rows, data):
+    k = min(map(len, rows))
+    rows = [row[:k] for row in rows]
+    labels = [data.draw(st.integers(0, k - 1)) for _ in rows]
+    one_hot = [[float(j == t) for j in range(k)] for t in labels]
+    as_values = [[Value(p) for p in row] for row in one_hot]
+    expected = _grads_of(losses.cross_entropy, rows, labels)
+    assert _grads_of(losses.cross_entropy, rows, one_hot) == expected
+    assert _grads_of(losses.cross_entropy, rows, as_values) == expected
+
+
+def test_probability_targets_match_torch():
+    z = [[0.5, -1.0, 2.0], [3.0, 0.0, -2.0]]
+    p = [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]]
+    values = [[Value(v) for v in row] for row in z]
+    loss = losses.cross_entropy(values, p)
+    loss.backward()
+    zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    expected = F.cross_entropy(zt, torch.tensor(p, dtype=torch.float64))
+    expected.backward()
+    assert loss.data == pytest.approx(expected.item(), rel=1e-14)
+    assert [v.grad for row in values for v in row] == pytest.approx(
+        zt.grad.flatten().tolist(), rel=1e-13, abs=1e-16)
+    with pytest.raises(ValueError, match="2 probabilities for 3 classes"):
+        losses.cross_entropy(values, [[0.5, 0.5], [1.0, 0.0, 0.0]])
+
+
+@given(st.lists(st.floats(-700, 700), min_size=1, max_size=8))
+def test_log_sum_exp_matches_torch_without_a_constant_from_the_data(zs):
+    total = losses.log_softmax(zs)
+    expected = torch.log_softmax(torch.tensor(zs, dtype=torch.float64), 0).tolist()
+    assert [v.data for v in total] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("loss", [losses.mse, losses.binary_cross_entropy_with_logits])
+@pytest.mark.parametrize("targets", [[0, 1, 1], [1.0, 0.0, 0.25]])
+def test_value_targets_give_the_number_targets_results_bit_for_bit(loss, targets):
+    zs = [0.3, -2.5, 4.0]
+    expected = _grads_of(lambda p, t: loss([row[0] for row in p], t), [[z] for z in zs], targets)
+    got = _grads_of(lambda p, t: loss([row[0] for row in p], t), [[z] for z in zs],
+                    [Value(float(t)) for t in targets])
+    assert got == expected
+
+
+# ---------------------------------------------------------------- a diverged weight shows
+@pytest.mark.parametrize("penalty", [losses.l1, losses.l2,
+                                     lambda ws: losses.elastic_net(ws, 0.5)])
+def test_a_nan_weight_makes_every_penalty_nan(penalty):
+    """|nan| is nan (as in PyTorch), so a diverged weight cannot hide inside Σ|w|."""
+    assert math.isnan(penalty([Value(math.nan), Value(2.0)]).data)
+    assert math.isnan(F.l1_loss(torch.tensor([math.nan, 2.0]), torch.zeros(2)).item())

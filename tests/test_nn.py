@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from tinygrad_edu import nn
 from tinygrad_edu.engine import Constant, Value, reverse_topological_order
 from tinygrad_edu.nn import MLP, Dropout, Layer, Module, Neuron, Residual, Sequential
 
@@ -139,17 +140,17 @@ def test_load_state_dict_checks_everything_before_changing_anything():
 @pytest.mark.parametrize("build, error, message", [
     (lambda: Neuron(2, activation="relu6"), ValueError, "unknown activation 'relu6'"),
     (lambda: MLP(2, [3, 1], output_activation="softmax"), ValueError, "unknown activation"),
-    (lambda: Layer(0, 3), ValueError, "nin must be a positive"),
+    (lambda: Layer(0, 3), ValueError, "nin must be a whole number ≥ 1"),
     (lambda: MLP(2, []), ValueError, "non-empty list"),
-    (lambda: MLP(2, [3, 0]), ValueError, "positive whole number"),
+    (lambda: MLP(2, [3, 0]), ValueError, "whole number ≥ 1"),
     (lambda: MLP(2, [3], seed=1, rng=random.Random(1)), ValueError, "either seed or rng"),
-    (lambda: Dropout(1.0), ValueError, r"\[0, 1\)"),
-    (lambda: Dropout(-0.1), ValueError, r"\[0, 1\)"),
+    (lambda: Dropout(1.0), ValueError, r"p \(a probability\) must be < 1"),
+    (lambda: Dropout(-0.1), ValueError, r"p \(a probability\) must be ≥ 0"),
     (lambda: Residual(Layer(2, 3)), ValueError, "as many outputs as inputs"),
     (lambda: MLP(2, [3])([1.0, 2.0, 3.0]), ValueError,
      r"MLP\(2, \[3\]\) expects 2 inputs per sample, got 3"),
     (lambda: Layer(2, 3)([1.0]), ValueError, r"Layer\(2, 3\) expects 2 inputs, got 1"),
-    (lambda: MLP(2, [3])([1.0, "a"]), TypeError, r"input x\[1\] must be a real number, got str"),
+    (lambda: MLP(2, [3])([1.0, "a"]), TypeError, r"input x\[1\] needs a real number .*got str"),
     (lambda: MLP(2, [3])(1.0), TypeError, "expects a list of 2 numbers"),
     (lambda: Neuron(2)([None, 1.0]), TypeError, r"x\[0\]"),
 ])
@@ -255,3 +256,21 @@ def test_repr_names_the_architecture():
     assert repr(MLP(2, [16, 1])) == ("MLP(2, [16, 1], activation='relu', "
                                      "output_activation='linear')")
     assert repr(Neuron(3, "tanh")) == "Neuron(3, activation='tanh')"
+
+
+# ---------------------------------------------------------------- the same network on floats
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+def test_forward_floats_gives_the_engines_outputs_exactly(activation):
+    net = MLP(3, [5, 4, 2], activation=activation, output_activation=activation, seed=4)
+    layers = nn.float_layers(net)
+    rng = random.Random(0)
+    for _ in range(20):
+        x = [rng.uniform(-3, 3) for _ in range(3)]
+        assert nn.forward_floats(layers, x) == [v.data for v in net(x)]
+
+
+def test_float_layers_needs_a_plain_mlp():
+    with pytest.raises(TypeError, match="MLP without residual"):
+        nn.float_layers(MLP(2, [2, 2, 1], residual=True))
+    with pytest.raises(TypeError, match="MLP"):
+        nn.float_layers(Layer(2, 2))

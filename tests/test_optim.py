@@ -201,7 +201,7 @@ def test_clip_grad_value_clamps_each_gradient():
 def test_make_builds_each_named_optimizer_with_its_default_rate(name):
     net = MLP(2, [3, 1], seed=0)
     opt = optim.make(name, net)
-    assert opt.lr == optim.OPTIMIZERS[name][1]
+    assert opt.lr == optim.OPTIMIZERS[name].lr
     assert opt.params == net.parameters()
     assert optim.make(name, net, lr=0.5).lr == 0.5
 
@@ -223,3 +223,44 @@ def test_make_refuses_unknown_names_and_bad_rates():
 def test_schedules_by_name():
     assert optim.SCHEDULES["exponential"](0.1, 0.5)(2) == pytest.approx(0.1 * math.exp(-1.0))
     assert optim.SCHEDULES["inverse"](0.1, 0.5)(2) == pytest.approx(0.05)
+
+
+# ------------------------------------------------- issue 13: clipping huge gradients, torch's way
+@pytest.mark.parametrize("grads, max_norm", [
+    ([3.0, -4.0, 12.0], 6.5), ([0.3, -0.4], 1.0), ([1e-3, 2e-3, -5e-4], 1e-3),
+    ([1.0] * 50, 2.0), ([-7.5, 0.0, 2.25, 1e-9], 0.1)])
+def test_clip_grad_norm_agrees_with_torch(grads, max_norm):
+    ours = _grads(grads)
+    norm = optim.clip_grad_norm(ours, max_norm)
+    ts = [torch.zeros(1, dtype=torch.float64, requires_grad=True) for _ in grads]
+    for t, g in zip(ts, grads):
+        t.grad = torch.tensor([g], dtype=torch.float64)
+    theirs = torch.nn.utils.clip_grad_norm_(ts, max_norm)
+    assert norm == pytest.approx(theirs.item(), rel=1e-15)
+    # torch divides by norm + 1e-6; the engine makes the norm exactly max_norm
+    assert [p.grad for p in ours] == pytest.approx([t.grad.item() for t in ts],
+                                                   rel=2e-6 / norm + 1e-15)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e300, 1e-200])
+def test_clip_grad_norm_of_huge_and_tiny_gradients_is_scaled_not_refused(scale):
+    """g = scale·(3, −4, 12): ‖g‖ = 13·scale even where g² overflows (1e200² = inf) or
+    underflows; clipped to norm 6.5 it is (1.5, −2, 6) whatever the scale."""
+    params = _grads([3.0 * scale, -4.0 * scale, 12.0 * scale])
+    norm = optim.clip_grad_norm(params, 6.5)
+    assert norm == pytest.approx(13.0 * scale, rel=1e-15)
+    expected = [1.5, -2.0, 6.0] if 13.0 * scale > 6.5 else [3.0 * scale, -4.0 * scale,
+                                                             12.0 * scale]
+    assert [p.grad for p in params] == pytest.approx(expected, rel=1e-15)
+
+
+def test_clip_grad_norm_when_the_norm_itself_exceeds_the_largest_float():
+    params = _grads([1.5e308, -1.5e308])          # ‖g‖ ≈ 2.1e308 > 1.8e308
+    assert optim.clip_grad_norm(params, 1.0) == math.inf
+    assert [p.grad for p in params] == pytest.approx([math.sqrt(0.5), -math.sqrt(0.5)],
+                                                     rel=1e-15)
+    for bad in (math.inf, math.nan):
+        params = _grads([1.0, bad])
+        with pytest.raises(FloatingPointError, match="parameter 1 is .*nothing was clipped"):
+            optim.clip_grad_norm(params, 1.0)
+        assert params[0].grad == 1.0

@@ -7,6 +7,7 @@ import http.client
 import json
 import math
 import os
+import random
 import re
 import signal
 import socket
@@ -22,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from playground_server import serving
 
-from tinygrad_edu import Value, trace
+from tinygrad_edu import Value, data, losses, optim, trace, train
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.playground import create_server, main
 from tinygrad_edu.playground.backprop import tiny_network
@@ -866,6 +867,26 @@ def test_float_boundary_forward_is_the_engine_forward_to_the_last_bit():
         for x in ([0.3, -1.2], [2.0, 0.5], [-0.7, -0.1]):
             engine = [o.data for o in run.model(x)]
             assert forward_floats(layers, x) == engine, activation
+
+
+def test_a_run_trains_exactly_as_the_library_loop_does():
+    """The playground trains through the library: two epochs of a Run are two epochs of
+    train.step over data.make's points, with optim.make's optimizer — to the last bit."""
+    s = check_settings({"dataset": "blobs", "classes": 3, "output": "softmax_ce", "samples": 60,
+                        "optimizer": "momentum", "regularization": "l2", "reg_strength": 0.01})
+    run = Run(s)
+    while run.epoch < 2:
+        run.train_step()
+    X, y = data.make("blobs", n=60, noise=0.25 + 1.5 * s.noise, seed=0, classes=3)
+    X_train, y_train, _, _ = data.train_val_split(X, y, val_fraction=s.val_fraction, seed=0)
+    model = MLP(2, [6, 6, 3], activation="tanh", seed=0)
+    optimizer = optim.make("momentum", model.parameters(), lr=s.lr)
+    rng = random.Random(1)
+    for _ in range(2):
+        for Xb, yb in data.batches(X_train, y_train, s.batch_size, rng=rng):
+            train.step(model, Xb, yb, losses.cross_entropy, optimizer,
+                       penalty=lambda m: 0.01 * losses.l2(m))
+    assert run.weights() == model.state_dict()
 
 
 def test_command_line_refuses_a_bad_or_busy_port(capsys):

@@ -5,8 +5,11 @@ property tests of test_ops_properties and test_higher cover it like any built-in
 file checks the places one by one, and that a bad row is refused with a message naming the
 field that is wrong.
 """
+import contextlib
 import dataclasses
 import math
+import pathlib
+import re
 
 import pytest
 
@@ -14,6 +17,8 @@ from tinygrad_edu import OPS, Value
 from tinygrad_edu.gradcheck import gradcheck
 from tinygrad_edu.higher import grad, hessian
 from tinygrad_edu.ops import CALLS, Op, register
+
+README = pathlib.Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_the_registered_op_is_in_the_tables(atan_op):
@@ -68,6 +73,9 @@ def row(**changes):
     (dict(method="backward"), "method"),
     (dict(call_names=("ln",)), "call_names"),
     (dict(default=0.5), "default"),
+    (dict(method=None), "method"),
+    (dict(method=None, operator="+"), "operator"),
+    (dict(method=None, operator="add"), "operator"),
 ], ids=lambda x: x if isinstance(x, str) else ",".join(x))
 def test_a_bad_row_is_refused_naming_the_field_and_nothing_is_added(changes, field):
     before = (dict(OPS), dict(CALLS), set(dir(Value)))
@@ -81,3 +89,59 @@ def test_registering_atan_twice_is_refused(atan_op):
         register(dataclasses.replace(atan_op))
     with pytest.raises(TypeError, match="needs an Op"):
         register("atan")
+
+
+# ---------------------------------------------------------------- the README's example
+@contextlib.contextmanager
+def without(op):
+    """The table and Value as if ``op`` had never been registered; put back afterwards."""
+    method = getattr(Value, op.method)
+    del OPS[op.name], Value.atan
+    for name in op.call_names:
+        del CALLS[name]
+    try:
+        yield
+    finally:
+        for name in list(CALLS):
+            if CALLS[name].name == op.name:
+                del CALLS[name]
+        OPS[op.name] = op
+        CALLS.update({name: op for name in op.call_names})
+        setattr(Value, op.method, method)
+
+
+def test_the_readme_example_registers_atan_from_nothing(atan_op, capsys):
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Extending the engine"):]
+    block = re.search(r"```py\n(.*?)```", section, re.S).group(1)
+    with without(atan_op):
+        assert "atan" not in OPS and not hasattr(Value, "atan")
+        exec(compile(block, "README.md", "exec"), {"__name__": "readme"})  # noqa: S102
+        assert OPS["atan"] is not atan_op and OPS["atan"].forward(0.5)[0] == math.atan(0.5)
+    assert capsys.readouterr().out.strip() == "0.8"
+    assert OPS["atan"] is atan_op and CALLS["atan"] is atan_op
+
+
+# ---------------------------------------------------------------- every place that reads the table
+def test_trace_picture_tape_forward_mode_and_parser_know_it(atan_op):
+    from tinygrad_edu import compile, jvp, trace
+    from tinygrad_edu.expr import parse
+    from tinygrad_edu.viz import to_dot
+
+    def f(v):
+        return v.atan() * v
+
+    x = Value(0.5, label="x")
+    y = f(x)
+    table = trace(y)
+    assert [row.expr for row in table.forward][1] == "atan v0"
+    assert "v̄1 × (1 / (1 + v0²))" in [row.expr for row in table.adjoint][3]
+    assert "atan" in to_dot(y)
+    slope = math.atan(0.5) + 0.5 * 0.8                       # d/dx x·atan x
+    assert jvp(f, [0.5], [1.0]) == (y.data, pytest.approx(slope, rel=1e-15))
+    tape = compile(f, 0.5)
+    assert tape(0.5) == y.data
+    tape.backward()
+    assert tape.input_grads() == [pytest.approx(slope, rel=1e-15)]
+    root, _ = parse("atan(x) * x").evaluate({"x": 0.5})
+    assert root.data == y.data and root.parents[0].op == "atan"

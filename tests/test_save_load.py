@@ -1,8 +1,11 @@
 """Saving and loading models: exact round trips, atomic writes, and every kind of bad file."""
 import json
 import os
+from fractions import Fraction
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tinygrad_edu import data, optim, serialize
 from tinygrad_edu.nn import MLP, Layer, Residual, Sequential
@@ -149,13 +152,21 @@ def test_a_changed_weight_fails_the_checksum_unless_asked(saved):
     assert target.layers[0].neurons[0].b.data == 0.125
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", None, True])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "0.5", None, [1.0]])
 def test_nan_or_non_numeric_weights_are_refused(saved, bad):
     path, target, before = saved
     edit(path, lambda d: d["parameters"].update({"layers[1].neurons[0].w[2]": bad}))
     with pytest.raises(ModelFileError, match=r"layers\[1\]\.neurons\[0\]\.w\[2\]"):
         target.load(path, verify_checksum=False)
     assert weights(target) == before
+
+
+def test_a_boolean_weight_is_the_number_it_stands_for(saved):
+    """One policy everywhere (tinygrad_edu.checks): True is 1 and False is 0."""
+    path, target, _ = saved
+    edit(path, lambda d: d["parameters"].update({WEIGHT: True}))
+    target.load(path, verify_checksum=False)
+    assert target.layers[1].neurons[0].w[2].data == 1.0
 
 
 def test_missing_or_extra_parameters_are_refused(saved):
@@ -173,6 +184,116 @@ def test_missing_or_extra_parameters_are_refused(saved):
     with pytest.raises(ModelFileError, match="version 2"):
         target.load(path)
     assert weights(target) == before
+
+
+# ------------------------------------------------ hostile files (issue 13): ModelFileError only
+WEIGHT = "layers[1].neurons[0].w[2]"
+
+
+def put_text(path, key_path, fragment: str):
+    """Replace the value at ``key_path`` in the saved document by raw JSON text ``fragment``
+    (text, so that fragments json.dumps could not write — 30,000 levels — can be tried)."""
+    doc = json.loads(path.read_text())
+    target = doc
+    for key in key_path[:-1]:
+        target = target[key]
+    target[key_path[-1]] = "@@HOSTILE@@"
+    path.write_text(json.dumps(doc).replace('"@@HOSTILE@@"', fragment))
+
+
+@pytest.mark.parametrize("verify", [True, False])
+@pytest.mark.parametrize("fragment, message", [
+    ("[" * 30_000 + "]" * 30_000, "nested"),
+    ('{"a": ' * 30_000 + "1" + "}" * 30_000, "nested"),
+    ("[" * 40 + "]" * 40, "nested more than"),
+    ("7" * 5_000, "not a model file"),
+    ("9" * 400, "too large for a float"),
+    ("-" + "9" * 4_000, "too large for a float"),
+], ids=["list 30000 deep", "object 30000 deep", "list 40 deep", "5000 digits",
+        "400 digits", "-4000 digits"])
+def test_hostile_weights_raise_model_file_error_and_change_nothing(saved, fragment, message,
+                                                                   verify):
+    path, target, before = saved
+    put_text(path, ["parameters", WEIGHT], fragment)
+    with pytest.raises(ModelFileError, match=message):
+        target.load(path, verify_checksum=verify)
+    assert weights(target) == before
+
+
+def test_a_whole_file_nested_30000_deep_is_a_model_file_error(saved):
+    path, target, before = saved
+    path.write_text("[" * 30_000 + "]" * 30_000)
+    with pytest.raises(ModelFileError, match="nested"):
+        target.load(path)
+    assert weights(target) == before
+
+
+@pytest.mark.parametrize("bad", [10 ** 400, -(10 ** 5_000), Fraction(10 ** 400, 3),
+                                 [[[1.0]]], {"w": 1.0}, 1j, "1e400"],
+                         ids=["400 digits", "-5000 digits", "fraction", "list", "dict",
+                              "complex", "string"])
+def test_hostile_state_dicts_raise_model_file_error_and_change_nothing(bad):
+    net = MLP(2, [4, 1], seed=0)
+    before = weights(net)
+    state = net.state_dict()
+    state[WEIGHT] = bad
+    with pytest.raises(ModelFileError, match=r"layers\[1\]\.neurons\[0\]\.w\[2\]"):
+        net.load_state_dict(state)
+    assert weights(net) == before
+
+
+def nested(depth: int, leaf: str = "0") -> str:
+    return "[" * depth + leaf + "]" * depth
+
+
+hostile_json = st.one_of(
+    st.integers(2, 60_000).map(nested),
+    st.integers(2, 60_000).map(lambda d: '{"k": ' * d + "1" + "}" * d),
+    st.integers(310, 6_000).map(lambda k: "9" * k),                  # too large for a float
+    st.integers(310, 6_000).map(lambda k: "-1" + "0" * k + ".5"),     # a float that is -inf
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "null", '"0.5"', "[]", "{}"]),
+    st.text(max_size=20).map(json.dumps),
+)
+places = st.sampled_from([["parameters", WEIGHT], ["parameters"], ["architecture"],
+                          ["architecture", "nouts"], ["version"], ["format"]])
+
+
+@given(fragment=hostile_json, place=places, verify=st.booleans())
+def test_every_hostile_fragment_anywhere_is_a_model_file_error(tmp_path_factory, fragment,
+                                                                place, verify):
+    """A whole family of hostile files: deep nesting, numbers too long or too large, nan,
+    strings, wrong types — in the weights, the architecture, the version or the format."""
+    path = tmp_path_factory.mktemp("hostile") / "model.json"
+    MLP(2, [4, 1], seed=0).save(path)
+    put_text(path, place, fragment)
+    target = MLP(2, [4, 1], seed=7)
+    before = weights(target)
+    with pytest.raises(ModelFileError):
+        target.load(path, verify_checksum=verify)
+    assert weights(target) == before
+
+
+hostile_values = st.one_of(
+    st.integers(min_value=2 ** 1024).map(lambda n: n * 10 ** 600),
+    st.integers(max_value=-(2 ** 1024)),
+    st.sampled_from([float("nan"), float("inf"), -float("inf"), None, "1.0", 1j,
+                     Fraction(10 ** 400, 7)]),
+    st.recursive(st.floats(), lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=8)
+    .filter(lambda v: isinstance(v, (list, dict)) or v != v or v in (float("inf"), -float("inf"))),
+)
+
+
+@given(bad=hostile_values, name=st.sampled_from(["layers[0].neurons[2].w[1]", WEIGHT,
+                                                 "layers[1].neurons[0].b"]))
+def test_every_hostile_state_dict_is_a_model_file_error(bad, name):
+    net = MLP(2, [4, 1], seed=0)
+    before = weights(net)
+    state = net.state_dict()
+    state[name] = bad
+    with pytest.raises(ModelFileError):
+        net.load_state_dict(state)
+    assert weights(net) == before
 
 
 def test_missing_file_raises_file_not_found(tmp_path):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from .nn import MLP, Layer, Module, Sequential
 from .nn import Dropout as EngineDropout
+from .ops import OPS
 
 __all__ = ["to_torch", "from_torch"]
 
 # activation name ↔ torch.nn module name (linear: no module at all)
 _TO_TORCH = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU"}
 _FROM_TORCH = {module: name for name, module in _TO_TORCH.items()}
-_LEAKY_SLOPE = 0.01  # the engine's leaky_relu activation slope (nn.ACTIVATIONS)
+_LEAKY_SLOPE = OPS["leaky_relu"].default  # the slope of nn's leaky_relu activation
 
 
 def _torch():
@@ -119,8 +120,8 @@ def _read_torch_layers(seq, torch) -> list:
             continue
         else:
             raise TypeError(f"from_torch: cannot translate module {i} ({module!r}); "
-                            f"Linear, ReLU, Tanh, Sigmoid, LeakyReLU(0.01), Dropout and "
-                            f"Identity can be translated")
+                            f"Linear, ReLU, Tanh, Sigmoid, LeakyReLU({_LEAKY_SLOPE}), Dropout "
+                            f"and Identity can be translated")
     if pending is not None:
         layers.append((pending, "linear"))
     if not layers:
@@ -146,10 +147,11 @@ def from_torch(seq):
     """An engine model computing what the ``torch.nn.Sequential`` ``seq`` computes.
 
     ``seq`` is Linear layers, each optionally followed by ReLU / Tanh / Sigmoid /
-    LeakyReLU(0.01), with optional Dropout between them. It becomes an ``MLP`` when it has that
-    shape (one hidden activation, one dropout probability after every hidden layer, any
-    activation on the last layer), else an ``nn.Sequential`` of Layers and Dropouts. A Linear
-    without bias gets bias 0. Weights are copied as float64.
+    LeakyReLU (with the engine's default slope α), with optional Dropout between them. It
+    becomes an ``MLP`` when it has that shape (one hidden activation, one dropout
+    probability after every hidden layer, any activation on the last layer), else an
+    ``nn.Sequential`` of Layers and Dropouts. A Linear without bias gets bias 0. Weights are
+    copied as float64.
     """
     torch = _torch()
     if not isinstance(seq, torch.nn.Sequential):

@@ -7,16 +7,22 @@ set into minibatches, reshuffled each epoch: one pass over all of them is an epo
 
 ``make(name, n=..., noise=..., seed=...)`` builds any of them by name, with the defaults
 the command line, the playground and the notebooks share (``DATASETS``, declared once here).
+
+``digits`` is real data: scikit-learn's bundled 8×8 handwritten digits (the ``[data]``
+extra), 64 pixels per image in [0, 1], with a seeded train/test split.
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import random
 from dataclasses import dataclass
 
+from . import checks
+
 __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "Dataset",
-           "train_val_split", "batches", "check_dataset"]
+           "digits", "train_val_split", "batches", "check_dataset"]
 
 
 def _rng(seed, rng, who: str) -> random.Random:
@@ -30,15 +36,11 @@ def _rng(seed, rng, who: str) -> random.Random:
 
 
 def _positive_int(n, name: str, who: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{who}: {name} must be a whole number ≥ {minimum}, got {n!r}")
-    return int(n)
+    return checks.whole(n, f"{who}: {name}", low=minimum)
 
 
 def _nonnegative(x, name: str, who: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not x >= 0 or x == math.inf:
-        raise ValueError(f"{who}: {name} must be a finite number ≥ 0, got {x!r}")
-    return float(x)
+    return checks.nonnegative(x, f"{who}: {name}")
 
 
 def _shuffled(X, y, rng):
@@ -72,8 +74,8 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0, rng=None):
     """Two concentric circles: label 0 on radius 1, label 1 on radius ``factor``; shuffled."""
     n = _positive_int(n, "n", "circles", 2)
     noise = _nonnegative(noise, "noise", "circles")
-    if isinstance(factor, bool) or not isinstance(factor, numbers.Real) or not 0 < factor < 1:
-        raise ValueError(f"circles: factor (inner radius) must be in (0, 1), got {factor!r}")
+    factor = checks.in_range(factor, "circles: factor (the inner radius)", 0.0, 1.0,
+                             low_open=True, high_open=True)
     rng = _rng(seed, rng, "circles")
     n0 = n // 2
     X, y = [], []
@@ -145,19 +147,12 @@ def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
     return _shuffled(X, y, rng)
 
 
-def _is_finite(v) -> bool:
-    """A real number that is a finite float (an int too large for a float is not)."""
+def _finite(v, where: str) -> float:
+    """``checks.finite``, with the position in the message of an integer too large too."""
     try:
-        return math.isfinite(v)
-    except OverflowError:
-        return False
-
-
-def _shown(v) -> str:
-    if isinstance(v, numbers.Integral) and not isinstance(v, bool) and not _is_finite(v):
-        digits = int(v.bit_length() * math.log10(2)) + 1  # str() refuses > 4,300 digits
-        return f"an integer too large for a float (about {digits} digits)"
-    return f"{v!r:.40}"
+        return checks.finite(v, where)
+    except OverflowError as err:
+        raise OverflowError(f"{where}: {err}") from None
 
 
 def check_dataset(X, y=None, who: str = "data") -> None:
@@ -177,11 +172,8 @@ def check_dataset(X, y=None, who: str = "data") -> None:
         elif len(row) != width:
             raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {width}")
         for j, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise TypeError(f"{who}: X[{i}][{j}] is {type(v).__name__} {v!r:.40}, "
-                                f"not a number")
-            if not _is_finite(v):
-                raise ValueError(f"{who}: X[{i}][{j}] is {_shown(v)}")
+            if type(v) is not float or not math.isfinite(v):  # the common case, fast
+                _finite(v, f"{who}: X[{i}][{j}]")
     if y is None:
         return
     if not isinstance(y, (list, tuple)):
@@ -190,20 +182,16 @@ def check_dataset(X, y=None, who: str = "data") -> None:
     if len(y) != len(X):
         raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)} labels")
     for i, v in enumerate(y):
-        values = v if isinstance(v, (list, tuple)) else [v]
-        for u in values:
-            if isinstance(u, bool) or not isinstance(u, numbers.Real) or not _is_finite(u):
-                raise TypeError(f"{who}: y[{i}] is {type(v).__name__} {_shown(v)}, "
-                                f"not a finite number")
+        for u in v if isinstance(v, (list, tuple)) else [v]:
+            _finite(u, f"{who}: y[{i}]")
 
 
 def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
     """Split into (X_train, y_train, X_val, y_val); the validation set gets round(n·fraction)
     samples (at least 1, leaving at least 1 for training)."""
     check_dataset(X, y, "train_val_split")
-    if (isinstance(val_fraction, bool) or not isinstance(val_fraction, numbers.Real)
-            or not 0 < val_fraction < 1):
-        raise ValueError(f"train_val_split: val_fraction must be in (0, 1), got {val_fraction!r}")
+    checks.in_range(val_fraction, "train_val_split: val_fraction", 0.0, 1.0, low_open=True,
+                    high_open=True)
     if len(X) < 2:
         raise ValueError("train_val_split: needs at least 2 samples")
     X, y = list(X), list(y)
@@ -299,3 +287,41 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
                          f"got classes={classes!r:.40}")
     classes = _positive_int(classes, "classes", who, 2)
     return spec.generate(n, noise, classes, seed, rng)
+
+
+# ---------------------------------------------------------------- real data: handwritten digits
+DIGITS_SIDE = 8
+"""The digits are 8 × 8 images: 64 inputs per sample."""
+
+
+@functools.lru_cache(maxsize=1)
+def _digits_all():
+    """All 1,797 images as 64-float tuples in [0, 1] (pixels 0..16 divided by 16), and labels."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ImportError("data.digits needs scikit-learn, which ships the images: pip "
+                          "install 'tinygrad_edu[data]' (or pip install scikit-learn)") from None
+    images, labels = load_digits(return_X_y=True)
+    return (tuple(tuple(v / 16.0 for v in row) for row in images.tolist()),
+            tuple(int(t) for t in labels.tolist()))
+
+
+def digits(split="train", test_fraction=0.2, seed=0):
+    """scikit-learn's 8×8 handwritten digits (1,797 images of 0–9, no download) as ``(X, y)``:
+    each row of X is 64 floats in [0, 1] (row by row, top left first), y the digit shown.
+
+    ``split`` is "train", "test" or "all"; the split is a shuffle from ``seed``, the last
+    round(1797 · test_fraction) images being the test set, so "train" and "test" of one seed
+    never share an image.
+    """
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"digits: split must be 'train', 'test' or 'all', got {split!r:.40}")
+    checks.in_range(test_fraction, "digits: test_fraction", 0.0, 1.0, low_open=True,
+                    high_open=True)
+    images, labels = _digits_all()
+    order = list(range(len(images)))
+    _rng(seed, None, "digits").shuffle(order)
+    cut = len(order) - round(len(order) * test_fraction)
+    chosen = {"train": order[:cut], "test": order[cut:], "all": order}[split]
+    return [list(images[i]) for i in chosen], [labels[i] for i in chosen]

@@ -8,10 +8,12 @@ been written with ``Value`` in Python, so its trace matches the slides row for r
 
 Nothing is ever ``eval``-ed or ``exec``-ed. The text is checked by a cheap scan first (length,
 characters, bracket nesting), then parsed by Python's ``ast`` in ``"eval"`` mode, and every
-node of the tree is checked against a whitelist built from the op table. Numbers are not
-folded: ``9**9**9**9`` is evaluated by the engine's float power, which reports the overflow
-instead of computing a huge integer. Anything outside the language raises :class:`ExprError`
-with a one-line message and the column of the offending part, which ``render()`` underlines::
+node of the tree is checked against the op table as it is at that moment (its operators,
+its ``call_names`` and their arities), so an op added with ``ops.register`` parses at once.
+Numbers are not folded: ``9**9**9**9`` is evaluated by the engine's float power, which reports
+the overflow instead of computing a huge integer. Anything outside the language raises
+:class:`ExprError` with a one-line message and the column of the offending part, which
+``render()`` underlines::
 
     >>> parse("x^2")
     Traceback (most recent call last):
@@ -32,12 +34,13 @@ from __future__ import annotations
 import ast
 import inspect
 import math
-import numbers
+import operator
 import re
 import warnings
 
+from . import checks
 from .engine import Constant, Value
-from .ops import CALLS, OpError
+from .ops import CALLS, OPS, OpError
 
 __all__ = ["ExprError", "Expression", "parse", "evaluate", "parse_number", "parse_assignment",
            "parse_assignments", "function_names", "MAX_LENGTH", "MAX_NESTING"]
@@ -208,8 +211,10 @@ def _scan(text: str) -> None:
 
 
 # ---------------------------------------------------------------- the whitelist
-_BINARY = {ast.Add: ("+", "__add__"), ast.Sub: ("−", "__sub__"), ast.Mult: ("×", "__mul__"),
-           ast.Div: ("/", "__truediv__"), ast.Pow: ("**", "__pow__")}
+_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
+              ast.Pow: "pow", ast.USub: "neg"}
+"""Python's syntax → the op table's ``operator`` stem (``x + y`` is the op whose operator is
+"add"). Only the syntax is known here; what each op computes is its row."""
 
 _REFUSED_BINARY = {
     ast.BitXor: "^ is not a power here: use ** for powers, as in x**2",
@@ -242,19 +247,19 @@ _REFUSED_NODES = {
 }
 
 
-def _value_method(op):
-    """The ``Value`` method that applies a call's op, and how many arguments it takes."""
-    for name in (op.name, *op.call_names):
-        method = getattr(Value, name, None)
-        if callable(method):
-            params = list(inspect.signature(method).parameters.values())
-            required = sum(1 for p in params if p.default is inspect.Parameter.empty)
-            return method, required, len(params)
-    raise RuntimeError(f"op {op.name!r} is callable from expressions but Value has no method "
-                       f"for it")  # pragma: no cover - a mistake in the op table
+def _operator(stem: str):
+    """Python's operator (``operator.add``) for the op-table row whose ``operator`` is
+    ``stem``: the engine binds ``Value.__add__`` from that row, so this applies the row."""
+    if not any(op.operator == stem for op in OPS.values()):  # pragma: no cover - the table
+        raise RuntimeError(f"the op table has no operator {stem!r}")
+    return getattr(operator, stem)
 
 
-_CALLABLE = {name: (op, *_value_method(op)) for name, op in CALLS.items()}
+def _call_arity(op) -> tuple:
+    """How many arguments a call takes: the op's arity, one fewer when its last operand has a
+    default (leaky_relu's α)."""
+    return op.arity - (op.default is not None), op.arity
+
 
 # Steps of a compiled expression, in postfix order (a tiny stack machine).
 _VAR, _NUM, _APPLY = "var", "num", "apply"
@@ -332,7 +337,7 @@ class _Compiler:
             return []
         if kind is ast.BinOp:
             op = type(node.op)
-            if op not in _BINARY:
+            if op not in _OPERATORS:
                 message = _REFUSED_BINARY.get(op, f"the operator {op.__name__} is not supported")
                 self.refuse(message, span=self.operator_span(node))
             return [node.left, node.right]
@@ -360,7 +365,8 @@ class _Compiler:
                         func)
         if func.id.startswith("_"):
             self.refuse("names starting with _ are not allowed", func)
-        if func.id not in _CALLABLE:
+        op = CALLS.get(func.id)
+        if op is None or op.method is None:
             self.refuse(f"unknown function {func.id}; the functions are "
                         f"{', '.join(function_names())}", func, kind="name")
         for arg in node.args:
@@ -370,7 +376,7 @@ class _Compiler:
             keyword = node.keywords[0]
             self.refuse(f"{func.id}() takes its arguments by position, without name=",
                         keyword)
-        op, method, least, most = _CALLABLE[func.id]
+        least, most = _call_arity(op)
         if not least <= len(node.args) <= most:
             self.refuse(f"{func.id}() takes {_arguments(least, most)}, got {len(node.args)}",
                         node)
@@ -385,12 +391,11 @@ class _Compiler:
         if kind is ast.UnaryOp:  # unary minus: on a number literal it is part of the number
             if _number_literal(node.operand):
                 return (_NUM, -self.number(node.operand.value, node.operand), self.span(node))
-            return (_APPLY, Value.__neg__, 1, "neg", self.span(node))
+            return (_APPLY, _operator(_OPERATORS[ast.USub]), 1, self.span(node))
         if kind is ast.BinOp:
-            name, dunder = _BINARY[type(node.op)]
-            return (_APPLY, getattr(Value, dunder), 2, name, self.operator_span(node))
-        op, method, _, _ = _CALLABLE[node.func.id]
-        return (_APPLY, method, len(node.args), op.name, self.span(node))
+            return (_APPLY, _operator(_OPERATORS[type(node.op)]), 2, self.operator_span(node))
+        op = CALLS[node.func.id]
+        return (_APPLY, _apply_method(op), len(node.args), self.span(node))
 
     def number(self, value, node) -> float:
         if isinstance(value, bool) or value is None or value is Ellipsis:
@@ -407,6 +412,13 @@ class _Compiler:
         return _check_finite(number, self.text, *self.span(node))
 
 
+def _apply_method(op):
+    """``x.tanh()``, ``x.max(y)``, ``x.leaky_relu()``: the op's ``Value`` method, called on
+    its first operand (numbers in expressions are Constant Values, so there always is one)."""
+    name = op.method
+    return lambda first, *rest: getattr(first, name)(*rest)
+
+
 def _number_literal(node) -> bool:
     return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
             and not isinstance(node.value, bool))
@@ -415,7 +427,6 @@ def _number_literal(node) -> bool:
 def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:
     """Python's SyntaxError as an ExprError at the same place, with hints for common slips."""
     message = (err.msg or "invalid syntax").rstrip(".")
-    stripped = text[offset:]
     if err.offset is None or err.offset < 1 or (err.lineno or 1) > 1:
         col = len(text)
     else:
@@ -430,7 +441,6 @@ def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:
         message = "invalid syntax: two terms without an operator between them"
     elif "unexpected indent" in message:
         message = "invalid syntax"
-    del stripped
     if col >= len(text):
         col, length = len(text), 1
     return ExprError(message, text, col, max(1, length))
@@ -491,13 +501,10 @@ class Expression:
             if isinstance(value, Value):
                 inputs[name] = value
                 continue
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ExprError(f"the value of {name} must be a number, got "
-                                f"{type(value).__name__} {value!r:.40}", kind="value")
-            number = float(value)
-            if not math.isfinite(number):
-                raise ExprError(f"the value of {name} must be a finite number, got {number}",
-                                kind="value")
+            try:  # the package's one policy: a real number (True is 1), finite
+                number = checks.finite(value, f"the value of {name}")
+            except (TypeError, ValueError, OverflowError) as err:
+                raise ExprError(str(err), kind="value") from None
             inputs[name] = Value(number, label=name)
         return inputs
 
@@ -518,17 +525,13 @@ class Expression:
             elif kind == _NUM:
                 stack.append(Constant(step[1]))
             else:
-                _, apply, count, name, (col, length) = step
+                _, apply, count, (col, length) = step
                 args = stack[-count:]
                 del stack[-count:]
                 try:
-                    out = apply(*args)
-                except OpError as err:
-                    raise ExprError(_op_message(err), self.text, col, length, "math") from None
-                if not math.isfinite(out.data) and all(math.isfinite(a.data) for a in args):
-                    raise ExprError(f"{name}: the result overflows a float "
-                                    f"(|x| > 1.8e308)", self.text, col, length, "math")
-                stack.append(out)
+                    stack.append(apply(*args))
+                except OpError as err:  # the op's own words, without the operand Values
+                    raise ExprError(err.message, self.text, col, length, "math") from None
         return stack[0], inputs
 
     def as_function(self):
@@ -546,11 +549,6 @@ class Expression:
             [inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY) for name in variables])
         f.__name__ = "expression"
         return f
-
-
-def _op_message(err: OpError) -> str:
-    """The op's own message, without the engine's list of operand Values."""
-    return re.sub(r"\s*\[operands:.*\]\s*$", "", str(err))
 
 
 def parse(text: str) -> Expression:

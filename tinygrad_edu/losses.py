@@ -11,13 +11,13 @@ sigmoid + binary cross-entropy gives δ_z = ŷ − y, softmax + cross-entropy gi
 
 Each loss carries a ``threshold`` attribute: where a single output is cut to decide the
 class (0.5 for a probability or a 0/1 regression target, 0 for a logit or a margin score);
-``train.accuracy`` uses it.
+``train.accuracy`` uses it. ``tape_targets`` says whether the loss's graph stays the same
+whatever the targets once they are given as Values ("numbers", or "one_hot" rows for class
+labels) — what ``fit(compiled=True)`` needs to replay one recorded graph — or None.
 """
 from __future__ import annotations
 
-import math
-import numbers
-
+from . import checks
 from .engine import Value
 
 __all__ = ["mse", "binary_cross_entropy", "binary_cross_entropy_with_logits", "softmax",
@@ -45,10 +45,7 @@ def _batch(preds, targets, who: str):
 def _value(p, who: str, where: str) -> Value:
     if isinstance(p, Value):
         return p
-    if isinstance(p, numbers.Real) and not isinstance(p, bool):
-        return Value(float(p))
-    raise TypeError(f"{who}: prediction {where} must be a Value or a number, "
-                    f"got {type(p).__name__} {p!r:.40}")
+    return Value(checks.real(p, f"{who}: prediction {where}"))
 
 
 def _scalar(p, who: str, i: int) -> Value:
@@ -71,18 +68,24 @@ def _vector(p, who: str, i: int) -> list:
 
 
 def _real(t, who: str, where: str) -> float:
-    if isinstance(t, bool) or not isinstance(t, numbers.Real):
-        raise TypeError(f"{who}: target {where} must be a number, got {type(t).__name__} {t!r:.40}")
-    t = float(t)
-    if not math.isfinite(t):
-        raise ValueError(f"{who}: target {where} is {t}")
-    return t
+    return checks.finite(t, f"{who}: target {where}")
 
 
-def _probability_target(t, who: str, i: int) -> float:
-    t = _real(t, who, f"y[{i}]")
+def _data_target(t, who: str, where: str):
+    """A target as a float — or, given as a ``Value``, that Value: targets that are leaves of
+    the graph let a recorded tape replay the loss on other targets (``fit(compiled=True)``).
+    The loss never branches on such a target's number, so its graph does not depend on it."""
+    if isinstance(t, Value):
+        _real(t.data, who, where)
+        return t
+    return _real(t, who, where)
+
+
+def _probability_target(t, who: str, i: int):
+    t = _data_target(t, who, f"y[{i}]")
     if not 0.0 <= t <= 1.0:
-        raise ValueError(f"{who}: label y[{i}] = {t:g} is not 0/1 (or a probability in [0, 1])")
+        raise ValueError(f"{who}: label y[{i}] = {float(t):g} is not 0/1 (or a probability in "
+                         f"[0, 1])")
     return t
 
 
@@ -109,20 +112,23 @@ def _mean(terms: list) -> Value:
     return total / len(terms) if len(terms) > 1 else total
 
 
-def _threshold(value: float):
+def _threshold(value: float, tape_targets=None):
+    """Mark a loss with its class threshold and, if its graph is the same whatever the
+    targets once they are Values, how a tape takes them ("numbers" or "one_hot")."""
     def mark(loss):
         loss.threshold = value
+        loss.tape_targets = tape_targets
         return loss
     return mark
 
 
 # ---------------------------------------------------------------- losses
-@_threshold(0.5)
+@_threshold(0.5, tape_targets="numbers")
 def mse(preds, targets) -> Value:
     """Mean squared error (1/N) Σₙ Σⱼ (ŷⱼ − yⱼ)², summed over outputs, averaged over samples.
 
     δ_ŷ = 2(ŷ − y)/N. With one output this is PyTorch's ``mse_loss``; Lan Xu's ½(y − t)²
-    is ``0.5 * mse``. Targets are real numbers (lists of them for several outputs).
+    is ``0.5 * mse``. Targets are real numbers (lists of them for several outputs), or Values.
     """
     preds, targets = _batch(preds, targets, "mse")
     terms = []
@@ -131,10 +137,10 @@ def mse(preds, targets) -> Value:
             if not isinstance(t, (list, tuple)) or len(t) != len(p):
                 raise ValueError(f"mse: sample {i} has {len(p)} outputs; its target must be a "
                                  f"list of {len(p)} numbers, got {t!r:.40}")
-            pairs = [(_value(pj, "mse", f"[{i}][{j}]"), _real(tj, "mse", f"y[{i}][{j}]"))
+            pairs = [(_value(pj, "mse", f"[{i}][{j}]"), _data_target(tj, "mse", f"y[{i}][{j}]"))
                      for j, (pj, tj) in enumerate(zip(p, t))]
         else:
-            pairs = [(_value(p, "mse", f"[{i}]"), _real(t, "mse", f"y[{i}]"))]
+            pairs = [(_value(p, "mse", f"[{i}]"), _data_target(t, "mse", f"y[{i}]"))]
         term = None
         for pj, tj in pairs:
             d = pj - tj
@@ -157,7 +163,7 @@ def binary_cross_entropy(probs, targets) -> Value:
     terms = []
     for i, (p, t) in enumerate(zip(probs, targets)):
         p = _scalar(p, "binary_cross_entropy", i)
-        t = _probability_target(t, "binary_cross_entropy", i)
+        t = float(_probability_target(t, "binary_cross_entropy", i))  # chooses the terms
         if not EPS <= p.data <= 1.0 - EPS:  # only then add the clamp nodes
             p = p.max(EPS).min(1.0 - EPS)
         if t == 1.0:
@@ -169,12 +175,13 @@ def binary_cross_entropy(probs, targets) -> Value:
     return _mean(terms)
 
 
-@_threshold(0.0)
+@_threshold(0.0, tape_targets="numbers")
 def binary_cross_entropy_with_logits(logits, targets) -> Value:
     """Binary cross-entropy of σ(z) computed from the logit z, stably.
 
     −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z, and softplus never overflows,
-    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as "Deep Learning" derives.
+    so z = ±1000 is fine. δ_z = σ(z) − y = ŷ − y exactly, as "Deep Learning" derives. A
+    target may be a Value (the term is then always softplus(z) − y·z, the same numbers).
     """
     logits, targets = _batch(logits, targets, "binary_cross_entropy_with_logits")
     terms = []
@@ -182,7 +189,9 @@ def binary_cross_entropy_with_logits(logits, targets) -> Value:
         z = _scalar(z, "binary_cross_entropy_with_logits", i)
         t = _probability_target(t, "binary_cross_entropy_with_logits", i)
         term = z.softplus()
-        if t != 0.0:
+        if isinstance(t, Value):      # one graph whatever the label: y·z is a node
+            term = term - t * z
+        elif t != 0.0:
             term = term - (z if t == 1.0 else t * z)
         terms.append(term)
     return _mean(terms)
@@ -205,7 +214,7 @@ def softmax(logits) -> list:
 
 
 def log_softmax(logits) -> list:
-    """ln ŷⱼ = zⱼ − (m + ln Σᵢ e^(zᵢ − m)): the log-probabilities, without overflow or ln 0."""
+    """ln ŷⱼ = zⱼ − ln Σᵢ e^zᵢ: the log-probabilities, without overflow or ln 0."""
     zs = _logits(logits, "log_softmax")
     log_total = _log_sum_exp(zs)
     return [z - log_total for z in zs]
@@ -218,28 +227,56 @@ def _logits(logits, who: str) -> list:
 
 
 def _log_sum_exp(zs: list) -> Value:
-    """ln Σ e^zᵢ = m + ln Σ e^(zᵢ − m), with m = max z taken as a constant."""
-    m = max(z.data for z in zs)
-    total = (zs[0] - m).exp()
+    """ln Σ e^zᵢ, one term at a time: ln(e^s + e^z) = s + softplus(z − s).
+
+    softplus never overflows, so neither does the running sum s (z = 1000 is fine), and no
+    number read from the data (such as max z) enters the graph as a constant: the graph is
+    the same for every input, so a recorded tape replays it exactly (``fit(compiled=True)``).
+    ∂s/∂zᵢ comes out as softmax(z)ᵢ.
+    """
+    total = zs[0]
     for z in zs[1:]:
-        total = total + (z - m).exp()
-    return total.log() + m
+        total = total + (z - total).softplus()
+    return total
 
 
-@_threshold(0.0)
+@_threshold(0.0, tape_targets="one_hot")
 def cross_entropy(logits, targets) -> Value:
     """−(1/N) Σ ln softmax(z)_t for class indices t: softmax and cross-entropy in one.
 
     Per sample it computes ln Σ e^zᵢ − z_t (only the true class's log-probability is
     needed), whose gradient is δ_z = softmax(z) − e(t) = ŷ − e(t) ("Deep Learning").
+
+    A target may also be k class probabilities pⱼ (numbers or Values, e.g. the one-hot e(t)):
+    the term is then Σⱼ pⱼ·(ln Σ e^zᵢ − zⱼ), as PyTorch's ``cross_entropy`` with probability
+    targets; for a one-hot target it gives exactly the numbers of the class index.
+
+    Each ln Σ e^zᵢ − zⱼ is written −(zⱼ − ln Σ e^zᵢ), the same number: backward then walks
+    the network below ln Σ e^zᵢ first, whatever the target, so the gradients are summed in
+    the same order for a class index, a one-hot row, or a tape replaying it.
     """
     logits, targets = _batch(logits, targets, "cross_entropy")
     terms = []
     for i, (z, t) in enumerate(zip(logits, targets)):
         zs = _vector(z, "cross_entropy", i)
-        t = _class_index(t, len(zs), "cross_entropy", i)
-        terms.append(_log_sum_exp(zs) - zs[t])
+        log_total = _log_sum_exp(zs)
+        if isinstance(t, (list, tuple)):
+            ps = _probabilities(t, len(zs), i)
+            term = ps[0] * -(zs[0] - log_total)
+            for p, zj in zip(ps[1:], zs[1:]):
+                term = term + p * -(zj - log_total)
+            terms.append(term)
+        else:
+            terms.append(-(zs[_class_index(t, len(zs), "cross_entropy", i)] - log_total))
     return _mean(terms)
+
+
+def _probabilities(t, k: int, i: int) -> list:
+    """A probability target of k entries, each a number or a Value in [0, 1]."""
+    if len(t) != k:
+        raise ValueError(f"cross_entropy: target y[{i}] has {len(t)} probabilities for {k} "
+                         f"classes")
+    return [_probability_target(p, "cross_entropy", i) for p in t]
 
 
 @_threshold(0.0)
@@ -301,7 +338,5 @@ def l1(params) -> Value:
 
 def elastic_net(params, beta) -> Value:
     """``R(W) = Σ β·w² + |w|`` (Lan Xu's deck): L2 and L1 together. The caller multiplies by λ."""
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not beta >= 0:
-        raise ValueError(f"elastic_net: beta must be a number ≥ 0, got {beta!r}")
-    beta = float(beta)
+    beta = checks.nonnegative(beta, "elastic_net: beta")
     return _sum([beta * (w * w) + w.abs() for w in _params(params, "elastic_net")])

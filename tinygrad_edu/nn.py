@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import random
 
-from . import serialize
+from . import checks, serialize
 from .engine import Constant, Value
+from .ops import OPS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "Residual", "Sequential",
-           "ACTIVATIONS"]
+           "ACTIVATIONS", "float_layers", "forward_floats"]
 
 ACTIVATIONS = {
     "relu": Value.relu,
@@ -40,10 +42,41 @@ def _activation(name, who: str):
     return ACTIVATIONS[name]
 
 
+def float_activation(name):
+    """The activation ``name`` as a float → float function from the op table (None for
+    linear); an op with a default operand (leaky_relu's α) gets that default."""
+    if ACTIVATIONS[name] is None:
+        return None
+    op = OPS[name]
+    forward = op.forward
+    if op.default is None:
+        return lambda a: forward(a)[0]
+    alpha = op.default
+    return lambda a: forward(a, alpha)[0]
+
+
+def float_layers(model) -> list:
+    """An MLP's weights as plain floats: [(W, b, activation or None), ...] per layer, to
+    evaluate it many times without building graphs (pictures, accuracies)."""
+    if not isinstance(model, MLP) or model.residual:
+        raise TypeError(f"float_layers needs an MLP without residual links, got {model!r:.60}")
+    return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
+             float_activation(layer.activation)) for layer in model.layers]
+
+
+def forward_floats(layers: list, x) -> list:
+    """The network's outputs for one input as floats (dropout off): the same sums in the
+    same order as ``Neuron.fire`` (Σ wᵢ·xᵢ, then + b), so they agree with the engine."""
+    a = x
+    mul = operator.mul
+    for W, b, g in layers:
+        z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
+        a = z if g is None else [g(v) for v in z]
+    return a
+
+
 def _count(n, what: str, who: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{who}: {what} must be a positive whole number, got {n!r}")
-    return int(n)
+    return checks.whole(n, f"{who}: {what}", low=1)
 
 
 def _make_rng(seed, rng, who: str) -> random.Random:
@@ -77,12 +110,9 @@ def _as_inputs(x, nin: int, who: str) -> list:
     for i, xi in enumerate(x):
         if isinstance(xi, Value):
             out.append(xi)
-        elif type(xi) is float or (isinstance(xi, numbers.Real) and not isinstance(xi, bool)):
-            label = _INPUT_LABELS[i] if i < len(_INPUT_LABELS) else f"x{i + 1}"
-            out.append(Value(float(xi), label))
         else:
-            raise TypeError(f"{who}: input x[{i}] must be a real number, got "
-                            f"{type(xi).__name__} {xi!r:.40}")
+            label = _INPUT_LABELS[i] if i < len(_INPUT_LABELS) else f"x{i + 1}"
+            out.append(Value(checks.real(xi, f"{who}: input x[{i}]"), label))
     return out
 
 
@@ -348,9 +378,7 @@ class Dropout(Module):
     the identity (returns its input as is). Dropped units get no gradient (δ = 0)."""
 
     def __init__(self, p=0.5, seed=None, rng=None):
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = checks.in_range(p, "Dropout: p (a probability)", 0.0, 1.0, high_open=True)
         self.rng = _make_rng(seed, rng, "Dropout")
 
     def forward(self, x):

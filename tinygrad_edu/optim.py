@@ -11,8 +11,9 @@ gradient of the L2 penalty (wd/2)·Σw².
 from __future__ import annotations
 
 import math
-import numbers
+from typing import NamedTuple
 
+from . import checks
 from .engine import Value
 
 __all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay",
@@ -20,14 +21,8 @@ __all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay"
 
 
 def _number(x, name: str, who: str, low=0.0, low_open=False, high=None) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x):
-        raise ValueError(f"{who}: {name} must be a finite number, got {x!r}")
-    x = float(x)
-    if x < low or (low_open and x == low):
-        raise ValueError(f"{who}: {name} must be {'>' if low_open else '≥'} {low:g}, got {x!r}")
-    if high is not None and x >= high:
-        raise ValueError(f"{who}: {name} must be < {high:g}, got {x!r}")
-    return x
+    """A finite number in [low, high) (or (low, high) with ``low_open``)."""
+    return checks.in_range(x, f"{who}: {name}", low, high, low_open=low_open, high_open=True)
 
 
 def _param_list(params, who: str) -> list:
@@ -161,13 +156,20 @@ class Adam(Optimizer):
 
 
 # ---------------------------------------------------------------- optimizers by name
+class Choice(NamedTuple):
+    """An optimizer as the command line and the playground offer it."""
+
+    label: str
+    lr: float          # the default η: what trains the toy data sets in tens of epochs
+    description: str
+
+
 OPTIMIZERS = {
-    "sgd": ("SGD", 0.1, "gradient descent θ ← θ − η·g"),
-    "momentum": ("SGD + momentum 0.9", 0.05, "v ← 0.9·v + g, θ ← θ − η·v"),
-    "adam": ("Adam", 0.02, "per-parameter steps from running means of g and g²"),
+    "sgd": Choice("SGD", 0.1, "gradient descent θ ← θ − η·g"),
+    "momentum": Choice("SGD + momentum 0.9", 0.05, "v ← 0.9·v + g, θ ← θ − η·v"),
+    "adam": Choice("Adam", 0.02, "per-parameter steps from running means of g and g²"),
 }
-"""Name → (label, default learning rate, what it does): the optimizers the command line and
-the playground offer. The default η is what trains the toy data sets in tens of epochs."""
+"""Name → ``Choice(label, lr, description)``: the optimizers ``make`` builds by name."""
 
 MOMENTUM = 0.9
 """μ of the "momentum" optimizer."""
@@ -179,7 +181,7 @@ def make(name, params, lr=None, weight_decay=0.0):
     if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"make: unknown optimizer {name!r:.40}; choose one of "
                          f"{', '.join(OPTIMIZERS)}")
-    lr = OPTIMIZERS[name][1] if lr is None else lr
+    lr = OPTIMIZERS[name].lr if lr is None else lr
     if name == "adam":
         return Adam(params, lr=lr, weight_decay=weight_decay)
     momentum = MOMENTUM if name == "momentum" else 0.0
@@ -195,9 +197,7 @@ class _Schedule:
         self.kappa = _number(kappa, "kappa", who)
 
     def __call__(self, t) -> float:
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or t < 0:
-            raise ValueError(f"{self!r}: t must be a number ≥ 0, got {t!r}")
-        return self.rate(float(t))
+        return self.rate(checks.nonnegative(t, f"{self!r}: t"))
 
     def __repr__(self) -> str:
         return f"{self.name}(eta0={self.eta0:g}, kappa={self.kappa:g})"
@@ -234,15 +234,26 @@ SCHEDULES = {"exponential": exponential_decay, "inverse": inverse_decay}
 # ---------------------------------------------------------------- gradient clipping (Jaques)
 def clip_grad_norm(params, max_norm) -> float:
     """If ‖∇θ‖₂ > max_norm, scale every gradient by max_norm/‖∇θ‖₂ so the norm becomes
-    exactly max_norm (the direction is kept). Returns the norm before clipping."""
+    max_norm (the direction is kept). Returns the norm before clipping.
+
+    The norm is ``math.hypot``, which scales before squaring: gradients of 1e200, whose
+    squares overflow, are clipped rather than refused. A nan or infinite gradient is refused,
+    and nothing is clipped.
+    """
     params = _param_list(params, "clip_grad_norm")
     max_norm = _number(max_norm, "max_norm", "clip_grad_norm", low_open=True)
-    norm = math.sqrt(math.fsum(p.grad * p.grad for p in params))
-    if not math.isfinite(norm):
-        raise FloatingPointError(f"clip_grad_norm: the gradient norm is {norm}; "
-                                 f"nothing was clipped")
+    grads = [p.grad for p in params]
+    for i, g in enumerate(grads):
+        if not math.isfinite(g):
+            raise FloatingPointError(f"clip_grad_norm: the gradient of parameter {i} is {g}; "
+                                     f"nothing was clipped")
+    norm = math.hypot(*grads)
     if norm > max_norm:
-        scale = max_norm / norm
+        if math.isinf(norm):  # finite gradients whose norm exceeds the largest float
+            largest = max(map(abs, grads))
+            scale = max_norm / largest / math.hypot(*(g / largest for g in grads))
+        else:
+            scale = max_norm / norm
         for p in params:
             p.grad *= scale
     return norm

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import numbers
 import os
 import tempfile
+
+from . import checks
 
 __all__ = ["ModelFileError", "ArchitectureMismatch", "save", "load", "check_state",
            "atomic_write_text", "describe"]
@@ -52,8 +53,29 @@ def _checksum(architecture, parameters) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _is_real(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+MAX_DEPTH = 32
+"""Model files nest a few levels (document → architecture → children); deeper is refused."""
+
+
+def _shown(value) -> str:
+    """A value for a message, cut short; an integer too long to print is described."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"a {value.bit_length()}-bit integer"
+    return f"{value!r:.40}"
+
+
+def _too_deep(document) -> bool:
+    """True if lists and dicts nest deeper than ``MAX_DEPTH`` (an iterative walk)."""
+    stack = [(document, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
 
 
 def check_state(state, names) -> list:
@@ -70,15 +92,17 @@ def check_state(state, names) -> list:
         if missing:
             parts.append(f"missing {len(missing)} (first: {missing[0]!r})")
         if extra:
-            parts.append(f"unexpected {len(extra)} (first: {extra[0]!r})")
+            parts.append(f"unexpected {len(extra)} (first: {_shown(extra[0])})")
         raise ArchitectureMismatch("parameter names do not match this model: " + "; ".join(parts))
     values = []
     for name in names:
-        value = state[name]
-        if not _is_real(value):
-            raise ModelFileError(f"parameter {name!r} is {value!r} ({type(value).__name__}), "
-                                 f"not a number")
-        value = float(value)
+        try:
+            value = checks.as_number(state[name])
+        except OverflowError as err:
+            raise ModelFileError(f"parameter {name!r}: {err}") from None
+        if value is None:
+            raise ModelFileError(f"parameter {name!r} is {_shown(state[name])} "
+                                 f"({type(state[name]).__name__}), not a number")
         if not math.isfinite(value):
             raise ModelFileError(f"parameter {name!r} is {value}: weights must be finite "
                                  f"(was the model saved after training diverged?)")
@@ -136,11 +160,19 @@ def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:
         hint = " — the file looks truncated" if err.pos >= len(raw.rstrip()) else ""
         raise ModelFileError(f"{path!r} is corrupted: invalid JSON at line {err.lineno}, "
                              f"column {err.colno} ({err.msg}){hint}") from None
+    except RecursionError:
+        raise ModelFileError(f"{path!r} is not a model file: lists or objects nested "
+                             f"thousands of levels deep") from None
+    except ValueError as err:  # e.g. an integer of more digits than Python converts
+        raise ModelFileError(f"{path!r} is not a model file: {err}") from None
+    if _too_deep(document):
+        raise ModelFileError(f"{path!r} is not a model file: nested more than {MAX_DEPTH} "
+                             f"levels deep")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{path!r} is not a tinygrad_edu model file "
                              f"(no \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:
-        raise ModelFileError(f"{path!r} has model-file version {document.get('version')!r}; "
+        raise ModelFileError(f"{path!r} has model-file version {_shown(document.get('version'))}; "
                              f"this tinygrad_edu reads version {VERSION}")
     for key in ("architecture", "parameters", "sha256"):
         if key not in document:

@@ -16,11 +16,12 @@ import numbers
 import random
 from dataclasses import dataclass, field
 
-from . import data, losses, optim
+from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
+from .tape import compile as record
 
-__all__ = ["fit", "step", "Step", "evaluate", "History", "predict", "predict_labels", "accuracy",
-           "is_labels"]
+__all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
+           "predict_labels", "accuracy", "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -77,7 +78,12 @@ def _threshold(loss=None, threshold=None) -> float:
 
 def _eval_outputs(model, X) -> list:
     """The model's outputs for every row of X in eval mode (no dropout; the mode is restored
-    afterwards), as Values recorded in no graph."""
+    afterwards), recording no graph. A plain MLP is evaluated on floats (``nn.forward_floats``:
+    the engine's numbers, without a Value per operation)."""
+    if isinstance(model, nn.MLP) and not model.residual:
+        layers = nn.float_layers(model)
+        outputs = [nn.forward_floats(layers, x) for x in X]
+        return [out[0] if len(out) == 1 else out for out in outputs]
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -143,36 +149,104 @@ def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=
          threshold=None) -> Step:
     """One step of gradient descent on the minibatch (X, y); returns a ``Step``.
 
-    Forward (``model(x)`` for every row), L = loss(outputs, y) (+ ``penalty(model)``), then
-    ``optimizer.zero_grad()``, ``backward`` (every parameter gets ∂L/∂w), optional clipping
-    (by value, then by norm) and ``optimizer.step()``. A loss that is not finite raises
-    ``FloatingPointError`` before any weight changes. ``threshold`` cuts a single output into
-    a class (default: the loss's own, see ``losses``). Python's cyclic garbage collector is
-    paused for the step only.
+    Forward (``model(x)`` for every row) and L = loss(outputs, y); then, as ``descend``
+    does: the penalty R = ``penalty(model)``, ``optimizer.zero_grad()``, ``backward`` of L
+    and of R (every parameter gets ∂(L + R)/∂w: leaves add up across the two passes),
+    optional clipping (by value, then by norm) and ``optimizer.step()``. A loss that is not
+    finite raises ``FloatingPointError`` before any weight changes. ``threshold`` cuts a
+    single output into a class (default: the loss's own, see ``losses``). Python's cyclic
+    garbage collector is paused for the step only.
     """
     _require_recording("step")
     with collector_paused():
         outputs = [model(x) for x in X]
         batch_loss = loss(outputs, y)
-        objective = batch_loss + penalty(model) if penalty is not None else batch_loss
-        if not math.isfinite(objective.data):
-            raise FloatingPointError(f"the loss became {objective.data}")
-        optimizer.zero_grad()
-        objective.backward()
-        if clip_value is not None or clip_norm is not None:
-            params = model.parameters()
-            if clip_value is not None:
-                optim.clip_grad_value(params, clip_value)
-            if clip_norm is not None:
-                optim.clip_grad_norm(params, clip_norm)
-        optimizer.step()
-        correct = None
-        if is_labels(y):
-            cut = _threshold(loss, threshold)
-            correct = sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
+        correct = _count_correct(outputs, y, loss, threshold)
+        descend(model, optimizer, batch_loss.data, batch_loss.backward, penalty, clip_value,
+                clip_norm)
         result = Step(batch_loss.data, len(X), correct)
-        del outputs, batch_loss, objective  # free this step's graph right here
+        del outputs, batch_loss  # free this step's graph right here
     return result
+
+
+def _count_correct(outputs, y, loss, threshold=None):
+    """How many outputs name their sample's class (None unless y is class labels)."""
+    if not is_labels(y):
+        return None
+    cut = _threshold(loss, threshold)
+    return sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
+
+
+def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_value=None,
+            clip_norm=None) -> None:
+    """The loop body after the forward pass: given the loss's value and a ``backward()``
+    that puts ∂L/∂w into the parameters, add the penalty, clip and take the step.
+
+    ``step`` calls it with the engine's ``loss.backward``, the compiled path of ``fit``
+    with a tape's ``backward``: one copy of the update for both.
+    """
+    regular = penalty(model) if penalty is not None else None
+    total = loss_value + float(regular) if regular is not None else loss_value
+    if not math.isfinite(total):
+        raise FloatingPointError(f"the loss became {total}")
+    optimizer.zero_grad()
+    backward()
+    if isinstance(regular, Value):
+        regular.backward()
+    if clip_value is not None or clip_norm is not None:
+        params = model.parameters()
+        if clip_value is not None:
+            optim.clip_grad_value(params, clip_value)
+        if clip_norm is not None:
+            optim.clip_grad_norm(params, clip_norm)
+    optimizer.step()
+
+
+class TapeStep:
+    """``fit(compiled=True)``'s step: the loss of one minibatch recorded with the tape, once
+    per batch size, then replayed for every minibatch of that size with its data. Called as
+    ``TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)(X, y)`` → ``Step``,
+    like ``step``.
+
+    The minibatch's X and its targets are the tape's inputs; the targets go in as the loss
+    declares (``loss.tape_targets``: class labels as one-hot rows, or the numbers as they
+    are), so one graph serves every batch and the replay gives the engine's numbers bit for
+    bit. Which class each output names is read from the same network evaluated on floats.
+    """
+
+    def __init__(self, model, loss, optimizer, penalty, clip_value, clip_norm):
+        if not isinstance(model, nn.MLP) or model.dropout is not None or model.residual:
+            raise ValueError("fit(compiled=True) replays one recorded graph: it needs an "
+                             "nn.MLP without dropout (a new mask every step) or residual links")
+        self.targets_as = getattr(loss, "tape_targets", None)
+        if self.targets_as not in ("one_hot", "numbers"):
+            raise ValueError(f"fit(compiled=True): the loss {getattr(loss, '__name__', loss)!r}"
+                             f" builds a graph that depends on its targets; use losses.mse, "
+                             f"binary_cross_entropy_with_logits or cross_entropy")
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.update = (penalty, clip_value, clip_norm)
+        self.tapes = {}
+
+    def _targets(self, y) -> list:
+        if self.targets_as == "one_hot":
+            k = self.model.nouts[-1]
+            return [[float(j == t) for j in range(k)] for t in y]
+        return [[float(v) for v in t] if isinstance(t, (list, tuple)) else float(t) for t in y]
+
+    def _objective(self, X, targets):
+        return self.loss([self.model(x) for x in X], targets)
+
+    def __call__(self, X, y) -> Step:
+        targets = self._targets(y)
+        tape = self.tapes.get(len(X))
+        if tape is None:
+            tape = self.tapes[len(X)] = record(self._objective, X, targets)
+        correct = None
+        if is_labels(y):   # the outputs as the model gives them before this step, on floats
+            correct = _count_correct(_eval_outputs(self.model, X), y, self.loss)
+        value = tape(X, targets)
+        descend(self.model, self.optimizer, value, tape.backward, *self.update)
+        return Step(value, len(X), correct)
 
 
 # ---------------------------------------------------------------- fit: checking the settings
@@ -191,22 +265,7 @@ def _default_loss(model, X, y):
 
 
 def _positive_int(n, name: str):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"fit: {name} must be a whole number ≥ 1, got {n!r}")
-    return int(n)
-
-
-def _finite(x, name: str, positive: bool = False) -> float:
-    """A finite real number (≥ 0, or > 0 with ``positive``), as a float."""
-    ok = isinstance(x, numbers.Real) and not isinstance(x, bool)
-    try:
-        x = float(x) if ok else x
-    except OverflowError:
-        ok = False
-    if not ok or not math.isfinite(x) or x < 0 or (positive and x == 0):
-        raise ValueError(f"fit: {name} must be a finite number {'>' if positive else '≥'} 0, "
-                         f"got {x!r:.40}")
-    return x
+    return checks.whole(n, f"fit: {name}", low=1)
 
 
 def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
@@ -229,10 +288,10 @@ def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, prog
         raise TypeError("fit: lr_schedule must be a function epoch → learning rate")
     if progress not in (True, False, "auto"):
         raise ValueError(f"fit: progress must be True, False or 'auto', got {progress!r}")
-    _finite(min_delta, "min_delta")
+    checks.nonnegative(min_delta, "fit: min_delta")
     for value, name in ((clip_value, "clip_value"), (clip_norm, "clip_norm")):
         if value is not None:
-            _finite(value, name, positive=True)
+            checks.positive(value, f"fit: {name}")
 
 
 # ---------------------------------------------------------------- fit: epochs
@@ -306,7 +365,7 @@ def _show(bar, history: History) -> None:
 # ---------------------------------------------------------------- fit
 def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val=None,
         early_stopping=None, progress="auto", seed=0, lr_schedule=None, penalty=None,
-        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0) -> History:
+        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0, compiled=False) -> History:
     """Train ``model`` on (X, y) by minibatch gradient descent; returns a ``History``.
 
     * ``loss``: a function (outputs, targets) → Value. Default: ``cross_entropy`` for k
@@ -324,6 +383,10 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       ``lambda m: 1e-3 * losses.l2(m)``); the recorded loss is the data loss alone.
     * ``clip_value`` / ``clip_norm`` clip gradients (by value, then by norm) before each step.
     * ``progress``: True, False or "auto" (a tqdm bar when epochs × samples ≥ 20,000).
+    * ``compiled=True`` records each minibatch size's graph once with the tape
+      (``tinygrad_edu.compile``) and replays it for every minibatch of that size: the same
+      losses and weights as the engine, bit for bit, many times faster. It needs an MLP
+      without dropout and the loss mse, binary_cross_entropy_with_logits or cross_entropy.
 
     Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.
     """
@@ -345,6 +408,9 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
 
     def train_step(Xb, yb):
         return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
+
+    if compiled:
+        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
 
     rng = random.Random(seed)
     history = History(loss_name=getattr(loss, "__name__", repr(loss)))

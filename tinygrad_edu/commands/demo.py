@@ -11,13 +11,13 @@ import os
 import time
 
 from . import (
-    EXIT_CODES_HELP,
     EXIT_OK,
     NEURON_EXPRESSION,
     NEURON_VALUES,
     SLIDE_EXPRESSION,
     SLIDE_VALUES,
     MissingTool,
+    add_command,
     at,
     make_dir,
     write_text,
@@ -29,13 +29,13 @@ __all__ = ["add_parser", "run", "write_expression"]
 
 
 def add_parser(subcommands) -> argparse.ArgumentParser:
-    p = subcommands.add_parser(
-        "demo", help="the slide trace, the sigmoid neuron and a moons run, written to a folder",
+    p = add_command(
+        subcommands, "demo",
+        help="the slide trace, the sigmoid neuron and a moons run, written to a folder",
         description="Run the whole story and write it to a folder: the slide's expression "
                     "with its trace tables and graph, the sigmoid neuron with its trace and "
                     "graph, and a moons training run with its plots and model. Prints what "
-                    "was written where.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "was written where.")
     p.add_argument("--out", metavar="DIR", default="out", help="output folder (default: out)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p

@@ -192,7 +192,7 @@ def run(cls, prog: Program):
 def reference(prog: Program):
     """tinygrad_edu's value and leaf gradients, and the scale of each for the tolerance.
 
-    The scale of a gradient is Σ |upstream| × |local| over all paths: rounding error grows
+    The scale of a gradient is the sum over all paths of ``|upstream| × |local|``: rounding grows
     with it when paths cancel, so it sets the absolute part of the tolerance.
     """
     nodes = [Value(v) for v in prog.leaves]

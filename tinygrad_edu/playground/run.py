@@ -1,8 +1,9 @@
 """One training run: a data set, an MLP, a loss and an optimizer, stepped one minibatch at a time.
 
-Training is the engine's own: every minibatch builds a graph of ``Value`` nodes, the loss
-calls ``backward`` and the optimizer moves each weight against its ``.grad`` — the loop of
-``train.fit``, cut into steps so the playground can pause between any two of them. A run
+Training is the library's own: each minibatch is one ``train.step`` (the body of ``fit``'s
+loop: a graph of ``Value`` nodes, ``backward`` on the loss, the optimizer moving each weight
+against its ``.grad``), so the playground can pause between any two of them; the data sets
+come from ``data.make`` and the optimizers from ``optim.make``. A run
 lives in its session's training process (``worker``); the server builds the same run (same
 settings, same seed: the same points and initial weights) only for the data and the first
 picture. Only the pictures are computed without the engine: the decision boundary is the
@@ -20,11 +21,11 @@ import os
 import random
 import tempfile
 
-from .. import data, losses, optim
-from ..engine import collector_paused, no_grad
+from .. import data, losses, optim, train
+from ..engine import no_grad
 from ..nn import MLP
 from ..ops import OPS, OpError
-from .settings import Settings
+from .settings import MULTICLASS, Settings
 
 __all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers", "export_document",
            "picture_png"]
@@ -34,8 +35,6 @@ MAX_EPOCHS = 10_000
 GRID_WORK = 300_000
 """Boundary grid size: about this many multiply-adds per picture (cells × parameters)."""
 HISTORY_POINTS = 400
-PICTURE_WORK = 2_000_000
-"""The downloaded picture's grid: about this many multiply-adds (cells × parameters)."""
 """Loss curves are thinned to at most this many points when sent to the page."""
 
 LOSSES = {"sigmoid_bce": losses.binary_cross_entropy_with_logits,
@@ -51,20 +50,11 @@ class Diverged(ArithmeticError):
 
 
 def make_data(s: Settings):
-    """The chosen data set with ``s.samples`` points (X, y); the same seed, the same points."""
-    n, noise, seed = s.samples, s.noise, s.seed
-    if s.dataset == "moons":
-        return data.moons(n, noise=noise, seed=seed)
-    if s.dataset == "circles":
-        return data.circles(n, noise=noise, seed=seed)
-    if s.dataset == "xor":
-        return data.xor(n, noise=noise, seed=seed)
-    k = s.num_classes
-    if s.dataset == "spirals":
-        X, y = data.spirals(-(-n // k), k=k, noise=noise, seed=seed)
-        return X[:n], y[:n]
-    # blobs: noise 0..1 is the spread of each blob, 0.25..1.75
-    return data.blobs(n, k=k, std=0.25 + 1.5 * noise, seed=seed)
+    """The chosen data set with ``s.samples`` points (X, y), from ``data.make``; the same seed,
+    the same points. The page's noise slider (0..1) is, for blobs, a spread σ of 0.25..1.75."""
+    noise = 0.25 + 1.5 * s.noise if s.dataset == "blobs" else s.noise
+    classes = s.num_classes if s.dataset in MULTICLASS else None
+    return data.make(s.dataset, n=s.samples, noise=noise, seed=s.seed, classes=classes)
 
 
 def _float_activation(name: str):
@@ -124,15 +114,12 @@ class Run:
         self.loss = LOSSES[s.output]
         self.threshold = getattr(self.loss, "threshold", 0.0)
         params = self.model.parameters()
-        if s.optimizer == "adam":
-            self.optimizer = optim.Adam(params, lr=s.lr)
-        else:
-            self.optimizer = optim.SGD(params, lr=s.lr,
-                                       momentum=0.9 if s.optimizer == "momentum" else 0.0)
-        self.schedule = {"none": None,
-                         "exponential": optim.exponential_decay(s.lr, s.decay_rate),
-                         "inverse": optim.inverse_decay(s.lr, s.decay_rate)}[s.decay]
-        self.penalty = {"none": None, "l1": losses.l1, "l2": losses.l2}[s.regularization]
+        self.optimizer = optim.make(s.optimizer, params, lr=s.lr)
+        self.schedule = None if s.decay == "none" else \
+            optim.SCHEDULES[s.decay](s.lr, s.decay_rate)
+        penalty = {"none": None, "l1": losses.l1, "l2": losses.l2}[s.regularization]
+        self.penalty = None if penalty is None or not s.reg_strength else \
+            (lambda model: s.reg_strength * penalty(model))
         self.rng = random.Random(s.seed + 1)
         self.epoch = 0
         self.steps = 0
@@ -162,19 +149,8 @@ class Run:
                                               self.settings.batch_size, rng=self.rng))
             self._next_batch = 0
         Xb, yb = self._batches[self._next_batch]
-        model, s = self.model, self.settings
         try:
-            with collector_paused():
-                outputs = [model(x) for x in Xb]
-                objective = self.loss(outputs, yb)
-                if self.penalty is not None and s.reg_strength:
-                    objective = objective + s.reg_strength * self.penalty(model)
-                if not math.isfinite(objective.data):
-                    raise Diverged(f"the loss became {objective.data} at epoch {self.epoch + 1}")
-                self.optimizer.zero_grad()
-                objective.backward()
-                self.optimizer.step()   # checks every gradient first; raises on nan/inf
-                del outputs, objective
+            train.step(self.model, Xb, yb, self.loss, self.optimizer, penalty=self.penalty)
         except (FloatingPointError, OpError, OverflowError) as err:
             raise Diverged(f"training diverged at epoch {self.epoch + 1}: {err}") from None
         self.steps += 1
@@ -320,11 +296,8 @@ def picture_png(s: Settings, weights: dict, epoch: int) -> bytes:
 
     run = Run(s)
     run.model.load_state_dict(weights)
-    n_params = len(run.model.parameters())
-    resolution = max(20, min(80, int(math.sqrt(PICTURE_WORK / n_params))))
     figure = plots.decision_boundary(run.model, run.X_train, run.y_train, run.X_val, run.y_val,
-                                     classes=run.classes, resolution=resolution,
-                                     title=f"{s.dataset}, epoch {epoch}")
+                                     classes=run.classes, title=f"{s.dataset}, epoch {epoch}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()

@@ -11,13 +11,13 @@ import math
 import numbers
 from dataclasses import asdict, dataclass, field
 
-from .. import nn
+from .. import data, nn, optim
 
 __all__ = ["Settings", "SettingsError", "LIMITS", "CHOICES", "DEFAULTS", "check_settings",
            "options"]
 
-DATASETS = ("moons", "circles", "xor", "spirals", "blobs")
-MULTICLASS = ("spirals", "blobs")        # the data sets whose number of classes can be chosen
+DATASETS = tuple(data.DATASETS)
+MULTICLASS = tuple(name for name, d in data.DATASETS.items() if d.multiclass)
 ACTIVATIONS = tuple(nn.ACTIVATIONS)      # the library's one list of activations
 OUTPUTS = {
     "sigmoid_bce": "sigmoid + binary cross-entropy (one output)",
@@ -25,7 +25,7 @@ OUTPUTS = {
     "hinge": "hinge / SVM margin loss",
     "mse": "squared error on the 0/1 label (one output)",
 }
-OPTIMIZERS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
+OPTIMIZERS = {name: label for name, (label, _, _) in optim.OPTIMIZERS.items()}
 DECAYS = {"none": "constant η", "exponential": "η₀·exp(−κ·epoch)",
           "inverse": "η₀ / (1 + κ·epoch)"}
 REGULARIZATIONS = {"none": "none", "l1": "L1: λ·Σ|w|", "l2": "L2: λ·Σw²"}
