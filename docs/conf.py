@@ -31,6 +31,9 @@ html_static_path = []
 
 # The committed notebooks carry their outputs: render them, never run them here.
 nb_execution_mode = "off"
+# step_through's output is a live widget in Jupyter and carries an animated GIF of the same
+# steps for places where widgets cannot run, like this static site: show the GIF here.
+nb_mime_priority_overrides = [("*", "image/gif", 5)]
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 # A notebook's headings follow its story, not a strict level ladder.

@@ -279,8 +279,19 @@ assert round(y.data, 3) == 11.652 and round(x1.grad, 3) == 5.5 and round(x2.grad
 # %% [markdown]
 # ### Watch backprop step by step
 #
-# The backward pass you just ran visits $v_5, v_4, \dots$ and does one `+=` per edge; notebook
-# 1 shows the same steps as rows of the slide's reverse adjoint trace.
+# Your `backward()` just did one `+=` per edge, from the output down. `step_through` shows
+# those steps one at a time on the same graph built with the library's `Value`: the node whose
+# gradient is being updated is outlined orange, the node passing its gradient down (the
+# upstream node) blue, and the edge with its local gradient purple; the table on the right is
+# the reverse adjoint trace with the current row highlighted. Press **Next** and **Back**, or
+# drag the slider. (Where buttons cannot run, on GitHub for instance, the steps play as an
+# animation.) Notebook 1 reads the same steps as rows of the slide's reverse adjoint trace.
+
+# %%
+from tinygrad_edu import Value, step_through
+
+X1, X2 = Value(2.0, label="x1"), Value(5.0, label="x2")
+step_through(X1.log() + X1 * X2 - X2.sin())
 
 # %% [markdown]
 # ### Checked against the reference

@@ -38,7 +38,7 @@ import unicodedata
 
 import matplotlib.pyplot as plt
 
-from tinygrad_edu import Value, draw_dot, gradcheck, numerical_grad, trace
+from tinygrad_edu import Value, draw_dot, gradcheck, numerical_grad, step_through, steps, trace
 from tinygrad_edu.ops import OPS, format_number
 from tinygrad_edu.trace import bar, format_value, number_nodes
 
@@ -129,15 +129,14 @@ def pad(text, width):
     """Left-justify, counting v̄ (a v and a combining bar) as one character."""
     return text + " " * (width - sum(not unicodedata.combining(c) for c in text))
 
-for row in t.adjoint:
-    line = f"{pad(row.target, 4)} = {pad(row.expr, 16)} = {format_value(row.value):>6}"
-    if row.upstream is not None:
-        up = row.upstream
-        local = up.local_grads[up.parents.index(row.node)]
-        upstream = t.adjoints[up]
-        line += (f"   upstream {bar(names[up])} = {format_value(upstream)} × local "
-                 f"∂{names[up]}/∂{names[row.node]} = {format_value(local)}"
-                 f"  →  adds {format_value(upstream * local)}")
+for step in steps(y):   # one step per row of t.adjoint, tied to the graph
+    line = f"{pad(step.name, 4)} = {pad(step.expr, 16)} = {format_value(step.value):>6}"
+    if step.kind == "step":
+        term, = step.terms  # the upstream node's v̄ × the local gradient on the edge
+        up, node = names[term.consumer], names[step.node]
+        line += (f"   upstream {bar(up)} = {format_value(term.source_value)} × local "
+                 f"∂{up}/∂{node} = {format_value(term.local)}"
+                 f"  →  adds {format_value(term.value)}")
     print(line)
 
 slide_adjoint = [("v̄5", "ȳ", 1.0), ("v̄4", "v̄5 × 1", 1.0), ("v̄3", "v̄5 × (−1)", -1.0),
@@ -155,10 +154,27 @@ assert [(r.target, r.expr, round(r.value, 3)) for r in t.adjoint] == slide_adjoi
 t
 
 # %% [markdown]
+# ### Watch it, row by row
+#
+# `step_through(y)` shows the graph and the adjoint trace side by side, one row at a time: the
+# node whose adjoint the row computes is outlined **orange**, the upstream node that passes its
+# $\bar v$ down **blue**, and the edge with its local gradient **purple**; every record shows the
+# adjoint known so far (`?` until its row). Press **Next** / **Back** or drag the slider. Where
+# the buttons cannot run (this notebook rendered on GitHub or in the docs) the same steps play
+# as an animation.
+#
+# For a slide, `render_animation(y, "backprop.gif")` writes that animation as a GIF, one frame
+# per row with a pause on the last (`tinygrad-edu trace … --gif` does it from the command
+# line); `mode="forward"` steps through the forward tangent trace instead.
+
+# %%
+step_through(y)
+
+# %% [markdown]
 # `trace` computed those adjoints by itself and left every `.grad` alone. `backward()` runs the
 # same reverse sweep on the graph and stores $\bar v_i$ in each node's `.grad`; the picture now
-# shows the gradients, and each edge its local gradient $\partial v_{\text{node}}/\partial
-# v_{\text{parent}}$.
+# shows the gradients, and each operation its local gradients $\partial v_{\text{node}}/\partial
+# v_{\text{parent}}$, each in the cell where that parent's edge comes in.
 
 # %% tags=["slide-numbers"]
 assert x1.grad == 0.0 and x2.grad == 0.0     # the trace never touches .grad

@@ -274,3 +274,9 @@ def test_tangent_trace_of_a_single_input_graph_is_its_own_output():
     assert [(r.name, r.expr, r.value) for r in t.tangent] == \
         [(f"v{D}0", f"x{D}", 2.5), (f"x{D}", f"v{D}0", 2.5)]  # the output keeps its label
     assert isinstance(trace(x), Trace)
+
+
+def test_registered_atan_in_forward_mode(atan_op):
+    value, slope = jvp(lambda x: x.atan() * 2.0, [0.5], [1.0])
+    assert value == 2 * math.atan(0.5)
+    assert slope == pytest.approx(2 / 1.25, rel=1e-15)   # d atan x/dx = 1 / (1 + x²)

@@ -7,6 +7,7 @@ random expressions: second derivatives against finite differences of first deriv
 import dataclasses
 import itertools
 import math
+import threading
 
 import pytest
 from conftest import need
@@ -411,3 +412,21 @@ def test_second_derivative_is_nan_where_the_first_is_nan():
     assert math.isnan(grad((x - x).sqrt(), x))         # inf·1 + inf·(−1)
     (h,), = hessian(lambda v: (v - v).sqrt(), [1.5])
     assert math.isnan(h)                                # PyTorch: nan (it was 0)
+
+
+def test_ieee_arithmetic_is_scoped_and_per_thread():
+    """Derivative graphs are built in IEEE arithmetic (1/0 = inf); outside, 1/0 still raises,
+    and another thread never sees the switch."""
+    from tinygrad_edu.ops import DivisionByZero, ieee_arithmetic
+    seen = []
+    with ieee_arithmetic():
+        with ieee_arithmetic():
+            assert (1 / Value(0.0)).data == math.inf
+        assert (Value(1e200) * 1e200).data == math.inf and math.isnan(Value(-1.0).log().data)
+        worker = threading.Thread(target=lambda: seen.append(pytest.raises(
+            DivisionByZero, lambda: 1 / Value(0.0))))
+        worker.start()
+        worker.join(5)
+    assert len(seen) == 1
+    with pytest.raises(DivisionByZero):
+        1 / Value(0.0)

@@ -826,6 +826,15 @@ def test_backprop_tiny_network_rows_are_the_trace_rows(client):
     ({"source": "expression", "text": "x" + "+x" * 99, "values": {"x": 1}}, None),
     ({"source": "expression", "text": "-" * 180 + "x", "values": {"x": 1}}, "at most 150"),
     ({"source": "magic"}, "source must be"),
+    # malformed input found by an adversarial pass: a 4xx with a message, never a 500
+    ({"source": "preset", "preset": ["slide"]}, "unknown example"),
+    ({"source": "preset", "preset": {"slide": 1}}, "unknown example"),
+    ({"source": "preset", "preset": "slide", "values": {"x1": 10**400, "x2": 5}},
+     "the value of x1 must be a finite number, got a 401-digit integer"),
+    ({"source": "preset", "preset": "neuron", "values": {
+        "w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -(10**400)}}, "401-digit integer"),
+    ({"source": "network", "x": [10**400, 1]}, "finite number"),
+    ({"source": "expression", "text": "x * 2", "values": {"x": 10**400}}, "too large"),
 ])
 def test_backprop_refuses_bad_requests(client, request_body, words):
     status, body, _ = client.post("/api/backprop", request_body)
@@ -834,6 +843,13 @@ def test_backprop_refuses_bad_requests(client, request_body, words):
         return
     assert status == 400, body
     assert words in body["error"]
+
+
+def test_backprop_domain_error_is_the_ops_own_message(client):
+    status, body, _ = client.post("/api/backprop", {"source": "preset", "preset": "slide",
+                                                    "values": {"x1": 0, "x2": 5}})
+    assert status == 400
+    assert body["error"] == "ln: the natural log needs a positive number, got 0"
 
 
 def test_backprop_examples_endpoint(client):

@@ -73,6 +73,9 @@ def row(**changes):
     (dict(method="backward"), "method"),
     (dict(call_names=("ln",)), "call_names"),
     (dict(default=0.5), "default"),
+    (dict(method=None), "method"),
+    (dict(method=None, operator="+"), "operator"),
+    (dict(method=None, operator="add"), "operator"),
 ], ids=lambda x: x if isinstance(x, str) else ",".join(x))
 def test_a_bad_row_is_refused_naming_the_field_and_nothing_is_added(changes, field):
     before = (dict(OPS), dict(CALLS), set(dir(Value)))
@@ -117,3 +120,28 @@ def test_the_readme_example_registers_atan_from_nothing(atan_op, capsys):
         assert OPS["atan"] is not atan_op and OPS["atan"].forward(0.5)[0] == math.atan(0.5)
     assert capsys.readouterr().out.strip() == "0.8"
     assert OPS["atan"] is atan_op and CALLS["atan"] is atan_op
+
+
+# ---------------------------------------------------------------- every place that reads the table
+def test_trace_picture_tape_forward_mode_and_parser_know_it(atan_op):
+    from tinygrad_edu import compile, jvp, trace
+    from tinygrad_edu.expr import parse
+    from tinygrad_edu.viz import to_dot
+
+    def f(v):
+        return v.atan() * v
+
+    x = Value(0.5, label="x")
+    y = f(x)
+    table = trace(y)
+    assert [row.expr for row in table.forward][1] == "atan v0"
+    assert "v̄1 × (1 / (1 + v0²))" in [row.expr for row in table.adjoint][3]
+    assert "atan" in to_dot(y)
+    slope = math.atan(0.5) + 0.5 * 0.8                       # d/dx x·atan x
+    assert jvp(f, [0.5], [1.0]) == (y.data, pytest.approx(slope, rel=1e-15))
+    tape = compile(f, 0.5)
+    assert tape(0.5) == y.data
+    tape.backward()
+    assert tape.input_grads() == [pytest.approx(slope, rel=1e-15)]
+    root, _ = parse("atan(x) * x").evaluate({"x": 0.5})
+    assert root.data == y.data and root.parents[0].op == "atan"

@@ -10,14 +10,15 @@ import random
 import struct
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy")
 
+from strategies import VALUE, Backend, Program, programs  # noqa: E402
+
 from tinygrad_edu import Value, data, losses, nn, no_grad  # noqa: E402
 from tinygrad_edu import tape as tape_module  # noqa: E402
-from tinygrad_edu.higher import apply_op  # noqa: E402
 from tinygrad_edu.ops import OPS, DomainError, OpError, OpOverflow  # noqa: E402
 from tinygrad_edu.tape import Tape, compile  # noqa: E402
 
@@ -110,75 +111,59 @@ def test_micrograd_style_loss_with_labels_as_inputs():
 
 
 # ---------------------------------------------------------------- random expressions, every op
-def _guarded(name, a, b):
-    """Apply op ``name`` with operands moved into its domain (so replays stay defined)."""
-    if name in ("ln", "sqrt"):
-        a = a * a + 0.25
-    if name == "exp":
-        a = a.tanh() * 3.0
-    if name == "/":
-        b = b * b + 0.5
-    if name == "**":
-        a, b = a * a + 0.5, b.tanh()
-    if name == "leaky_relu":
-        b = b.sigmoid() * 0.5
-    out = apply_op(name, *(a, b)[:OPS[name].arity])
-    return out.tanh() if name in ("exp", "**", "/", "×") else out   # keep magnitudes modest
-
-
-def random_program(seed, n_inputs=4, n_params=3, length=14):
-    """A random expression over every op of the table, as instructions; same for every row."""
-    rng = random.Random(seed)
-    names = list(OPS)
-    rng.shuffle(names)
-    names += [rng.choice(list(OPS)) for _ in range(length - len(names))] if length > len(names) \
-        else []
-    program = []
-    for k, name in enumerate(names):
-        width = n_inputs + n_params + k
-        program.append((name, rng.randrange(width), rng.randrange(width)))
-    return program
-
-
-def build_fn(program, params):
-    def row(xs):
-        slots = list(xs) + list(params)
-        for name, i, j in program:
-            slots.append(_guarded(name, slots[i], slots[j]))
-        return slots[-1] + slots[-2] * slots[-3]
-
+def batch_fn(program, weights, backend=VALUE):
+    """Σ over rows of ``program`` (tests/strategies.py) at row · weights, plus the scaled
+    inputs themselves: one row per sample of a batch, every input scaled by a parameter so
+    parameters reach every op, and every node used (an unused one is not on the tape)."""
     def fn(X):
-        total = row(X[0])
-        for xs in X[1:]:
-            total = total + row(xs)
+        total = None
+        for xs in X:
+            scaled = [x * w for x, w in zip(xs, weights)]
+            out = program.build(scaled, backend)
+            for term in scaled:
+                out = out + term
+            total = out if total is None else total + out
         return total
     return fn
 
 
-@pytest.mark.parametrize("min_array", [2, 24, 10**9])
-@pytest.mark.parametrize("seed", range(12))
-def test_random_expressions_tape_equals_engine(seed, min_array, monkeypatch):
-    monkeypatch.setattr(tape_module, "MIN_ARRAY", min_array)
+def rows_near(program, rng, rows):
+    return [[x + rng.gauss(0.0, 1.0) for x in program.point] for _ in range(rows)]
+
+
+@settings(max_examples=max(10, settings().max_examples // 2))
+@given(program=programs(max_steps=8), rows=st.sampled_from([1, 5, 30]),
+       min_array=st.sampled_from([2, 24, 10**9]), seed=st.integers(0, 2**16))
+def test_random_programs_tape_equals_engine(program, rows, min_array, seed):
+    """Every op of the table (a registered one too), in random programs: new inputs and new
+    parameters at each replay flip relu / max / min / abs branches; every number identical."""
     rng = random.Random(seed)
-    params = [Value(rng.uniform(-1.5, 1.5)) for _ in range(3)]
-    fn = build_fn(random_program(seed), params)
-    rows = 30
-    X = [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(rows)]
-    tape = compile(fn, X)
-    for replay in range(3):                   # new inputs and parameters: branches flip
-        assert_tape_matches_engine(tape, fn, params, X)
-        X = [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(rows)]
-        for p in params:
-            p.data = rng.uniform(-1.5, 1.5)
+    weights = [Value(rng.uniform(0.5, 1.5)) for _ in program.point]
+    fn = batch_fn(program, weights)
+    saved, tape_module.MIN_ARRAY = tape_module.MIN_ARRAY, min_array
+    try:
+        tape = compile(fn, rows_near(program, rng, rows))
+    finally:
+        tape_module.MIN_ARRAY = saved
+    for replay in range(3):
+        assert_tape_matches_engine(tape, fn, weights, rows_near(program, rng, rows))
+        for w in weights:
+            w.data = rng.uniform(-1.5, 1.5)
+
+
+EVERY_OP = Program(point=(0.3, -0.7, 1.1), steps=tuple(
+    (name, tuple(("v", k + j) for j in range(OPS[name].arity)))
+    for k, name in enumerate(sorted(OPS))))
+"""One program applying every op of the table once, each to earlier results."""
 
 
 def test_random_expressions_use_both_replay_paths():
     rng = random.Random(0)
-    params = [Value(0.3), Value(-0.7), Value(1.1)]
-    fn = build_fn(random_program(0), params)
-    tape = compile(fn, [[rng.uniform(-2, 2) for _ in range(4)] for _ in range(30)])
+    fn = batch_fn(EVERY_OP, [Value(0.3), Value(-0.7), Value(1.1)])
+    tape = compile(fn, rows_near(EVERY_OP, rng, 30))
     kinds = {type(step).__name__ for step in tape._forward_steps + tape._backward_steps}
     assert kinds == {"_ForwardArray", "_ForwardRun", "_BackwardArray", "_BackwardRun"}
+    assert set(tape._signature[0]) >= set(OPS)           # every op is on the tape
 
 
 # ---------------------------------------------------------------- data-dependent ops
@@ -458,23 +443,9 @@ HOSTILE = [0.0, -0.0, math.nan, math.inf, -math.inf, 1e308, -1e308, 1e200, 5e-32
            0.5, 710.0, -745.0]
 
 
-def unguarded_fn(program, params):
-    """The program's ops applied as written (no domain guards): any of them may fail. Every
-    result is used (summed), since an op whose result is unused is not on the tape."""
-    def row(xs):
-        slots = list(xs) + list(params)
-        for name, i, j in program:
-            operands = (slots[i], slots[j])[:OPS[name].arity]
-            slots.append(apply_op(name, *operands))
-        made = slots[len(xs) + len(params):]
-        return sum(made[1:], made[0])
-
-    def fn(X):
-        total = row(X[0])
-        for xs in X[1:]:
-            total = total + row(xs)
-        return total
-    return fn
+UNSQUASHED = Backend(VALUE.apply, lambda v: v)
+"""The engine, with each operand only scaled into the op's domain, not squashed into it
+(lo + (hi − lo)·v): nan, ±inf and huge numbers reach every op."""
 
 
 def outcome(run):
@@ -485,17 +456,22 @@ def outcome(run):
         return ("error", type(err), str(err))
 
 
-@given(seed=st.integers(0, 10**6), rows=st.sampled_from([1, 3, 26]),
-       min_array=st.sampled_from([2, 24]),
-       replay=st.lists(st.sampled_from(HOSTILE), min_size=4 * 26, max_size=4 * 26),
-       params=st.lists(st.sampled_from(HOSTILE), min_size=3, max_size=3))
-def test_engine_and_tape_agree_on_hostile_inputs(seed, rows, min_array, replay, params):
-    """nan, ±inf, huge, tiny and zero: the same values and gradients bit for bit, or the
-    same error, from the engine and from the tape (NaN propagates, overflow raises alike)."""
+@given(program=programs(max_steps=6), rows=st.sampled_from([1, 3, 26]),
+       min_array=st.sampled_from([2, 24]), seed=st.integers(0, 2**16),
+       hostile=st.lists(st.tuples(st.integers(0, 10**4), st.sampled_from(HOSTILE)),
+                        max_size=3),
+       params=st.lists(st.one_of(st.just(None), st.sampled_from(HOSTILE)),
+                       min_size=3, max_size=3))
+def test_engine_and_tape_agree_on_hostile_inputs(program, rows, min_array, seed, hostile,
+                                                  params):
+    """nan, ±inf, huge, tiny and zero among ordinary numbers: the same values and gradients
+    bit for bit, or the same error, from the engine and from the tape (NaN propagates through
+    relu, abs, max and min; finite operands that overflow raise OpOverflow, in both)."""
     rng = random.Random(seed)
-    weights = [Value(rng.uniform(-1.5, 1.5)) for _ in range(3)]
-    fn = unguarded_fn(random_program(seed, length=8), weights)
-    X0 = [[rng.uniform(0.2, 1.5) for _ in range(4)] for _ in range(rows)]
+    weights = [Value(1.0) for _ in program.point]
+    fn = batch_fn(program, weights, UNSQUASHED)
+    start = [(x + 3.0) / 6.0 for x in program.point]   # in [0, 1]: inside every op's domain
+    X0 = [start] * rows
     try:
         fn([[Value(x) for x in xs] for xs in X0])
     except OpError:
@@ -506,11 +482,17 @@ def test_engine_and_tape_agree_on_hostile_inputs(seed, rows, min_array, replay, 
         tape = compile(fn, X0)
     finally:
         tape_module.MIN_ARRAY = saved
-    X = [replay[4 * r:4 * r + 4] for r in range(rows)]
+    n = len(program.point)
+    replay = [x + rng.gauss(0.0, 0.01) for _ in range(rows) for x in start]
+    for k, x in hostile:
+        replay[k % len(replay)] = x
+    X = [replay[n * r:n * r + n] for r in range(rows)]
     for w, p in zip(weights, params):
-        w.data = p
+        if p is not None:                      # None: the weight keeps its recorded value
+            w.data = p
     engine = outcome(lambda: engine_run(fn, weights, X))
     replayed = outcome(lambda: tape_run(tape, weights, X))
+    event(engine[0] if engine[0] == "value" else engine[1].__name__)
     assert engine[0] == replayed[0], (engine, replayed)
     if engine[0] == "error":
         assert engine[1:] == replayed[1:]
@@ -529,3 +511,18 @@ def test_a_tape_made_from_a_graph_fails_in_evaluation_order():
         tape.forward([0.0])
     with pytest.raises(RuntimeError, match="forward"):
         tape.backward()
+
+
+def test_registered_atan_in_the_tape_replay(atan_op):
+    w = Value(0.3)
+
+    def fn(X):
+        return sum(((a * w).atan() * b for a, b in X), Value(0.0))
+
+    X = [[0.1 * i, 1.0 - 0.02 * i] for i in range(30)]
+    tape = compile(fn, X)
+    assert "atan" in tape._signature[0]
+    X2 = [[a + 1.0, b] for a, b in X]
+    assert_tape_matches_engine(tape, fn, [w], X2)
+    expected = sum(b * a / (1 + (a * 0.3) ** 2) for a, b in X2)   # Σ b · a / (1 + (aw)²)
+    assert w.grad == pytest.approx(expected, rel=1e-12)

@@ -260,3 +260,21 @@ def test_cli_variables_v0_and_v1_get_one_meaning_each():
 def test_trace_refuses_a_non_value():
     with pytest.raises(TypeError, match="needs a Value, got float"):
         Trace(3.0)
+
+
+# ---------------------------------------------------------------- a registered op (issue 14 §1)
+def test_registered_atan_in_the_trace_notation_and_adjoint_rows(atan_op):
+    x = Value(0.5, "x")
+    t = trace(x.atan() * x)                    # d/dx x·atan x = atan x + x / (1 + x²)
+    assert [(r.name, r.expr) for r in t.forward] == \
+        [("v0", "x"), ("v1", "atan v0"), ("v2", "v1 × v0"), ("y", "v2")]
+    assert ("v̄0", "v̄0 + v̄1 × (1 / (1 + v0²))") in [(r.target, r.expr) for r in t.adjoint]
+    assert t.gradients["x"] == pytest.approx(math.atan(0.5) + 0.5 / 1.25, rel=1e-15)
+    assert r"v_{1} & = \arctan v_{0} & = 0.464 \\" in t.to_latex()
+
+
+def test_registered_atan_in_the_tangent_trace(atan_op):
+    x = Value(0.5, "x")
+    t = trace(x.atan(), mode="forward", seed=1.0)
+    assert t.tangent[1].expr == "v̇0 × (1 / (1 + v0²))"
+    assert t.derivative == pytest.approx(1 / 1.25, rel=1e-15)

@@ -32,6 +32,7 @@ from .commands import (
     SLIDE_VALUES,
     MissingTool,
     UsageError,
+    add_command,
     status,
 )
 from .commands import demo as demo_command
@@ -113,12 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS.values():
         command.add_parser(subcommands)
-    p = subcommands.add_parser(
-        "playground", help="a neural-network playground in your browser (a local server)",
+    p = add_command(
+        subcommands, "playground",
+        help="a neural-network playground in your browser (a local server)",
         description="Serve the playground on http://127.0.0.1:PORT/ and open nothing else: "
                     "pick a data set and a network, press Play and watch it learn, or step "
-                    "through backprop one adjoint row at a time. Ctrl-C stops the server.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+                    "through backprop one adjoint row at a time. Ctrl-C stops the server.")
     playground.add_arguments(p)
     return parser
 

@@ -6,6 +6,10 @@ derivative of the node with respect to each parent, all taken from the op table 
 chain rule as the slides write it: ``v̄_parent += v̄_node × ∂node/∂parent`` — upstream
 gradient times local gradient, summed over every use of a node ("copy gate: gradient adder").
 
+``Value``'s operators and methods are not written out one by one: one loop binds each row of
+the table (its ``method``, its Python ``operator``), and ``ops.register`` calls the same
+binding for an op added later, so ``x.tanh()`` and a registered ``x.atan()`` are made alike.
+
 Nodes keep parents and local gradients in their own slots rather than in tuples or closures:
 no per-node containers means fewer objects for the garbage collector to track, and no
 reference cycles, so a finished graph is freed by reference counting alone.

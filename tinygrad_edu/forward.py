@@ -14,12 +14,11 @@ numbers the reverse sweep gives as x̄1 and x̄2). Nothing here touches any node
 from __future__ import annotations
 
 import numbers
-from dataclasses import dataclass
 
 from .engine import Value, is_recording
 from .graph import evaluation_order
 from .ops import OPS
-from .table import TraceTable, dot, format_value
+from .table import ForwardRow, TraceTable, dot, format_value
 
 __all__ = ["jvp", "propagate_tangents", "TangentTrace", "TangentRow", "dot"]
 
@@ -108,14 +107,8 @@ def jvp(f, xs, tangents):
 
 
 # ---------------------------------------------------------------- the forward tangent trace
-@dataclass(frozen=True)
-class TangentRow:
+class TangentRow(ForwardRow):
     """One line of the forward tangent trace: ``name = expr = value`` (e.g. v̇1 = v̇-1 / v-1)."""
-
-    name: str
-    expr: str
-    value: float
-    node: Value | None = None
 
 
 def _tangent_expr(node: Value, names: dict, operands: list) -> str:

@@ -669,6 +669,10 @@ def _validate(op: Op) -> None:
             refuse("operator", f"the operator {op.operator!r} is op {other.name!r} already")
     if op.method is not None and not (op.method.isidentifier() and not op.method.startswith("_")):
         refuse("method", f"{op.method!r} is not a public method name")
+    if op.operator is not None and not op.operator.isidentifier():
+        refuse("operator", f"the special-method stem, e.g. 'add' for +, got {op.operator!r}")
+    if op.method is None and op.operator is None:
+        refuse("method", "a Value method name (or an operator) is how users apply the op")
     if op.default is not None and n != 2:
         refuse("default", "only a second operand can have a default")
     if not (isinstance(op.keyword, str) and op.keyword.isidentifier()):

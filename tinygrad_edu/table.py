@@ -132,13 +132,23 @@ class TraceTable:
     def to_latex(self) -> str:
         letter = self.numbering.letter
         parts = []
-        for title, rows in self.tables():
+        for title, rows in (("Forward primal trace", self.forward),
+                            (self.second_title, self.second)):
             parts.append(f"% {title}\n\\begin{{array}}{{lll}}")
-            for a, b, v in rows:
-                parts.append(f"{latex(a, letter)} & = {latex(b, letter)} & = "
-                             f"{format_value(v, latex=True)} \\\\")
+            for row in rows:
+                left, expr, value = _cells(row)
+                parts.append(f"{latex(left, letter)} & = {self._latex_expr(row, expr)} & = "
+                             f"{format_value(value, latex=True)} \\\\")
             parts.append("\\end{array}")
         return "\n".join(parts) + "\n"
+
+    def _latex_expr(self, row, expr: str) -> str:
+        """A primal row in the op row's own LaTeX (``\\ln v_{-1}``, ``\\frac{a}{b}``), any
+        other expression rewritten from slide notation."""
+        letter, node = self.numbering.letter, row.node
+        if type(row) is ForwardRow and node.parents and self.names.get(node) == row.name:
+            return OPS[node.op].write_latex(*(latex(o, letter) for o in self.operands(node)))
+        return latex(expr, letter)
 
     def _repr_html_(self) -> str:
         parts = []

@@ -45,6 +45,8 @@ code**. The tape records the ops that ran, not the ``if`` that chose them::
 
 Write such choices with ops (``x.relu()``, ``x.max(y)``), or call ``tape.verify(...)``,
 which rebuilds the graph with the engine and raises if its structure differs from the tape.
+Only the graph below the output is recorded: an operation whose result the output never uses
+is not on the tape, so a replay neither computes it nor fails in it.
 
 How a replay is organised. Forward: nodes are grouped by depth (longest path from a leaf);
 within a depth, an op's nodes whose function gave the engine's exact numbers when handed whole

@@ -1,16 +1,20 @@
-"""Pictures of computation graphs with Graphviz: one record per Value, one circle per operation.
+"""Pictures of computation graphs with Graphviz: one record per Value, one node per operation.
 
 ``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
 Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
-4 significant digits); each operation is a small circle with the op table's symbol
-(``ln``, ``×``, ``−``); edges run the way the data flows, inputs to output. Plain numbers
-in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next to the operation that
-used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …, the same numbering as
-``trace(y)``, so a picture and a table of the same graph can be read together) and each
-edge's local gradient ∂node/∂operand.
+rounded to 3 decimals as the trace tables print them); each operation is a small circle with
+the op table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows, inputs to
+output. Plain numbers in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next
+to the operation that used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …,
+the same numbering as ``trace(y)``, so a picture and a table of the same graph can be read
+together) and the local gradients ∂node/∂operand. These are written *inside* the operation's
+node, one cell per operand where that operand's edge comes in, not as edge labels: Graphviz
+places edge labels by itself and they used to collide ("v-1 = 2.000 cos v0 = 0.2837").
 
 The picture shows whatever ``.grad`` holds and never changes it: draw after
-``y.backward()`` to see the gradients (before it they are all 0).
+``y.backward()`` to see the gradients (before it they are all 0). ``draw_dot(y, step=k)``
+draws one step of backprop instead (:mod:`tinygrad_edu.stepper`): the adjoints known after
+row k of the trace, the node computed, the upstream node and the edge between them.
 
 Large graphs stay usable: ``max_nodes`` keeps the Values nearest the output (a breadth-first
 walk from it, which stops as soon as it has enough) and a note says how many were left out;
@@ -23,9 +27,11 @@ message instead of the picture, and ``to_dot(y)`` (the DOT source) still works.
 from __future__ import annotations
 
 import html
+import json
 import math
 import os
 import shutil
+import unicodedata
 from collections import deque
 
 import graphviz
@@ -33,10 +39,11 @@ import graphviz
 from .engine import Constant, Value
 from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
-from .table import operand_text
+from .stepper import Step, local_text, steps
+from .table import bar, dot, format_value
 
 __all__ = ["draw_dot", "to_dot", "render", "GraphPicture", "GraphvizNotFound",
-           "format_number_4", "DEFAULT_MAX_NODES"]
+           "DEFAULT_MAX_NODES"]
 
 DEFAULT_MAX_NODES = 500
 """Values drawn unless ``max_nodes`` says otherwise: dot draws that many in under a second."""
@@ -60,6 +67,12 @@ NODE_FILL = "#ffffff"
 OP_FILL = "#e5e7eb"
 GRAD_COLOR = "#b91c1c"    # the backward pass's numbers (grad, local gradients): dark red
 HIDDEN_COLOR = "#6b7280"
+EDGE_COLOR = "#374151"
+# one step of backprop, in the playground's colours
+TARGET_COLOR, TARGET_FILL = "#e8833a", "#fff4ea"      # the node being computed: orange
+UPSTREAM_COLOR, UPSTREAM_FILL = "#2f6fb3", "#edf3fb"  # the node passing its v̄ down: blue
+STEP_EDGE, LOCAL_FILL = "#7b3fb3", "#f3e8ff"          # the edge and its local gradient: purple
+CAPTION_SIZE = 14
 
 
 class GraphvizNotFound(graphviz.ExecutableNotFound):
@@ -89,14 +102,19 @@ class GraphPicture(graphviz.Digraph):
     nodes_shown = None
     nodes_left_out = 0
     left_out_is_exact = True
+    pinned = False  # a step frame: positions given, drawn with neato -n2
 
     def pipe(self, *args, **kwargs):
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound:
             raise _dot_missing() from None
 
     def render(self, *args, **kwargs):
+        if self.pinned:
+            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound:
@@ -109,22 +127,6 @@ class GraphPicture(graphviz.Digraph):
             text = f"{err}\n\n(The DOT source is in this object's .source.)"
             return {"text/plain": text,
                     "text/html": f"<pre style='white-space:pre-wrap'>{html.escape(text)}</pre>"}
-
-
-# ---------------------------------------------------------------- numbers
-def format_number_4(x: float) -> str:
-    """4 significant digits, trailing zeros kept: 2.000, 10.00, −0.9589, 1.235e4, nan, ∞."""
-    if x != x:
-        return "nan"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        x = 0.0                                   # no "−0.000"
-    mantissa, _, exponent = f"{x:#.4g}".partition("e")
-    text = mantissa.rstrip(".")                   # "1235." → "1235"
-    if exponent:
-        text += f"e{int(exponent)}"
-    return text.replace("-", "−")
 
 
 # ---------------------------------------------------------------- choosing what to draw
@@ -159,17 +161,63 @@ def _nearest(root: Value, max_nodes):
 
 
 # ---------------------------------------------------------------- the picture
-def _record(node: Value, name: str, show_grad: bool, fill: str) -> str:
-    """An HTML-like label: a row of cells ``name | data … | grad …`` (same in LR and TB)."""
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate of the width of ``text`` in points (Helvetica-like font).
+
+    Frames of one animation give their changing cells this width, so that every frame has
+    the same geometry and dot lays them all out the same way.
+    """
+    width = 0.0
+    for c in text:
+        if unicodedata.combining(c):
+            continue
+        width += 0.32 if c in " .,:;|!il" else 0.66
+    return width * size
+
+
+def _cell(text: str, fill: str, width: float | None = None, color: str | None = None,
+          bold: bool = False, port: str | None = None, extra: str = "") -> str:
+    attrs = f' bgcolor="{fill}"'
+    if width is not None:
+        attrs += f' width="{math.ceil(width)}"'
+    if port:
+        attrs += f' port="{port}"'
+    body = html.escape(text) if text else " "
+    if bold:
+        body = f"<b>{body}</b>"
+    if color:
+        body = f'<font color="{color}">{body}</font>'
+    return f"<td{attrs}{extra}>{body}</td>"
+
+
+def _table(rows, border: int = 0, color: str | None = None, padding: int = 4) -> str:
+    outline = f' border="{border}"' + (f' color="{color}"' if color else "")
+    inner = "".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    return (f'<<table{outline} cellborder="1" cellspacing="0" cellpadding="{padding}">'
+            f"{inner}</table>>")
+
+
+def _record(node: Value, name: str, fill: str, last_cell: str | None,
+            frame_color: str | None = None) -> str:
+    """An HTML-like label: a row of cells ``name | data … | grad …`` (same in LR and TB).
+
+    In a step frame the record has a 3-point outline, white unless the node is the one
+    computed (orange) or the upstream node (blue), so highlighting never changes its size.
+    """
     cells = []
     if name:
-        cells.append(f'<td bgcolor="{fill}"><b>{html.escape(name)}</b></td>')
-    cells.append(f'<td bgcolor="{fill}">data {format_number_4(node.data)}</td>')
-    if show_grad:
-        cells.append(f'<td bgcolor="{fill}"><font color="{GRAD_COLOR}">'
-                     f'grad {format_number_4(node.grad)}</font></td>')
-    return ('<<table border="0" cellborder="1" cellspacing="0" cellpadding="4"><tr>'
-            + "".join(cells) + "</tr></table>>")
+        cells.append(_cell(name, fill, bold=True, extra=_ink(frame_color)))
+    cells.append(_cell(f"data {format_value(node.data)}", fill, extra=_ink(frame_color)))
+    if last_cell is not None:
+        cells.append(last_cell)
+    if frame_color is None:
+        return _table([cells])
+    return _table([cells], border=3, color=frame_color)
+
+
+def _ink(frame_color):
+    """Inner cells keep a dark border inside a coloured outline."""
+    return f' color="{EDGE_COLOR}"' if frame_color else ""
 
 
 def _is_number(text: str) -> bool:
@@ -178,6 +226,15 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _local_text(node: Value, k: int, names: dict) -> str:
+    """∂node/∂operand k as a picture writes it: ``cos v0 = 0.284`` with trace names, else 0.284."""
+    text = format_value(node.local_grads[k])
+    if node.op in OPS and node in names:
+        written = local_text(node, k, names)
+        text = written if _is_number(written) else f"{written} = {text}"
+    return text
 
 
 def _check_options(root, rankdir, format, max_nodes):
@@ -198,50 +255,83 @@ def _check_options(root, rankdir, format, max_nodes):
 def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
              show_local_grads: bool = False, format: str = "svg",
              max_nodes: int | None = DEFAULT_MAX_NODES,
-             trace_names: bool = False) -> GraphPicture:
+             trace_names: bool = False, step=None) -> GraphPicture:
     """The computation graph below ``root`` as a :class:`graphviz.Digraph` (displays in Jupyter).
 
-    One record per Value (``label | data | grad``, 4 significant digits), one small circle
-    per operation with its symbol from the op table, edges in data-flow direction.
+    One record per Value (``label | data | grad``, 3 decimals as in the trace tables), one
+    small circle per operation with its symbol from the op table, edges in data-flow
+    direction.
 
     * ``rankdir``: "LR" (inputs on the left) or "TB" (inputs on top).
     * ``show_grad``: show each Value's ``.grad``. The picture only reads ``.grad``, it never
       changes it: draw after ``y.backward()`` to see the gradients.
-    * ``show_local_grads``: label each operand's edge with the local gradient ∂node/∂operand
-      (with ``trace_names`` also as the slides write it: ``cos v0 = 0.2837``).
+    * ``show_local_grads``: write each local gradient ∂node/∂operand inside the operation's
+      node, in the cell its operand's edge enters (with ``trace_names`` also as the slides
+      write it: ``cos v0 = 0.284``). Inside a node, two labels can never overlap; a plain
+      number operand is written in its cell instead of being drawn as a node.
     * ``format``: what ``.render()`` and ``.pipe()`` produce by default (svg, png, pdf).
     * ``max_nodes``: draw at most this many Values, the ones nearest the output; a note says
       how many were left out and ``⋯`` marks where the graph continues. ``None`` draws all
       (Graphviz gets slow beyond a few thousand nodes).
     * ``trace_names``: prefix each Value with its name in ``trace(root)`` (v-1, v0, v1, …).
       The numbering needs the whole graph, so this walks all of it.
+    * ``step``: draw one step of backprop (see :mod:`tinygrad_edu.stepper`): an int k is row
+      k of ``trace(root).adjoint``, or pass a ``Step`` (e.g. of the forward tangent trace).
+      The node being computed is outlined orange, the upstream node blue, the edge and its
+      local gradient purple (the playground's colours); each record shows the adjoint v̄ known
+      so far (``?`` before it is computed), and a caption writes the row. A frame draws the
+      whole graph with trace names and local gradients, and every frame of one walk has the
+      same size and layout, so the frames make an animation (``render_animation``).
 
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
     _check_options(root, rankdir, format, max_nodes)
-    kept, left_out, exact = _nearest(root, max_nodes)
+    frame = _frame(root, step, rankdir)
+    if frame is None:
+        return _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes,
+                     trace_names, None)
+    frame.pin = _layout(root, frame, rankdir)
+    g = _draw(root, rankdir, True, True, format, None, True, frame)
+    if frame.pin:  # positions from one dot run, kept by neato -n2: nodes never jump
+        g.engine = "neato"
+        g.pinned = True
+    return g
+
+
+def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_names, frame):
+    if frame is None:
+        kept, left_out, exact = _nearest(root, max_nodes)
+    else:
+        kept, left_out, exact = None, 0, True
     order = evaluation_order(root, keep=kept)  # each Value after its operands
-    names = {}
-    if trace_names:
-        names = number_nodes(root)
+    names = number_nodes(root) if trace_names else {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
 
     g = GraphPicture(name="computation_graph", format=format, encoding="utf-8")
     g.attr(rankdir=rankdir, nodesep="0.25", ranksep="0.35", fontname=FONT)
     g.attr("node", fontname=FONT, fontsize="12")
-    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7", color="#374151")
+    g.attr("edge", fontname=FONT, fontsize="10", arrowsize="0.7", color=EDGE_COLOR)
 
     hidden = {}  # a Value left out → its "⋯" stub (one per Value, shared by its uses)
     for node in order:
         fill = OUTPUT_FILL if node is root else NODE_FILL if node.parents else INPUT_FILL
         name = " ".join(t for t in (names.get(node, ""), node.label) if t)
-        g.node(ids[node], _record(node, name, show_grad, fill), shape="plain")
+        if frame is None:
+            last = None
+            if show_grad:
+                last = _cell(f"grad {format_value(node.grad)}", fill, color=GRAD_COLOR)
+            g.node(ids[node], _record(node, name, fill, last), shape="plain")
+        else:
+            g.node(ids[node], frame.record(node, name, fill, names), shape="plain",
+                   **frame.pinned(ids[node]))
         if node.parents:
-            _draw_operation(g, node, ids, names, hidden, show_local_grads)
+            _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, frame)
 
     g.nodes_shown = len(order)
     g.nodes_left_out = left_out
     g.left_out_is_exact = exact
+    if frame is not None:
+        g.attr(label=frame.caption(), labelloc="b", labeljust="l", **frame.pinned())
     if left_out:
         with g.subgraph() as beside_output:  # the note stands by the output, where one starts
             beside_output.attr(rank="same")
@@ -255,42 +345,240 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     return g
 
 
-def _draw_operation(g, node, ids, names, hidden, show_local_grads) -> None:
-    """The op circle below ``node``'s record and an edge from each operand into it.
+_ENTRY = {"LR": "w", "RL": "e", "TB": "n", "BT": "s"}
+
+
+def _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, frame) -> None:
+    """The operation below ``node``'s record and an edge from each operand into it.
 
     An operand is a drawn Value (its record), a plain number (a small number node for this
-    use) or a Value left out by ``max_nodes`` (a dashed edge from a "⋯" stub).
+    use, or its own cell when local gradients are shown) or a Value left out by
+    ``max_nodes`` (a dashed edge from a "⋯" stub).
     """
     nid = ids[node]
     op_id = f"{nid}op"
     op = OPS.get(node.op)
     symbol = op.symbol if op else node.op
-    binary = {"ordering": "in"} if len(node.parents) > 1 else {}  # operands in order: a − b
-    g.node(op_id, graphviz.nohtml(symbol), shape="circle" if len(symbol) <= 2 else "ellipse",
-           style="filled", fillcolor=OP_FILL, width="0.3", height="0.3", margin="0.03",
-           fontsize="13", **binary)
-    g.edge(op_id, nid)
-    operands = [operand_text(p, names) for p in node.parents]
-    for k, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+    if show_local_grads:
+        _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame)
+    else:
+        binary = {"ordering": "in"} if len(node.parents) > 1 else {}  # operands in order
+        g.node(op_id, graphviz.nohtml(symbol),
+               shape="circle" if len(symbol) <= 2 else "ellipse", style="filled",
+               fillcolor=OP_FILL, width="0.3", height="0.3", margin="0.03", fontsize="13",
+               **binary)
+    g.edge(op_id, nid, **(frame.pinned(op_id, nid) if frame is not None else {}))
+    for k, parent in enumerate(node.parents):
+        port = f"i{k}:{_ENTRY[rankdir]}"
+        head = f"{op_id}:{port}" if show_local_grads else op_id
         edge = {}
-        if show_local_grads and not _is_constant(parent):  # a number has no gradient to show
-            text = format_number_4(local)
-            if op and names:  # as the slides write it: cos v0 = 0.2837
-                written = op.write_local(k, operands, names.get(node, ""))
-                text = written if _is_number(written) else f"{written} = {text}"
-            edge = {"label": graphviz.nohtml(text), "fontcolor": GRAD_COLOR}
+        if frame is not None:
+            edge = {**frame.edge(node, k), **frame.pinned(ids.get(parent), op_id, port)}
         if parent in ids:
-            g.edge(ids[parent], op_id, **edge)
+            g.edge(ids[parent], head, **edge)
         elif _is_constant(parent):
-            g.node(f"{nid}c{k}", graphviz.nohtml(format_number(parent.data)),
-                   shape="plaintext", fontsize="11", width="0", height="0", margin="0.02")
-            g.edge(f"{nid}c{k}", op_id, **edge)
+            if not show_local_grads:  # else the number is written in its own cell
+                g.node(f"{nid}c{k}", graphviz.nohtml(format_number(parent.data)),
+                       shape="plaintext", fontsize="11", width="0", height="0", margin="0.02")
+                g.edge(f"{nid}c{k}", op_id)
         else:
             if parent not in hidden:
                 hidden[parent] = f"h{len(hidden)}"
                 g.node(hidden[parent], "⋯", shape="plaintext", fontcolor=HIDDEN_COLOR,
                        width="0", height="0", margin="0.02")
-            g.edge(hidden[parent], op_id, style="dashed", color=HIDDEN_COLOR, **edge)
+            g.edge(hidden[parent], head, style="dashed", color=HIDDEN_COLOR)
+
+
+def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> None:
+    """The op as a small table: one cell per operand holding ∂node/∂operand, and its symbol.
+
+    Left to right, the operands' cells are stacked on the side the edges come in and the
+    symbol stands on the side the result leaves; top to bottom, they sit side by side on
+    top. A plain-number operand's cell shows the number itself (it has no gradient to show).
+    """
+    cells = []
+    for k, parent in enumerate(node.parents):
+        if _is_constant(parent):
+            cells.append(_cell(format_number(parent.data), NODE_FILL, port=f"i{k}"))
+        elif frame is not None and frame.highlights(node, k):
+            cells.append(_cell(_local_text(node, k, names), LOCAL_FILL,
+                               color=STEP_EDGE, port=f"i{k}"))  # not bold: same size
+        else:
+            cells.append(_cell(_local_text(node, k, names), NODE_FILL,
+                               color=GRAD_COLOR, port=f"i{k}"))
+    n = len(cells)
+    if rankdir in ("LR", "RL"):
+        sym = _cell(symbol, OP_FILL, extra=f' rowspan="{n}"')
+        rows = [[cells[0], sym] if rankdir == "LR" else [sym, cells[0]]]
+        rows += [[c] for c in cells[1:]]
+    else:
+        sym = [_cell(symbol, OP_FILL, extra=f' colspan="{n}"')]
+        rows = [cells, sym] if rankdir == "TB" else [sym, cells]
+    g.node(op_id, _table(rows, padding=3), shape="plain", fontsize="11",
+           **(frame.pinned(op_id) if frame is not None else {}))
+
+
+# ---------------------------------------------------------------- one step of backprop
+def _frame(root: Value, step, rankdir: str):
+    """The :class:`_Frame` for ``draw_dot(root, step=...)``, or None without a step."""
+    if step is None:
+        return None
+    if isinstance(step, bool) or not isinstance(step, (int, Step)):
+        raise TypeError(f"draw_dot: step must be a row number or a stepper.Step, got "
+                        f"{type(step).__name__} {step!r:.40}")
+    if isinstance(step, int):
+        walk = steps(root)
+        if not 0 <= step < len(walk):
+            raise ValueError(f"draw_dot: step must be 0 … {len(walk) - 1} (this graph's "
+                             f"adjoint trace has {len(walk)} rows), got {step}")
+        step = walk[step]
+    elif step.walk.output is not root:
+        raise ValueError("draw_dot: this step belongs to another graph; take it from "
+                         "steps(y) of the Value you draw")
+    return _Frame(step)
+
+
+def _layout(root: Value, frame, rankdir: str):
+    """Where dot puts every node and edge of this walk's frames: one dot run per walk.
+
+    The layout of the last frame (every v̄ known) is kept in ``walk.cache``; each frame then
+    gives every node and edge that position and is drawn by ``neato -n2``, which moves
+    nothing. Without ``dot`` there is no layout to take (None); the DOT source still works.
+    """
+    walk = frame.step.walk
+    key = ("layout", rankdir)
+    if key not in walk.cache:
+        if shutil.which("dot") is None:
+            return None
+        g = _draw(root, rankdir, True, True, "svg", None, True, _Frame(walk[-1]))
+        laid_out = json.loads(g.pipe(format="json", encoding="utf-8"))
+        objects = laid_out.get("objects", [])
+        edges = {(objects[e["tail"]]["name"], objects[e["head"]]["name"], e.get("headport", "")):
+                 e["pos"] for e in laid_out.get("edges", [])}
+        walk.cache[key] = {"graph": {"bb": laid_out["bb"], "lp": laid_out.get("lp", "")},
+                           "nodes": {o["name"]: o["pos"] for o in objects if "pos" in o},
+                           "edges": edges}
+    return walk.cache[key]
+
+
+class _Frame:
+    """What one step changes in the picture: outlines, the v̄ (or v̇) cells, one edge, a caption.
+
+    Everything that changes between frames has the same size in every frame of the walk
+    (cells get the width of the widest text any frame puts there), so dot lays every frame
+    out identically: the nodes of an animation never jump.
+    """
+
+    pin = None  # the walk's layout (see _layout), once known
+
+    def __init__(self, step):
+        self.step = step
+        walk = step.walk
+        self.reverse = step.mode == "reverse"
+        self.mark = bar if self.reverse else dot
+        self.known = step.known
+        self.sources = set(step.sources)
+        self.edges = {(t.consumer, t.operand) for t in step.terms}
+        widest = max(_text_width(f"{self.mark(walk.names[s.node])} = {format_value(s.value)}",
+                                 12) for s in walk)
+        self.value_width = widest + 16
+        lines = [_caption_lines(s) for s in walk]
+        self.caption_width = max(_text_width(_plain(line), CAPTION_SIZE)
+                                 for pair in lines for line in pair) + 12
+
+    def pinned(self, *key) -> dict:
+        """The fixed position of the graph (no key), a node (its id) or an edge (tail, head,
+        port): attributes for neato -n2, or nothing when there is no layout."""
+        if not self.pin:
+            return {}
+        if not key:
+            return self.pin["graph"]
+        if len(key) == 1:
+            return {"pos": self.pin["nodes"][key[0]]}
+        tail, head, *port = key
+        pos = self.pin["edges"].get((tail, head, port[0] if port else ""))
+        return {"pos": pos} if pos else {}
+
+    def highlights(self, node: Value, operand: int) -> bool:
+        return (node, operand) in self.edges
+
+    def edge(self, node: Value, operand: int) -> dict:
+        if self.highlights(node, operand):
+            return {"color": STEP_EDGE, "penwidth": "3"}
+        return {}
+
+    def record(self, node: Value, name: str, fill: str, names: dict) -> str:
+        computed = node is self.step.node
+        if computed:
+            outline, fill = TARGET_COLOR, TARGET_FILL
+        elif node in self.sources:
+            outline, fill = UPSTREAM_COLOR, UPSTREAM_FILL
+        else:
+            outline = "transparent"
+        label = self.mark(names.get(node, self.step.walk.output_name))  # a constant output
+        value = self.known.get(node)
+        if value is None:
+            text, color = f"{label} = ?", HIDDEN_COLOR
+        else:
+            text, color = f"{label} = {format_value(value)}", GRAD_COLOR
+        last = _cell(text, fill, width=self.value_width, color=color, extra=_ink(outline))
+        return _record(node, name, fill, last, frame_color=outline)
+
+    def caption(self) -> str:
+        first, second = _caption_lines(self.step)
+        rows = [[_caption_cell(first, self.caption_width)],
+                [_caption_cell(second, self.caption_width)]]
+        return (f'<<table border="0" cellspacing="0" cellpadding="2">'
+                f"{''.join(f'<tr>{c[0]}</tr>' for c in rows)}</table>>")
+
+
+def _caption_lines(step):
+    """The caption of a frame as two lines of (text, colour) pieces."""
+    names, output = step.walk.names, step.walk.output_name
+    head = [(f"Step {step.index + 1} of {len(step.walk)}:   ", None),
+            (f"{step.name} = {step.expr} = {format_value(step.value)}", TARGET_COLOR)]
+    mark = bar if step.mode == "reverse" else dot
+    if step.kind == "seed":
+        if step.mode == "reverse":
+            return head, [(f"The seed: the output's own adjoint, ∂{output}/∂{output} = "
+                           f"{format_value(step.value)}.", None)]
+        return head, [("The seed: the tangent of this input, the direction the inputs move.",
+                       None)]
+    if step.kind == "result":
+        what = step.walk.input_names.get(step.node, names[step.node])
+        if step.mode == "reverse":
+            return head, [(f"Done for this input: {step.name} = ∂{output}/∂{what}.", None)]
+        return head, [(f"Done: {step.name} is the derivative of {output} along the seed.", None)]
+    second = []
+    for i, term in enumerate(step.terms):
+        source, consumer, parent = (names[n] for n in (term.source, term.consumer, term.parent))
+        local = term.local_text
+        if not _is_number(local):
+            local += f" = {format_value(term.local)}"
+        if i:
+            second.append(("   +   ", None))
+        word = "upstream " if step.mode == "reverse" else ""
+        second += [(f"{word}{mark(source)} = {format_value(term.source_value)}", UPSTREAM_COLOR),
+                   ("  ×  ", None),
+                   (f"local ∂{consumer}/∂{parent} = {local}", STEP_EDGE)]
+    if step.mode == "reverse":
+        second.append((f"   →  {format_value(step.terms[0].value)}", None))
+        if step.expr.startswith(step.name + " + "):
+            second.append((f", added to what {step.name} held (gradients add up)", None))
+    return head, second
+
+
+def _plain(line) -> str:
+    return "".join(text for text, _ in line)
+
+
+def _caption_cell(line, width: float) -> str:
+    body = ""
+    for text, color in line:
+        piece = html.escape(text)
+        body += f'<font color="{color}">{piece}</font>' if color else piece
+    return (f'<td align="left" balign="left" width="{math.ceil(width)}">'
+            f'<font point-size="{CAPTION_SIZE}">{body}</font></td>')
 
 
 def to_dot(root: Value, **options) -> str:

@@ -7,14 +7,15 @@ errors below into one-line messages.
 """
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import sys
 
 __all__ = ["EXIT_OK", "EXIT_BUG", "EXIT_USAGE", "EXIT_MISMATCH", "EXIT_MISSING_TOOL",
-           "EXIT_CODES_HELP", "UsageError", "MissingTool", "status", "write_text", "make_dir",
-           "json_ready", "full", "at", "SLIDE_EXPRESSION", "SLIDE_VALUES", "NEURON_EXPRESSION",
-           "NEURON_VALUES"]
+           "EXIT_CODES_HELP", "add_command", "UsageError", "MissingTool", "status", "write_text",
+           "make_dir", "json_ready", "full", "at", "SLIDE_EXPRESSION", "SLIDE_VALUES",
+           "NEURON_EXPRESSION", "NEURON_VALUES"]
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_MISMATCH, EXIT_MISSING_TOOL = 0, 1, 2, 3, 4
 
@@ -31,6 +32,15 @@ SLIDE_VALUES = {"x1": 2.0, "x2": 5.0}
 NEURON_EXPRESSION = "1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"
 """The sigmoid neuron of the backpropagation slides: f = 0.73 at the values below."""
 NEURON_VALUES = {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}
+
+
+def add_command(subcommands, name: str, help: str, description: str, epilog: str = ""):
+    """A command's parser: its one-line help, its description, and an epilog (kept as
+    written) that ends with the exit codes."""
+    return subcommands.add_parser(
+        name, help=help, description=description,
+        epilog=(epilog + "\n\n" if epilog else "") + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 class UsageError(Exception):

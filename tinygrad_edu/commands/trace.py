@@ -15,13 +15,13 @@ import os
 
 from ..expr import MAX_LENGTH, function_names, parse, parse_assignments
 from . import (
-    EXIT_CODES_HELP,
     EXIT_MISMATCH,
     EXIT_OK,
     NEURON_EXPRESSION,
     SLIDE_EXPRESSION,
     MissingTool,
     UsageError,
+    add_command,
     at,
     full,
     json_ready,
@@ -30,8 +30,13 @@ from . import (
 
 __all__ = ["add_parser", "run", "draw", "PICTURES"]
 
-PICTURES = ("svg", "png")
-"""The picture formats ``--svg``/``--png`` write (each option's name is its format)."""
+PICTURES = {
+    "svg": "also draw the computation graph as SVG",
+    "png": "also draw the computation graph as PNG",
+    "gif": "also write backprop as an animated GIF for a slide: one frame per row of the "
+           "adjoint trace (the node computed, the upstream adjoint, the local gradient)",
+}
+"""The picture options: ``--svg FILE`` writes an SVG, and so on (the option is the format)."""
 
 FORMATS = ("text", "markdown", "latex", "json")
 
@@ -54,26 +59,24 @@ def _language_help() -> str:
             f"  tinygrad-edu trace \"{NEURON_EXPRESSION}\" \\\n"
             "      w0=2 x0=-1 w1=-3 x1=-2 w2=-3 --check --svg neuron.svg\n"
             "  tinygrad-edu trace \"x**2 + 3*x\" x=1 --format json\n"
-            "  tinygrad-edu trace -- \"-x**2\" x=3    (an expression starting with -)\n\n"
-            + EXIT_CODES_HELP)
+            "  tinygrad-edu trace -- \"-x**2\" x=3    (an expression starting with -)")
 
 
 def add_parser(subcommands) -> argparse.ArgumentParser:
-    p = subcommands.add_parser(
-        "trace", help="the forward and adjoint trace tables of an expression",
+    p = add_command(
+        subcommands, "trace", help="the forward and adjoint trace tables of an expression",
         description="Evaluate an expression at the given values and show how reverse mode "
                     "runs through it: the forward primal trace, the reverse adjoint trace, "
                     "the value and the gradient with respect to each variable.",
-        epilog=_language_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_language_help())
     p.expression_first = True  # "-x**2" is the expression, not an unknown option
     p.add_argument("expression", metavar="EXPRESSION", help="e.g. \"ln(x1) + x1*x2 - sin(x2)\"")
     p.add_argument("values", metavar="NAME=NUMBER", nargs="*", default=[],
                    help="a value for each variable")
     p.add_argument("--format", choices=FORMATS, default="text",
                    help="how to print the tables (default: text)")
-    for kind in PICTURES:
-        p.add_argument(f"--{kind}", metavar="FILE",
-                       help=f"also draw the computation graph as {kind.upper()}")
+    for kind, what in PICTURES.items():
+        p.add_argument(f"--{kind}", metavar="FILE", help=what)
     p.add_argument("--check", action="store_true",
                    help="compare each gradient with central finite differences "
                         "(exit code 3 if one disagrees)")
@@ -94,12 +97,21 @@ def check_picture_path(path: str, kind: str) -> None:
 
 
 def draw(root, path: str, kind: str) -> None:
-    """Draw the graph below ``root`` into ``path`` as ``kind`` (svg or png), with the trace's
-    names (v-1, v0, …) and each edge's local gradient."""
+    """Draw the graph below ``root`` into ``path`` as ``kind``: an svg or png with the trace's
+    names (v-1, v0, …) and each op's local gradient, or a gif of the reverse sweep, one frame
+    per adjoint row."""
+    import graphviz
+
     from .. import viz
     try:
-        viz.render(root, path, trace_names=True, show_local_grads=True)
-    except viz.GraphvizNotFound as err:
+        if kind == "gif":
+            from ..animate import render_animation
+            render_animation(root, path, mode="reverse")
+        else:
+            viz.render(root, path, trace_names=True, show_local_grads=True)
+    except graphviz.ExecutableNotFound as err:  # viz.GraphvizNotFound says how to install dot
+        raise MissingTool(str(err)) from None
+    except ImportError as err:  # Pillow, for the GIF: the message names the extra
         raise MissingTool(str(err)) from None
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 
 from ..ops import format_number
-from . import EXIT_CODES_HELP, EXIT_OK, MissingTool, UsageError, json_ready, make_dir
+from . import EXIT_OK, MissingTool, UsageError, add_command, json_ready, make_dir
 
 __all__ = ["add_parser", "run", "train_run", "RECIPES", "Recipe"]
 
@@ -98,8 +98,8 @@ def _datasets_help() -> str:
 
 def add_parser(subcommands) -> argparse.ArgumentParser:
     from .. import nn, optim
-    p = subcommands.add_parser(
-        "train", help="train an MLP on a toy data set, with plots",
+    p = add_command(
+        subcommands, "train", help="train an MLP on a toy data set, with plots",
         description="Train a multilayer perceptron on a toy data set with a progress bar; "
                     "print the final training and validation accuracy and write a loss "
                     "curve, a decision-boundary plot (PNG) and the saved model to --out.",
@@ -109,9 +109,7 @@ def add_parser(subcommands) -> argparse.ArgumentParser:
                "  loss.png               training and validation loss and accuracy per epoch\n"
                "  decision_boundary.png  the classifier's regions over the data\n"
                "  model.json             the trained weights (MLP.load reads it back)\n"
-               "  run.json               the settings, the history and the accuracies\n\n"
-               + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+               "  run.json               the settings, the history and the accuracies")
     t = OPTION_TYPES
     p.add_argument("dataset", choices=tuple(RECIPES), metavar="DATASET",
                    help=f"one of {', '.join(RECIPES)}")

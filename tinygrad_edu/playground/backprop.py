@@ -1,10 +1,12 @@
 """Backprop mode: a small graph and its reverse adjoint trace, ready to be stepped through.
 
-The rows are ``trace(y).adjoint`` — the very rows the trace table prints — and each one is
-tied to the graph: the node whose adjoint v̄ it updates, the node whose adjoint is passed
-down (the upstream gradient), and the edge between them, labelled with the local
-gradient ∂upstream/∂node it multiplies. The page only walks through these rows; every
-number and every expression comes from ``trace`` and the op table.
+The rows are the library's backprop steps (``stepper.steps(y)``, one per row of
+``trace(y).adjoint`` — the very rows the trace table prints), and each one is tied to the
+graph: the node whose adjoint v̄ it updates, the node whose adjoint is passed down (the
+upstream gradient), and the edge between them, labelled with the local gradient
+∂upstream/∂node it multiplies. The page only walks through these steps; every number and
+every expression comes from the stepper, the trace and the op table — the same steps that
+``draw_dot(y, step=k)``, the GIF and the notebook widget show.
 """
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ import numbers
 
 from .. import losses
 from ..engine import Value
+from ..expr import parse
 from ..graph import evaluation_order
 from ..nn import MLP
 from ..ops import OPS, OpError, format_number
-from ..trace import format_value, trace
+from ..stepper import local_text, steps
+from ..table import format_value
 
 __all__ = ["BackpropError", "PRESETS", "build", "describe", "presets"]
 
@@ -68,24 +72,28 @@ def presets() -> dict:
     return {"presets": {k: {key: p[key] for key in ("title", "text", "values", "note")}
                         for k, p in PRESETS.items()},
             "network_activations": list(NETWORK_ACTIVATIONS),
-            "expressions": _parser() is not None,
+            "expressions": True,
             "max_nodes": MAX_NODES}
 
 
-def _parser():
-    """``tinygrad_edu.expr.parse`` if that module is installed, else None."""
-    try:
-        from ..expr import parse
-    except ImportError:
-        return None
-    return parse
-
-
 def _finite(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) \
-            or not math.isfinite(float(value)):
-        raise BackpropError(f"{what} must be a finite number, got {value!r:.40}")
-    return float(value)
+    """``value`` as a float, or a BackpropError naming ``what`` (a 400-digit integer too)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise BackpropError(f"{what} must be a finite number, got {_short(value)}")
+    try:
+        number = float(value)
+    except OverflowError:
+        raise BackpropError(f"{what} must be a finite number, got {_short(value)}") from None
+    if not math.isfinite(number):
+        raise BackpropError(f"{what} must be a finite number, got {_short(value)}")
+    return number
+
+
+def _short(value) -> str:
+    """``value`` for a message: at most 40 characters (a 5,000-digit number is not shown)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a {len(str(abs(value)))}-digit integer"
+    return f"{value!r:.40}"
 
 
 def _values(values, names, who: str) -> dict:
@@ -145,15 +153,16 @@ def build(request: dict):
     source = request.get("source", "preset")
     if source == "preset":
         key = request.get("preset", "slide")
-        if key not in PRESETS:
-            raise BackpropError(f"unknown example {key!r:.30}; choose one of {', '.join(PRESETS)}")
+        if not isinstance(key, str) or key not in PRESETS:
+            raise BackpropError(f"unknown example {_short(key)}; choose one of "
+                                f"{', '.join(PRESETS)}")
         preset = PRESETS[key]
         values = request.get("values", preset["values"])
         values = _values(values, list(preset["values"]), preset["title"])
         try:
             return preset["build"](values), preset["title"]
-        except OpError as err:
-            raise BackpropError(str(err).split(" [operands")[0]) from None
+        except OpError as err:  # "ln: the natural log needs a positive number, got 0"
+            raise BackpropError(err.message) from None
     if source == "expression":
         return _expression(request.get("text"), request.get("values", {}))
     if source == "network":
@@ -165,10 +174,6 @@ def build(request: dict):
 
 
 def _expression(text, values):
-    parse = _parser()
-    if parse is None:
-        raise BackpropError("typing an expression needs tinygrad_edu.expr, which is not "
-                            "installed in this version; choose one of the examples")
     if not isinstance(text, str) or not text.strip():
         raise BackpropError("type an expression, e.g. ln(x1) + x1*x2 - sin(x2)")
     if len(text) > MAX_TEXT:
@@ -184,14 +189,14 @@ def _expression(text, values):
     except (ValueError, TypeError, ArithmeticError) as err:  # expr.ExprError is a ValueError
         if isinstance(err, BackpropError):
             raise
-        raise BackpropError(f"{err}") from None
+        raise BackpropError(err.message if isinstance(err, OpError) else str(err)) from None
     return output, "y = " + text.strip()
 
 
 def describe(root: Value, title: str = "") -> dict:
-    """The graph below ``root`` with its forward and reverse adjoint traces, as JSON.
+    """The graph below ``root`` with its forward trace and its backprop steps, as JSON.
 
-    ``adjoint`` rows are ``trace(root).adjoint`` in order; each names (by id) the node whose
+    ``adjoint`` rows are ``stepper.steps(root)`` in order; each names (by id) the node whose
     adjoint it updates (``node``), the node it comes from (``upstream``) and the ``edge``
     between them, with the upstream adjoint, the local gradient and their product.
     """
@@ -199,8 +204,9 @@ def describe(root: Value, title: str = "") -> dict:
     if len(order) > MAX_NODES:
         raise BackpropError(f"this graph has {len(order)} nodes; backprop mode steps through "
                             f"at most {MAX_NODES}")
-    t = trace(root)
-    names = t.names
+    walk = steps(root)
+    t = walk.table
+    names = walk.names
     ids = {node: i for i, node in enumerate(order)}
     depth = t.numbering.depth
     consumers = {}
@@ -234,36 +240,29 @@ def describe(root: Value, title: str = "") -> dict:
             "grad_text": format_value(grad) if grad is not None else None,
             "level": level, "is_output": node is root,
         })
-        if node.parents:
-            operands = t.operands(node)
-            op = OPS[node.op]
-            for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
-                edge_of[(node, i)] = len(edges)
-                edges.append({"id": len(edges), "from": ids[p], "to": ids[node], "operand": i,
-                              "local": _json_number(local), "local_value_text": format_value(local),
-                              "local_text": op.write_local(i, operands, names[node])})
+        for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
+            edge_of[(node, i)] = len(edges)
+            edges.append({"id": len(edges), "from": ids[p], "to": ids[node], "operand": i,
+                          "local": _json_number(local), "local_value_text": format_value(local),
+                          "local_text": local_text(node, i, names)})
 
     rows = []
-    for index, row in enumerate(t.adjoint):
-        entry = {"index": index, "target": row.target, "expr": row.expr,
-                 "value": _json_number(row.value), "value_text": format_value(row.value),
-                 "node": ids[row.node], "upstream": None, "edge": None}
-        up = row.upstream
-        if up is not None:
-            i = row.operand
-            local = up.local_grads[i]
-            upstream_value = t.adjoints[up]
-            entry.update({"kind": "step", "upstream": ids[up], "edge": edge_of[(up, i)],
+    for step in walk:
+        entry = {"index": step.index, "target": step.name, "expr": step.expr,
+                 "value": _json_number(step.value), "value_text": format_value(step.value),
+                 "node": ids[step.node], "upstream": None, "edge": None, "kind": step.kind}
+        if step.kind == "step":
+            term, = step.terms  # reverse mode: one upstream × local per row
+            up = term.consumer
+            entry.update({"upstream": ids[up], "edge": edge_of[(up, term.operand)],
                           "upstream_name": names[up],
-                          "upstream_value": _json_number(upstream_value),
-                          "upstream_value_text": format_value(upstream_value),
-                          "local": _json_number(local), "local_value_text": format_value(local),
-                          "local_text": OPS[up.op].write_local(
-                              i, t.operands(up), names[up]),
-                          "contribution": _json_number(local * upstream_value),
-                          "contribution_text": format_value(local * upstream_value)})
-        else:
-            entry["kind"] = "seed" if index == 0 else "result"
+                          "upstream_value": _json_number(term.source_value),
+                          "upstream_value_text": format_value(term.source_value),
+                          "local": _json_number(term.local),
+                          "local_value_text": format_value(term.local),
+                          "local_text": term.local_text,
+                          "contribution": _json_number(term.value),
+                          "contribution_text": format_value(term.value)})
         rows.append(entry)
 
     return {"title": title, "output": ids[root], "nodes": nodes, "edges": edges,

@@ -1,0 +1,120 @@
+"""Backprop on a slide: an animated GIF with one frame per row of the trace.
+
+``render_animation(y, "backprop.gif")`` draws every step of ``steps(y)`` with
+``draw_dot(y, step=...)`` — the node being computed in orange, the upstream node in blue, the
+edge and its local gradient in purple, the adjoints known so far in the records, the row
+written underneath — and strings the frames together with Pillow. Every frame of a walk has
+the same geometry (see ``viz._Frame``), so Graphviz lays each one out identically and the
+nodes stay where they are; the frames are also checked to be the same size. The last frame
+stays up longer, so the finished table can be read before the loop starts again.
+"""
+from __future__ import annotations
+
+import io
+import os
+
+from .engine import Value
+from .stepper import MODES, steps
+from .viz import draw_dot
+
+__all__ = ["render_animation", "frames"]
+
+PILLOW_HELP = ("render_animation writes GIFs with Pillow, which is not installed: "
+               "pip install 'tinygrad_edu[gif]' (or pip install Pillow)")
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(PILLOW_HELP) from None
+    return Image
+
+
+def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
+           dpi: int = 110) -> list:
+    """One PNG picture (bytes) per step of ``steps(y, mode, seed)``, every node in place."""
+    if mode not in MODES:
+        raise ValueError(f"render_animation: mode must be 'reverse' or 'forward', got {mode!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 30 <= dpi <= 600:
+        raise ValueError(f"render_animation: dpi must be a whole number from 30 to 600, "
+                         f"got {dpi!r}")
+    walk = steps(y, mode=mode, seed=seed)
+    pictures = []
+    for step in walk:
+        picture = draw_dot(y, step=step, rankdir=rankdir, format="png")
+        picture.attr(dpi=str(dpi), bgcolor="white")
+        pictures.append(picture.pipe(format="png"))
+    return pictures
+
+
+def _same_canvas(images, Image) -> list:
+    """Every frame on a canvas of the largest frame's size, drawn from the top left corner.
+
+    The nodes sit at the same place in every frame (the layout is pinned); only the caption
+    under them can make one frame a few pixels wider, and a GIF needs one size.
+    """
+    width = max(im.width for im in images)
+    height = max(im.height for im in images)
+    out = []
+    for im in images:
+        if im.size != (width, height):
+            canvas = Image.new("RGB", (width, height), "white")
+            canvas.paste(im, (0, 0))
+            im = canvas
+        out.append(im)
+    return out
+
+
+def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: str = "TB",
+                     dpi: int = 110, seconds_per_step: float = 1.6,
+                     pause: float = 5.0) -> str:
+    """Write backprop on ``y`` as an animated GIF at ``path``; returns ``path``.
+
+    * ``mode``: "reverse" (one frame per adjoint row, v̄ from the output down) or "forward"
+      (one frame per tangent row; ``seed`` gives the inputs' tangents as
+      ``trace(y, mode="forward", seed=...)`` takes them, default ẋ1 = 1).
+    * ``rankdir``: "TB" (default: inputs on top, a shape that fits a 16:9 slide) or "LR".
+    * ``dpi``: 110 gives text about as large as a slide's body text on a 1280-pixel-wide slide.
+    * ``seconds_per_step`` per frame, and ``pause`` on the last frame.
+
+    Needs Graphviz's ``dot`` and Pillow (the ``gif`` extra).
+    """
+    Image = _pillow()
+    for what, value in (("seconds_per_step", seconds_per_step), ("pause", pause)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0.02 <= value <= 600:
+            raise ValueError(f"render_animation: {what} must be between 0.02 and 600 seconds, "
+                             f"got {value!r}")
+    path = os.fspath(path)
+    if not path.lower().endswith(".gif"):
+        raise ValueError(f"render_animation writes a GIF: end the file name with .gif, "
+                         f"got {path!r}")
+    images = [Image.open(io.BytesIO(png)).convert("RGB")
+              for png in frames(y, mode, seed, rankdir, dpi)]
+    images = _same_canvas(images, Image)
+    indexed = _one_palette(images, Image)
+    durations = [round(seconds_per_step * 1000)] * (len(indexed) - 1) + [round(pause * 1000)]
+    indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations,
+                    loop=0, optimize=False, disposal=1)
+    return path
+
+
+def _one_palette(images, Image) -> list:
+    """The frames in one shared 255-colour palette (taken from all of them together).
+
+    With one palette a pixel that does not change keeps its index, so each frame after the
+    first stores only what changed (half the file), and no colour flickers between frames.
+    """
+    width, height = images[0].size
+    sheet = Image.new("RGB", (width, height * len(images)))
+    for k, im in enumerate(images):
+        sheet.paste(im, (0, k * height))
+    palette = sheet.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    background = indexed[0].getpixel((0, 0))  # the margin: the paper stays pure white
+    colours = indexed[0].getpalette()
+    colours[3 * background:3 * background + 3] = [255, 255, 255]
+    for im in indexed:
+        im.putpalette(colours)
+    return indexed
