@@ -512,7 +512,9 @@ HOSTILE = st.one_of(
     st.integers(1, 32_000).map(lambda d: b"[" * d + b"]" * d),               # deep nesting
     st.integers(1, 10_000).map(lambda d: b'{"a": ' * d + b"0" + b"}" * d),
 )
-KEYS = st.sampled_from(sorted(DEFAULTS) + ["settings"]) | st.text(max_size=10)  # unknown keys
+KEYS = (st.sampled_from(sorted(DEFAULTS) + ["settings", "source", "preset", "values", "text",
+                                             "x", "target", "hidden", "activation", "seed"])
+        | st.text(max_size=10))  # and unknown keys
 
 
 @st.composite
@@ -528,13 +530,14 @@ def hostile_bodies(draw):
 
 
 @given(raw=hostile_bodies(), action=st.sampled_from(
-    ["new", "settings", "play", "pause", "step", "reset"]))
+    ["new", "settings", "play", "pause", "step", "reset", "backprop"]))
 def test_no_json_body_makes_the_server_fail(server, raw, action):
     """Whatever JSON (or almost-JSON) a POST carries, the answer is < 500, and an error is
     JSON with a message."""
     client = Client(server.server_address[1])
     sid = server.store.peek(_hypothesis_session(server, client)).id
-    path = "/api/sessions" if action == "new" else f"/api/sessions/{sid}/{action}"
+    path = {"new": "/api/sessions", "backprop": "/api/backprop"}.get(
+        action, f"/api/sessions/{sid}/{action}")
     status, body, _ = _post_raw(client, path, raw)
     assert status < 500, body
     if status >= 400:
