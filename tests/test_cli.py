@@ -386,6 +386,8 @@ def test_demo_end_to_end(tmp_path):
             root = ElementTree.parse(out / f"{stem}_graph.svg").getroot()
             assert root.tag.endswith("svg")
             assert (out / f"{stem}_graph.png").read_bytes()[:8] == PNG_MAGIC
+        assert len(gif_frames(out / "slide_backprop.gif")) == 11  # one per adjoint row
+        assert str(out / "slide_backprop.gif") in stdout
     else:
         assert "digraph" in (out / "slide_graph.dot").read_text()
     assert_png(out / "moons" / "loss.png")
@@ -471,6 +473,8 @@ def test_a_picture_path_without_a_name_is_a_clean_refusal(tmp_path):
         assert_clean_refusal(code, out, err, says="--svg needs a file name ending in .svg")
     code, out, err = run("trace", "x", "x=1", "--png", str(tmp_path / ".PNG"))
     assert_clean_refusal(code, out, err, says="--png needs a file name ending in .png")
+    code, out, err = run("trace", "x", "x=1", "--gif", str(tmp_path / "a.png"))
+    assert_clean_refusal(code, out, err, says="--gif needs a file name ending in .gif")
 
 
 HOSTILE_NUMBERS = ["1e999", "-1e999", "nan", "-nan", "inf", "-inf", "0", "-0", "1e-400",
@@ -504,7 +508,7 @@ def test_hostile_trace_arguments_exit_0_or_2_never_1(data, tmp_path_factory):
     expression = data.draw(st.sampled_from([name, f"{name} * 2", f"ln({name})", "3",
                                             f"sqrt({name})", f"{name}**{number}"]))
     argv = ["trace", expression, f"{name}={number}"]
-    for option in data.draw(st.lists(st.sampled_from(["--svg", "--png", "--format",
+    for option in data.draw(st.lists(st.sampled_from(["--svg", "--png", "--gif", "--format",
                                                        "--check"]), max_size=2, unique=True)):
         if option == "--check":
             argv.append(option)
@@ -547,6 +551,38 @@ def test_hostile_train_arguments_exit_0_or_2_never_1(data, tmp_path_factory):
 def test_demo_into_an_impossible_folder_is_a_clean_refusal(out):
     code, stdout, err = run("demo", "--out", out, "--no-progress")
     assert code == EXIT_USAGE and "Traceback" not in err and "cannot create" in err, err
+
+
+# ---------------------------------------------------------------- backprop as a GIF
+def gif_frames(path) -> list:
+    """The frames of a GIF, read back with Pillow, as (width, height) sizes."""
+    from PIL import Image
+    with Image.open(path) as image:
+        sizes = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            sizes.append(image.size)
+    return sizes
+
+
+def test_trace_gif_has_one_frame_per_adjoint_row(tmp_path):
+    need("program:dot")
+    need("PIL")
+    path = tmp_path / "backprop.gif"
+    code, out, err = run(*SLIDE_ARGS, "--gif", str(path))
+    assert code == EXIT_OK and f"wrote {path}" in err
+    y, _ = evaluate(SLIDE_EXPRESSION, {"x1": 2, "x2": 5})
+    rows = trace(y).adjoint
+    sizes = gif_frames(path)
+    assert len(sizes) == len(rows) == 11  # v̄5 = ȳ … x̄2 = v̄0, as on the slide
+    assert len(set(sizes)) == 1 and sizes[0][0] > 300  # one canvas, big enough for a slide
+
+
+def test_trace_gif_without_pillow_names_the_extra_and_exits_4(tmp_path, monkeypatch):
+    need("program:dot")
+    monkeypatch.setitem(sys.modules, "PIL", None)  # import now fails
+    code, out, err = run(*SLIDE_ARGS, "--gif", str(tmp_path / "b.gif"))
+    assert code == 4 and "Pillow" in err and "Traceback" not in err
 
 
 # ---------------------------------------------------------------- an op added with register

@@ -1,6 +1,7 @@
 """``tinygrad-edu demo``: the whole story, written to a folder (``make demo`` runs it).
 
-1. the slide's expression ln(x1) + x1·x2 − sin(x2): its trace tables and graph;
+1. the slide's expression ln(x1) + x1·x2 − sin(x2): its trace tables, its graph, and its
+   backprop as an animated GIF for a slide (``slide_backprop.gif``);
 2. the sigmoid neuron: its trace tables and graph;
 3. an MLP trained on moons: loss curves, decision boundary, the model.
 """
@@ -58,9 +59,23 @@ def _write_graph(y, out: str, stem: str, missing: list) -> str:
                 f"Graphviz's dot is missing)")
 
 
-def write_expression(out: str, stem: str, text: str, values: dict, missing: list) -> tuple:
-    """Trace ``text`` at ``values`` into ``stem_trace.txt``/``.md`` and draw its graph;
-    returns ({"value": y, name: gradient, …}, the lines saying what was written)."""
+def _write_animation(y, out: str, stem: str, missing: list) -> str:
+    """Backprop as an animated GIF, one frame per adjoint row; returns the line that says
+    what was written (or why not: Graphviz or Pillow missing, noted in ``missing``)."""
+    path = os.path.join(out, f"{stem}_backprop.gif")
+    try:
+        trace_command.draw(y, path, "gif")
+    except MissingTool as err:
+        missing.append(str(err))
+        return f"    (no {path}: a tool is missing, see the note at the end)"
+    return f"    {path}  backprop step by step, one frame per adjoint row (for a slide)"
+
+
+def write_expression(out: str, stem: str, text: str, values: dict, missing: list,
+                     animate: bool = False) -> tuple:
+    """Trace ``text`` at ``values`` into ``stem_trace.txt``/``.md``, draw its graph (and,
+    with ``animate``, its backprop as a GIF); returns ({"value": y, name: gradient, …}, the
+    lines saying what was written)."""
     from ..expr import parse
     from ..trace import trace
     y, _ = parse(text).evaluate(values)
@@ -73,11 +88,14 @@ def write_expression(out: str, stem: str, text: str, values: dict, missing: list
              f"tables (also {stem}_trace.md)"]
     y.backward()  # the picture shows each node's gradient
     lines.append(_write_graph(y, out, stem, missing))
+    if animate:
+        lines.append(_write_animation(y, out, stem, missing))
     return t.gradients | {"value": t.value}, lines
 
 
 def _slide(out: str, missing: list) -> None:
-    r, lines = write_expression(out, "slide", SLIDE_EXPRESSION, SLIDE_VALUES, missing)
+    r, lines = write_expression(out, "slide", SLIDE_EXPRESSION, SLIDE_VALUES, missing,
+                                animate=True)
     print(f"\n1. The slide's example  y = {SLIDE_EXPRESSION}  at {at(SLIDE_VALUES)}")
     print(f"   y = {r['value']:.3f}   ∂y/∂x1 = {r['x1']:.3f}   ∂y/∂x2 = {r['x2']:.3f}")
     print("\n".join(lines))

@@ -33,6 +33,8 @@ __all__ = ["add_parser", "run", "draw", "PICTURES"]
 PICTURES = {
     "svg": "also draw the computation graph as SVG",
     "png": "also draw the computation graph as PNG",
+    "gif": "also write backprop as an animated GIF for a slide: one frame per row of the "
+           "adjoint trace (the node computed, the upstream adjoint, the local gradient)",
 }
 """The picture options: ``--svg FILE`` writes an SVG, and so on (the option is the format)."""
 
@@ -95,14 +97,21 @@ def check_picture_path(path: str, kind: str) -> None:
 
 
 def draw(root, path: str, kind: str) -> None:
-    """Draw the graph below ``root`` into ``path`` as ``kind`` (svg or png), with the trace's
-    names (v-1, v0, …) and each op's local gradient."""
+    """Draw the graph below ``root`` into ``path`` as ``kind``: an svg or png with the trace's
+    names (v-1, v0, …) and each op's local gradient, or a gif of the reverse sweep, one frame
+    per adjoint row."""
     import graphviz
 
     from .. import viz
     try:
-        viz.render(root, path, trace_names=True, show_local_grads=True)
+        if kind == "gif":
+            from ..animate import render_animation
+            render_animation(root, path, mode="reverse")
+        else:
+            viz.render(root, path, trace_names=True, show_local_grads=True)
     except graphviz.ExecutableNotFound as err:  # viz.GraphvizNotFound says how to install dot
+        raise MissingTool(str(err)) from None
+    except ImportError as err:  # Pillow, for the GIF: the message names the extra
         raise MissingTool(str(err)) from None
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
