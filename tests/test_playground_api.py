@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from playground_server import serving
 
 from tinygrad_edu import Value, data, losses, optim, trace, train
-from tinygrad_edu.nn import MLP
+from tinygrad_edu.nn import MLP, float_layers, forward_floats
 from tinygrad_edu.playground import create_server, main
 from tinygrad_edu.playground.backprop import tiny_network
-from tinygrad_edu.playground.run import Run, float_layers, forward_floats, picture_png
+from tinygrad_edu.playground.run import Run, picture_png
 from tinygrad_edu.playground.session import Conflict, SessionStore
 from tinygrad_edu.playground.settings import DEFAULTS, check_settings
 from tinygrad_edu.playground.worker import Trainer
@@ -394,7 +394,7 @@ INVALID = [
     ({"hidden": [-3]}, "hidden", "between 1 and 16"),
     ({"hidden": [2.5]}, "hidden", "whole number"),
     ({"hidden": "8,8"}, "hidden", "list of layer widths"),
-    ({"hidden": [True]}, "hidden", "whole number"),
+    ({"hidden": [False]}, "hidden", "between 1 and 16"),  # False is 0 (checks' policy)
     ({"lr": -0.1}, "lr", "learning rate must be > 0"),
     ({"lr": 0}, "lr", "learning rate must be > 0"),
     ({"lr": 11}, "lr", "≤ 10"),
@@ -420,7 +420,7 @@ INVALID = [
     ({"reg_strength": -0.01}, "reg_strength", "λ must be ≥ 0"),
     ({"reg_strength": 50}, "reg_strength", "≤ 1"),
     ({"seed": -1}, "seed", "between 0"),
-    ({"seed": False}, "seed", "whole number"),
+    ({"seed": "0"}, "seed", "whole number"),
     ({"dataset": "spirals", "classes": 3}, "output", "one output per class"),
     ({"dataset": "blobs", "classes": 4, "output": "mse"}, "output", "one output per class"),
     ({"speed": "max"}, "speed", "unknown setting 'speed'"),
@@ -441,6 +441,13 @@ def test_invalid_setting_is_refused_and_changes_nothing(client, changes, field, 
     # the same settings are refused when a session is created with them
     status, body, _ = client.post("/api/sessions", {"settings": changes})
     assert status == 400 and body["field"] == field
+
+
+def test_booleans_are_0_and_1_as_everywhere_in_the_library():
+    """tinygrad_edu.checks' one policy: True is 1 and False is 0 wherever a number goes."""
+    s = check_settings({"hidden": [True, 2], "seed": False, "reg_strength": True,
+                        "noise": False})
+    assert (s.hidden, s.seed, s.reg_strength, s.noise) == ([1, 2], 0, 1.0, 0.0)
 
 
 def test_nan_and_infinity_are_refused(client):
@@ -583,6 +590,10 @@ def test_a_get_whose_body_is_a_request_gets_one_answer(server):
                           ("POST", b"Content-Length: 2\r\nContent-Length: 2\r\n")):
         answer = _exchange(port, _request(port, method, "/api/sessions", extra, inner))
         assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 400"), method
+    # and when the request is refused for another reason too (another Host name)
+    data = (b"GET /api/options HTTP/1.1\r\nHost: evil.example\r\nContent-Length: "
+            + str(len(inner)).encode() + b"\r\n\r\n" + inner)
+    assert _exchange(port, data).count(b"HTTP/1.1 ") == 1
 
 
 def test_keep_alive_still_answers_every_request(server):

@@ -7,8 +7,9 @@ come from ``data.make`` and the optimizers from ``optim.make``. A run
 lives in its session's training process (``worker``); the server builds the same run (same
 settings, same seed: the same points and initial weights) only for the data and the first
 picture. Only the pictures are computed without the engine: the decision boundary is the
-same network evaluated on a grid with plain floats (the op table's own float math), because
-building thousands of throw-away graphs for a picture would cost more than the training itself.
+same network evaluated on a grid with plain floats (``nn.forward_floats``: the op table's
+float math), because building thousands of throw-away graphs for a picture would cost more
+than the training itself.
 """
 from __future__ import annotations
 
@@ -16,18 +17,17 @@ import io
 import itertools
 import json
 import math
-import operator
 import os
 import random
 import tempfile
 
 from .. import data, losses, optim, train
 from ..engine import no_grad
-from ..nn import MLP
-from ..ops import OPS, OpError
+from ..nn import MLP, float_layers, forward_floats
+from ..ops import OpError
 from .settings import MULTICLASS, Settings
 
-__all__ = ["Run", "Diverged", "MAX_EPOCHS", "forward_floats", "float_layers", "export_document",
+__all__ = ["Run", "Diverged", "MAX_EPOCHS", "export_document",
            "picture_png"]
 
 MAX_EPOCHS = 10_000
@@ -55,37 +55,6 @@ def make_data(s: Settings):
     noise = 0.25 + 1.5 * s.noise if s.dataset == "blobs" else s.noise
     classes = s.num_classes if s.dataset in MULTICLASS else None
     return data.make(s.dataset, n=s.samples, noise=noise, seed=s.seed, classes=classes)
-
-
-def _float_activation(name: str):
-    """The activation as a float → float function, from the op table (None for linear)."""
-    if name == "linear":
-        return None
-    forward = OPS[name].forward
-    if name == "leaky_relu":
-        return lambda a: forward(a, 0.01)[0]  # nn's default slope
-    return lambda a: forward(a)[0]
-
-
-def float_layers(model: MLP) -> list:
-    """The model's weights as plain floats: [(W, b, activation function or None), ...]."""
-    layers = []
-    for layer in model.layers:
-        W = [[w.data for w in neuron.w] for neuron in layer.neurons]
-        b = [neuron.b.data for neuron in layer.neurons]
-        layers.append((W, b, _float_activation(layer.activation)))
-    return layers
-
-
-def forward_floats(layers: list, x) -> list:
-    """The network's outputs for one input, in floats; the same sums in the same order as
-    ``Neuron.fire`` (Σ wᵢ·xᵢ, then + b), so it agrees with the engine to the last bit."""
-    a = x
-    mul = operator.mul
-    for W, b, f in layers:
-        z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
-        a = z if f is None else [f(v) for v in z]
-    return a
 
 
 def _label(out, threshold: float) -> int:

@@ -245,8 +245,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method: str):
         try:
+            self._check_framing()  # first: any refusal must not leave a body unread
             self._check_host()
-            self._check_framing()
             url = urlsplit(self.path)
             self._route(method, url.path, parse_qs(url.query))
         except ApiError as err:

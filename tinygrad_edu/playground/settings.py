@@ -11,7 +11,7 @@ import math
 import numbers
 from dataclasses import asdict, dataclass, field
 
-from .. import data, nn, optim
+from .. import checks, data, nn, optim
 
 __all__ = ["Settings", "SettingsError", "LIMITS", "CHOICES", "DEFAULTS", "check_settings",
            "options"]
@@ -127,11 +127,12 @@ def _choice(name, value):
 
 
 def _number(name, value, label=None):
+    """A finite real number, by ``tinygrad_edu.checks``' policy (a boolean is 0 or 1)."""
     label = label or name
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}")
     try:
-        value = float(value)
+        value = checks.real(value, label)
+    except TypeError:
+        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}") from None
     except OverflowError:  # an integer beyond the largest float
         raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}") \
             from None
@@ -140,17 +141,25 @@ def _number(name, value, label=None):
     return value
 
 
+def _whole(name, value, label) -> int:
+    """A whole number (an int, a boolean, or a float such as 8.0: JSON from a page)."""
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    try:
+        return checks.whole(value, label)
+    except (TypeError, ValueError, OverflowError):
+        raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}") \
+            from None
+
+
 def _integer(name, value, label=None):
     label = label or name
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)                 # JSON from a page may say 8.0
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}")
+    value = _whole(name, value, label)
     low, high = LIMITS[name]
     if not low <= value <= high:
         raise SettingsError(name, f"{label} must be between {low} and {high}, "
                                   f"got {_shown(value)}")
-    return int(value)
+    return value
 
 
 def _in_range(name, value, label, low_open=False):
@@ -181,15 +190,12 @@ def _hidden(value) -> list:
     widths = []
     for i, w in enumerate(value, start=1):
         label = f"hidden layer {i} width"
-        if isinstance(w, float) and w.is_integer():
-            w = int(w)
-        if isinstance(w, bool) or not isinstance(w, numbers.Integral):
-            raise SettingsError("hidden", f"{label} must be a whole number, got {_shown(w)}")
+        w = _whole("hidden", w, label)
         wlow, whigh = LIMITS["width"]
         if not wlow <= w <= whigh:
             raise SettingsError("hidden", f"{label} must be between {wlow} and {whigh} "
                                           f"neurons, got {_shown(w)}")
-        widths.append(int(w))
+        widths.append(w)
     total = sum(widths)
     if total > LIMITS["neurons"][1]:
         raise SettingsError("hidden", f"at most {LIMITS['neurons'][1]} hidden neurons in all, "
