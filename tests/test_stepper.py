@@ -299,3 +299,12 @@ def test_playground_steps_the_same_rows(key):
             assert (edge["from"], edge["to"], edge["operand"]) == \
                 (ids[step.node], ids[term.consumer], term.operand)
             assert (row["local_text"], row["local"]) == (term.local_text, term.local)
+
+
+def test_frames_write_plain_numbers_in_their_op_not_as_records():
+    w0, x0 = Value(2.0, "w0"), Value(-1.0, "x0")
+    f = 1 / (1 + (-(w0 * x0)).exp())                    # two plain 1s
+    source = draw_dot(f, step=3).source
+    assert len(_ids_by_name(source)) == len(number_nodes(f)) == 7
+    assert source.count("data ") == 7 and " = ?" in source
+    assert f"y{BAR} = ?" not in source and f"f{BAR}" not in source

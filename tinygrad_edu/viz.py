@@ -299,10 +299,8 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
 
 
 def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_names, frame):
-    if frame is None:
-        kept, left_out, exact = _nearest(root, max_nodes)
-    else:
-        kept, left_out, exact = None, 0, True
+    # a frame draws every Value (no max_nodes); plain numbers stay cells of their op
+    kept, left_out, exact = _nearest(root, max_nodes if frame is None else None)
     order = evaluation_order(root, keep=kept)  # each Value after its operands
     names = number_nodes(root) if trace_names else {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
