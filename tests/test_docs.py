@@ -17,6 +17,7 @@ import sys
 import time
 
 import pytest
+from browser import browser_fixture
 from conftest import need
 
 import tinygrad_edu
@@ -25,10 +26,6 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT / "scripts"))
 from run_notebooks import NOTEBOOKS, pairs  # noqa: E402
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
@@ -154,16 +151,7 @@ def test_benchmarks_page(site):
     assert title in _text(site / "benchmarks" / "README.html")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    need("playwright")
-    chromium = need("program:chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, timeout=30_000)
-        yield b
-        b.close()
+browser = browser_fixture()
 
 
 def test_site_in_a_browser(site, browser):

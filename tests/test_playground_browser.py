@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from browser import browser_fixture
 from conftest import need
 from playground_server import serving
 
@@ -25,9 +26,6 @@ from tinygrad_edu.trace import format_value, number_nodes
 
 TIMEOUT_MS = 15_000          # any single wait for the page
 LEARN_TIMEOUT_MS = 40_000    # XOR to > 95 % validation accuracy
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
 
 
 @pytest.fixture(scope="module")
@@ -36,16 +34,7 @@ def server():
         yield srv
 
 
-@pytest.fixture(scope="module")
-def browser():
-    need("playwright")
-    chromium = need("program:chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, timeout=30_000)
-        yield b
-        b.close()
+browser = browser_fixture()
 
 
 @pytest.fixture
