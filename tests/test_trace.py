@@ -278,3 +278,16 @@ def test_registered_atan_in_the_tangent_trace(atan_op):
     t = trace(x.atan(), mode="forward", seed=1.0)
     assert t.tangent[1].expr == "v̇0 × (1 / (1 + v0²))"
     assert t.derivative == pytest.approx(1 / 1.25, rel=1e-15)
+
+
+def test_negative_zero_is_written_as_zero():
+    from tinygrad_edu.table import format_value
+
+    assert format_value(-0.0) == "0.000"
+    assert format_value(0.0) == "0.000"
+    assert format_value(-0.0004) == "−4.000e−04"   # a small negative keeps its sign
+    x = Value(0.0, label="x")
+    y = x * -1.0                                   # −0.0 in IEEE arithmetic
+    assert math.copysign(1.0, y.data) == -1.0
+    assert trace(y).forward[-1].value == y.data
+    assert "−0.000" not in str(trace(y))

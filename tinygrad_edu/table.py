@@ -42,7 +42,12 @@ def operand_text(node: Value, names) -> str:
 
 
 def format_value(x: float, latex: bool = False) -> str:
-    """Three decimals as on the slides; scientific notation for very small or large values."""
+    """Three decimals as on the slides; scientific notation for very small or large values.
+
+    A negative zero (−1 × 0, a relu's gradient times −1) is written 0.000: a slide has no −0.
+    """
+    if x == 0:
+        x = 0.0
     if x != x or x in (float("inf"), float("-inf")) or x == 0 or 1e-3 <= abs(x) < 1e9:
         text = f"{x:.3f}"
     else:
