@@ -30,8 +30,9 @@ __all__ = ["Slots", "OpStep", "SumStep", "GridStep", "ARRAY_FORMS", "array_form"
 class Slots:
     """A fixed list of slots: read them (``gather``) and add into them (``add``).
 
-    A run of consecutive slots becomes a slice (a view, no copy); slots that repeat are added
-    through ``np.bincount`` over their distinct slots, so every contribution counts.
+    Evenly spaced slots become a slice (a view, no copy: a layer's outputs, or one column of
+    them); slots that repeat are added through ``np.bincount`` over their distinct slots, so
+    every contribution counts.
     """
 
     __slots__ = ("key", "shape", "targets", "inverse")
@@ -41,8 +42,9 @@ class Slots:
         self.shape = shape
         self.targets = self.inverse = None
         n = len(slots)
-        if n and slots[-1] - slots[0] == n - 1 and bool((np.diff(slots) == 1).all()):
-            self.key = slice(int(slots[0]), int(slots[0]) + n)
+        step = int(slots[1] - slots[0]) if n > 1 else 1
+        if n and step > 0 and bool((np.diff(slots) == step).all()):
+            self.key = slice(int(slots[0]), int(slots[-1]) + 1, step)
             return
         self.key = slots
         targets, inverse = np.unique(slots, return_inverse=True)
@@ -63,15 +65,25 @@ class Slots:
 
 
 # ---------------------------------------------------------------- numpy forms of the ops
+ONE = 1.0
+"""The local gradient of + (and of − for its first operand): backward passes v̄ on as is."""
+
 # Each form takes whole arrays and returns (value, ∂/∂operand0[, ∂/∂operand1]) as the op's
 # row does for floats, NaN included (relu, abs, max, min of NaN are NaN); a local gradient
-# that is the same for every node is a plain float. ``array_form`` checks a form against the
-# op table at recording, so a form that disagrees with its row is never used.
+# that is the same for every node is a plain float (ONE: v̄ passes on unchanged).
+# ``array_form`` checks a form against the op table at recording, so a form that disagrees
+# with its row is never used.
 
-def _sigmoid(a):
-    e = np.exp(-np.abs(a))
-    s = np.where(a >= 0.0, 1.0, e) / (1.0 + e)      # 1/(1 + e^−a), or e^a/(1 + e^a): stable
+def _sigmoid(a, e=None):
+    """σ(a) as the row computes it, from e = e^−|a|: 1/(1 + e) for a ≥ 0, else e/(1 + e)."""
+    e = np.exp(-np.abs(a)) if e is None else e
+    s = np.where(a >= 0.0, 1.0, e) / (1.0 + e)
     return s, s * (1.0 - s)
+
+
+def _softplus(a):
+    e = np.exp(-np.abs(a))                          # max(a, 0) + ln(1 + e^−|a|), and σ(a)
+    return np.maximum(a, 0.0) + np.log1p(e), _sigmoid(a, e)[0]
 
 
 def _relu(a):
@@ -105,8 +117,8 @@ def _extreme(pick, a, b):
 
 
 ARRAY_FORMS = {
-    "+": lambda a, b: (a + b, 1.0, 1.0),
-    "−": lambda a, b: (a - b, 1.0, -1.0),
+    "+": lambda a, b: (a + b, ONE, ONE),
+    "−": lambda a, b: (a - b, ONE, -1.0),
     "×": lambda a, b: (a * b, b, a),
     "/": lambda a, b: (lambda q: (q, 1.0 / b, -q / b))(a / b),
     "neg": lambda a: (-a, -1.0),
@@ -118,7 +130,7 @@ ARRAY_FORMS = {
     "sigmoid": _sigmoid,
     "relu": _relu,
     "leaky_relu": _leaky_relu,
-    "softplus": lambda a: (np.maximum(a, 0.0) + np.log1p(np.exp(-np.abs(a))), _sigmoid(a)[0]),
+    "softplus": _softplus,
     "sqrt": _sqrt,
     "abs": lambda a: (np.abs(a), (a > 0.0) * 1.0 - (a < 0.0)),
     "max": lambda a, b: _extreme(np.maximum, a, b),
@@ -153,30 +165,35 @@ def array_form(name: str, operands):
 class OpStep:
     """One op over a group of nodes, v = op(operands), locals kept for backward."""
 
-    __slots__ = ("name", "form", "out", "operands", "locals")
+    __slots__ = ("name", "form", "run", "out", "a", "b", "locals")
 
     def __init__(self, name, form, out: slice, operands):
-        self.name, self.form, self.out, self.operands = name, form, out, operands
+        self.name, self.form, self.out = name, form, out
+        self.run = form if form is not None else self._per_element
+        self.a, self.b = operands[0], operands[1] if len(operands) > 1 else None
         self.locals = ()
 
     def forward(self, values) -> None:
-        args = [where.gather(values) for where in self.operands]
-        if self.form is not None:
-            result = self.form(*args)
-        else:                                       # the op table, one node at a time
-            fn = OPS[self.name].forward
-            result = [np.array(column) for column in
-                      zip(*(fn(*xs) for xs in zip(*(a.tolist() for a in args))))]
+        if self.b is None:
+            result = self.run(values[self.a.key])
+        else:
+            result = self.run(values[self.a.key], values[self.b.key])
         values[self.out] = result[0]
-        self.locals = result[1:]
+        self.locals = result
+
+    def _per_element(self, *args):
+        """The op table's own function, one node at a time (an op with no numpy form)."""
+        fn = OPS[self.name].forward
+        return [np.array(column) for column in
+                zip(*(fn(*xs) for xs in zip(*(a.tolist() for a in args))))]
 
     def backward(self, adjoint) -> None:
         upstream = adjoint[self.out]
-        for where, local in zip(self.operands, self.locals):
-            if type(local) is float:
-                where.add(adjoint, upstream if local == 1.0 else upstream * local)
-            else:
-                where.add(adjoint, upstream * local)
+        local = self.locals[1]
+        self.a.add(adjoint, upstream if local is ONE else upstream * local)
+        if self.b is not None:
+            local = self.locals[2]
+            self.b.add(adjoint, upstream if local is ONE else upstream * local)
 
 
 class SumStep:
@@ -243,8 +260,9 @@ class GridStep:
         if self.segment is None:
             out += self.plain.gather(values)
         else:
-            size = self.shape[0] * self.shape[1]
-            out += np.bincount(self.segment, self.plain.gather(values), size).reshape(self.shape)
+            plain = np.bincount(self.segment, self.plain.gather(values), out.size)
+            plain.sum() * 0.0                       # as in SumStep: an inf is 'invalid'
+            out += plain.reshape(self.shape)
 
     def backward(self, adjoint) -> None:
         r, c = self.factors

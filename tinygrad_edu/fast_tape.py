@@ -18,9 +18,12 @@ not say so, but it can be read back out of it. At recording, this module
 
 What it promises, and what it does not. Values and gradients agree with the engine to about
 1e-12 relative to the size of the terms: a matrix product and the backward scatter-adds add
-in another order than the engine (segment sums keep its order), so where a sum cancels the
-error is relative to Σ|terms| (for a gradient: to the sum over paths of |upstream × local|),
-not to the result. Branches (relu, max, abs) are decided by each replay's live data. The
+in another order than the engine (a segment sum adds left to right, the engine's order for a
+chain built left to right), and numpy's exp or tanh may differ from Python's in the last bit,
+so where a sum cancels the error is relative to Σ|terms| (for a gradient: to the sum over
+paths of |upstream × local|), not to the result (``tests/test_tape_fast.py`` states the bound
+it checks). Branches (relu, max, abs) are decided by each replay's live data, so an operand
+within that error of a kink may take the other branch than in the engine. The
 refusals and errors are the exact tape's (:class:`tinygrad_edu.tape.Tape`): no recording
 under ``no_grad()``, no ``backward`` before a successful forward, and when numpy reports an
 overflow, a division by zero or an invalid operation, ``fn`` runs once through the engine and
@@ -93,7 +96,8 @@ class _Layout:
     def __init__(self, flat, param_index):
         self.slot = {}
         leaves = list(range(flat.n_inputs)) + list(param_index)
-        leaves += [i for i in range(flat.n_leaves) if i not in set(leaves)]
+        placed = set(leaves)
+        leaves += [i for i in range(flat.n_leaves) if i not in placed]
         for i in leaves:
             self.slot[i] = len(self.slot)
         self.size = flat.n_leaves

@@ -173,8 +173,8 @@ class RecordedGraph:
                         for i in ops_in_order]
         self.locals = [flat.local_grads[i] for i in ops_in_order]
         self.constants = flat.constants
-        self.param_index = [i for i in range(self.n_inputs, n_leaves)
-                            if i not in set(self.constants)]
+        constants = set(self.constants)           # once: a set per leaf was quadratic
+        self.param_index = [i for i in range(self.n_inputs, n_leaves) if i not in constants]
         self.params = [self.leaves[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
