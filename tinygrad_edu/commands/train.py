@@ -188,16 +188,32 @@ def _load(dataset: str, samples, noise, val_fraction: float, seed: int) -> tuple
         raise UsageError(f"{dataset} are scikit-learn's 1,797 images: --samples and --noise "
                          f"do not apply")
     try:
-        split = (*data.digits("train", val_fraction, seed), *data.digits("test", val_fraction,
-                                                                          seed))
+        train, test = (data.digits(part, val_fraction, seed) for part in ("train", "test"))
     except ImportError as err:  # scikit-learn, which ships the images, is not installed
         raise MissingTool(str(err)) from None
-    return split, {"samples": len(split[0]) + len(split[2]), "noise": None, "classes": 10}
+    return (*train, *test), {"samples": len(train[0]) + len(test[0]), "noise": None,
+                             "classes": 10}
 
 
-def _write_files(out: str, summary: dict, model, history, split, predicted) -> None:
+def _figures(s: dict, model, history, split, predicted) -> dict:
+    """File name → a function that draws it: the curves, then the regions over the plane (2
+    inputs) or, for images, the test images it got wrong and the confusion matrix."""
     from .. import plots
-    s, files = summary, summary["files"]
+    title = f"{s['dataset']}: {s['model']}, {s['optimizer']} lr={s['lr']:g}, {s['epochs']} epochs"
+    accuracy = f"{s['dataset']}: {s['held_out']} accuracy {s['val_accuracy']:.1%}"
+    figures = {"loss.png": lambda: plots.history(history, title, held_out=s["held_out"])}
+    if predicted is None:
+        figures["decision_boundary.png"] = lambda: plots.decision_boundary(
+            model, *split, classes=s["classes"], title=accuracy)
+    else:
+        figures["misclassified.png"] = lambda: plots.misclassified(split[2], split[3], predicted)
+        figures["confusion_matrix.png"] = lambda: plots.confusion_matrix(
+            split[3], predicted, s["classes"], accuracy)
+    return figures
+
+
+def _write_files(out: str, summary: dict, model, figures: dict) -> None:
+    files = summary["files"]
     try:
         model.save(files["model.json"])
         with open(files["run.json"], "w", encoding="utf-8") as f:
@@ -205,20 +221,8 @@ def _write_files(out: str, summary: dict, model, history, split, predicted) -> N
             f.write("\n")
     except OSError as err:
         raise UsageError(f"cannot write to {out}: {err.strerror or err}") from None
-    title = f"{s['dataset']}: {s['model']}, {s['optimizer']} lr={s['lr']:g}, {s['epochs']} epochs"
-    _save_figure(lambda: plots.history(history, title, held_out=s["held_out"]),
-                 files["loss.png"])
-    accuracy = f"{s['dataset']}: {s['held_out']} accuracy {s['val_accuracy']:.1%}"
-    if "decision_boundary.png" in files:
-        _save_figure(lambda: plots.decision_boundary(model, *split, classes=s["classes"],
-                                                     title=accuracy),
-                     files["decision_boundary.png"])
-        return
-    X_test, y_test = split[2], split[3]
-    _save_figure(lambda: plots.misclassified(X_test, y_test, predicted),
-                 files["misclassified.png"])
-    _save_figure(lambda: plots.confusion_matrix(y_test, predicted, s["classes"], accuracy),
-                 files["confusion_matrix.png"])
+    for name, draw in figures.items():
+        _save_figure(draw, files[name])
 
 
 def train_run(dataset: str, out: str, hidden=None, activation="relu", optimizer="adam",
@@ -249,8 +253,6 @@ def train_run(dataset: str, out: str, hidden=None, activation="relu", optimizer=
     except FloatingPointError as err:
         raise UsageError(f"training diverged: {err}") from None
     epoch_seconds = (time.perf_counter() - fitting) / history.epochs
-    figures = ("decision_boundary.png",) if inputs == 2 else ("misclassified.png",
-                                                              "confusion_matrix.png")
     summary = {
         "dataset": dataset, "model": f"MLP({inputs}, {[*hidden, outputs]}, "
                                      f"activation={activation!r})",
@@ -263,14 +265,15 @@ def train_run(dataset: str, out: str, hidden=None, activation="relu", optimizer=
         "train_seconds": round(time.perf_counter() - started, 2),
         "epoch_seconds": round(epoch_seconds, 3),
         "history": history.to_dict(),
-        "files": {name: os.path.join(out, name) for name in
-                  ("loss.png", *figures, "model.json", "run.json")},
     }
     predicted = None
-    if inputs != 2:  # the test images' predicted digits and their confusion counts
+    if inputs != 2:  # images: the test set's predicted digits and their confusion counts
         predicted = predict_labels(model, split[2])
         summary["confusion"] = plots.confusion_counts(split[3], predicted, classes)
-    _write_files(out, summary, model, history, split, predicted)
+    figures = _figures(summary, model, history, split, predicted)
+    summary["files"] = {name: os.path.join(out, name) for name in
+                        (*figures, "model.json", "run.json")}
+    _write_files(out, summary, model, figures)
     summary["seconds"] = round(time.perf_counter() - started, 2)
     return summary
 
