@@ -17,7 +17,7 @@ import numbers
 import operator
 import random
 
-from . import checks, serialize
+from . import checks, data, serialize
 from .engine import Constant, Value
 from .ops import OPS
 
@@ -81,17 +81,9 @@ def _count(n, what: str, who: str) -> int:
 
 def _make_rng(seed, rng, who: str) -> random.Random:
     """The random source for initialisation: ``rng`` if given, else ``Random(seed)``."""
-    if rng is not None:
-        if seed is not None:
-            raise ValueError(f"{who}: give either seed or rng, not both")
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__}")
-        return rng
-    if seed is None:
-        seed = 0
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int, got {type(seed).__name__} {seed!r}")
-    return random.Random(seed)
+    if rng is not None and seed is not None:
+        raise ValueError(f"{who}: give either seed or rng, not both")
+    return data.random_source(0 if seed is None else seed, rng, who)
 
 
 _INPUT_LABELS = tuple(f"x{i}" for i in range(1, 257))
