@@ -75,10 +75,6 @@ def forward_floats(layers: list, x) -> list:
     return a
 
 
-def _count(n, what: str, who: str) -> int:
-    return checks.whole(n, f"{who}: {what}", low=1)
-
-
 def _make_rng(seed, rng, who: str) -> random.Random:
     """The random source for initialisation: ``rng`` if given, else ``Random(seed)``."""
     if rng is not None and seed is not None:
@@ -234,7 +230,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin, activation="relu", seed=None, rng=None):
-        self.nin = _count(nin, "nin", "Neuron")
+        self.nin = checks.whole(nin, "Neuron: nin", low=1)
         self._activate = _activation(activation, "Neuron")
         self.activation = activation
         rng = _make_rng(seed, rng, "Neuron")
@@ -273,8 +269,8 @@ class Layer(Module):
     """
 
     def __init__(self, nin, nout, activation="relu", seed=None, rng=None):
-        self.nin = _count(nin, "nin", "Layer")
-        self.nout = _count(nout, "nout", "Layer")
+        self.nin = checks.whole(nin, "Layer: nin", low=1)
+        self.nout = checks.whole(nout, "Layer: nout", low=1)
         _activation(activation, "Layer")
         self.activation = activation
         rng = _make_rng(seed, rng, "Layer")
@@ -313,12 +309,12 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", seed=None,
                  rng=None, dropout=0.0, residual=False):
-        self.nin = _count(nin, "nin", "MLP")
+        self.nin = checks.whole(nin, "MLP: nin", low=1)
         if isinstance(nouts, numbers.Integral) and not isinstance(nouts, bool):
             nouts = [nouts]
         if not isinstance(nouts, (list, tuple)) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
-        self.nouts = [_count(n, "each layer size in nouts", "MLP") for n in nouts]
+        self.nouts = [checks.whole(n, "MLP: each layer size in nouts", low=1) for n in nouts]
         _activation(activation, "MLP")
         _activation(output_activation, "MLP (output_activation)")
         self.activation = activation

@@ -189,12 +189,10 @@ def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_va
     backward()
     if isinstance(regular, Value):
         regular.backward()
-    if clip_value is not None or clip_norm is not None:
-        params = model.parameters()
-        if clip_value is not None:
-            optim.clip_grad_value(params, clip_value)
-        if clip_norm is not None:
-            optim.clip_grad_norm(params, clip_norm)
+    if clip_value is not None:
+        optim.clip_grad_value(model.parameters(), clip_value)
+    if clip_norm is not None:
+        optim.clip_grad_norm(model.parameters(), clip_norm)
     optimizer.step()
 
 
