@@ -47,11 +47,9 @@ def float_activation(name):
     linear); an op with a default operand (leaky_relu's α) gets that default."""
     if ACTIVATIONS[name] is None:
         return None
-    op = OPS[name]
-    forward = op.forward
-    if op.default is None:
+    forward, alpha = OPS[name].forward, OPS[name].default
+    if alpha is None:
         return lambda a: forward(a)[0]
-    alpha = op.default
     return lambda a: forward(a, alpha)[0]
 
 
@@ -83,6 +81,8 @@ def _make_rng(seed, rng, who: str) -> random.Random:
 
 
 _INPUT_LABELS = tuple(f"x{i}" for i in range(1, 257))
+"""x1 … x256, built once: formatting a label for every input of every sample costs more
+than the lookup (a third of ``_as_inputs``' time)."""
 
 
 def _as_inputs(x, nin: int, who: str) -> list:
@@ -94,14 +94,10 @@ def _as_inputs(x, nin: int, who: str) -> list:
                         f"{x!r:.60}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    out = []
-    for i, xi in enumerate(x):
-        if isinstance(xi, Value):
-            out.append(xi)
-        else:
-            label = _INPUT_LABELS[i] if i < len(_INPUT_LABELS) else f"x{i + 1}"
-            out.append(Value(checks.real(xi, f"{who}: input x[{i}]"), label))
-    return out
+    labels = _INPUT_LABELS if nin <= len(_INPUT_LABELS) else [f"x{i + 1}" for i in range(nin)]
+    return [xi if isinstance(xi, Value)
+            else Value(checks.real(xi, f"{who}: input x[{i}]"), labels[i])
+            for i, xi in enumerate(x)]
 
 
 class Module:
