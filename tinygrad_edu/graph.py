@@ -19,7 +19,6 @@ so that a replay adds each adjoint's contributions in the engine's order.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .engine import Constant, Value, reverse_topological_order
@@ -69,10 +68,10 @@ def depths(order, parents_of=lambda node: node.parents) -> dict:
     return depth
 
 
-class Numbering(Mapping):
+class Numbering(dict):
     """The slides' names of the nodes below a root, and the orders they were given in.
 
-    A mapping ``{node: "v-1", …}`` (constants get no name), with:
+    A dict ``{node: "v-1", …}`` (constants get no name), with:
 
     * ``inputs`` — the leaves that are inputs, ``v-(n-1) … v0``, in order of first use;
     * ``operations`` — the op nodes ``v1 … vN``, by depth, ties in evaluation order;
@@ -92,21 +91,7 @@ class Numbering(Mapping):
         self.order = self.inputs + self.operations
         self.letter = _free_letter([n.label for n in self.inputs] + [root.label])
         first = 1 - len(self.inputs)
-        self._names = {node: f"{self.letter}{first + i}" for i, node in enumerate(self.inputs)}
-        self._names.update((node, f"{self.letter}{i}")
-                           for i, node in enumerate(self.operations, start=1))
-
-    def __getitem__(self, node) -> str:
-        return self._names[node]
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, node) -> bool:
-        return node in self._names
+        super().__init__((node, f"{self.letter}{i}") for i, node in enumerate(self.order, first))
 
 
 def number_nodes(root: Value) -> Numbering:
