@@ -1,20 +1,12 @@
 """Reading a recorded graph: the one walk, depth, the slides' numbering and a flat export.
 
-Everything that looks at a graph once it is built — the trace tables, forward mode, the
-pictures, the playground, the compiled tape — reads it through this module:
-
-* :func:`evaluation_order` — every node after its operands, in the order a left-to-right
-  evaluation of the expression completes them (for an expression written in one go, the
-  order Python created the nodes in);
-* :func:`depths` — each node's depth: the longest path from an input;
-* :func:`number_nodes` — the slides' names ``v-1, v0, v1 …`` together with the orders they
-  come from, so nobody reads a node's position back out of its name;
-* :func:`flatten` — the graph as flat lists (nodes, op names, parent indices, local
-  gradients) in the order ``Value.backward`` visits them, which the tape replays.
-
-Walks are iterative (an explicit stack): a 10^6-node chain never meets the recursion limit.
-The engine's ``backward`` keeps a walk of its own, tuned for speed; :func:`flatten` follows it
-so that a replay adds each adjoint's contributions in the engine's order.
+Everything that looks at a built graph — the trace tables, forward mode, the pictures, the
+playground, the compiled tape — reads it through this module, so the order of the rows, the
+names ``v-1, v0, v1 …`` and the pictures always agree, and nobody reads a node's position
+back out of its name. Walks are iterative (an explicit stack): a 10^6-node chain never meets
+the recursion limit. The engine's ``backward`` keeps a walk of its own, tuned for speed;
+:func:`flatten` follows it, so that a replay adds each adjoint's contributions in the
+engine's order.
 """
 from __future__ import annotations
 
@@ -95,12 +87,8 @@ class Numbering(dict):
 
 
 def number_nodes(root: Value) -> Numbering:
-    """The trace's names for the graph below ``root`` (used by ``trace`` and ``draw_dot``).
-
-    Inputs are ``v-(n-1) … v0`` in order of first use; operations ``v1 … vN`` by depth, ties
-    by evaluation order; constants are written as numbers and get no name. The result also
-    carries those orders (:class:`Numbering`), so no caller parses a name back.
-    """
+    """The trace's names for the graph below ``root``, with the orders they come from (see
+    :class:`Numbering`); used by ``trace``, ``draw_dot`` and the playground."""
     return Numbering(root)
 
 
