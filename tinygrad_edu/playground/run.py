@@ -202,6 +202,12 @@ class Run:
                 "boundary": self.boundary(), "network": self.network(),
                 "settings": self.settings.to_dict()}
 
+    def snapshot(self) -> tuple:
+        """(body, info): ``state()`` as JSON bytes for the page, and the numbers the server
+        keeps for itself (epoch, metrics, and the weights an export saves)."""
+        body = json.dumps(self.state(), allow_nan=False).encode("utf-8")
+        return body, {"epoch": self.epoch, "metrics": self.metrics(), "weights": self.weights()}
+
     def weights(self) -> dict:
         """The model's state dict (parameter name → float): what an export saves."""
         return self.model.state_dict()
