@@ -147,9 +147,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for key, value in SECURITY_HEADERS.items():
-            self.send_header(key, value)
-        for key, value in (extra or {}).items():
+        for key, value in {**SECURITY_HEADERS, **(extra or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
@@ -158,9 +156,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload, extra: dict | None = None):
         body = payload if isinstance(payload, bytes) else \
             json.dumps(payload, allow_nan=False).encode("utf-8")
-        headers = {"Cache-Control": "no-store"}
-        headers.update(extra or {})
-        self._send(status, body, "application/json; charset=utf-8", headers)
+        self._send(status, body, "application/json; charset=utf-8",
+                   {"Cache-Control": "no-store", **(extra or {})})
 
     def _error(self, err: ApiError):
         payload = {"error": str(err)}
@@ -370,14 +367,11 @@ def create_server(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
     return PlaygroundServer((host, port), SessionStore(**store_options), quiet=quiet)
 
 
-def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
-          ready: threading.Event | None = None) -> None:
+def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True) -> None:
     """Serve the playground until Ctrl-C; prints the address to open."""
     server = create_server(port, host, quiet)
     print(f"tinygrad_edu playground: open {server.url} in your browser "
           f"(Ctrl-C stops the server)", flush=True)
-    if ready is not None:
-        ready.set()
     try:
         server.serve_forever(poll_interval=0.25)
     except KeyboardInterrupt:
