@@ -72,8 +72,7 @@ class Run:
         self.classes = s.num_classes
         self.model = build_model(s)
         self.loss = LOSSES[s.output]
-        params = self.model.parameters()
-        self.optimizer = optim.make(s.optimizer, params, lr=s.lr)
+        self.optimizer = optim.make(s.optimizer, self.model.parameters(), lr=s.lr)
         self.schedule = None if s.decay == "none" else \
             optim.SCHEDULES[s.decay](s.lr, s.decay_rate)
         penalty = {"none": None, "l1": losses.l1, "l2": losses.l2}[s.regularization]
@@ -86,8 +85,8 @@ class Run:
         self._next_batch = 0
         self.history = {key: [] for key in ("epoch", *METRICS)}
         self.bounds = self._bounds(X)
-        n_params = len(params)
-        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / max(1, n_params)))))
+        n_params = len(self.optimizer.params)
+        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / n_params))))
 
     # ------------------------------------------------------------------ training
     @property

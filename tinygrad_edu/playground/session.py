@@ -340,6 +340,10 @@ class SessionStore:
             raise RuntimeError(f"drawing the picture failed: {lines[-1]}")
         return png, info["epoch"]
 
+    def __len__(self) -> int:
+        with self._lock:
+            return sum(1 for s in self._sessions.values() if s is not None)
+
     def sweep(self) -> int:
         """Close sessions idle for longer than ``idle_timeout``; returns how many."""
         now = time.monotonic()
