@@ -78,13 +78,11 @@ class Settings:
         return self.classes if self.dataset in MULTICLASS else 2
 
     @property
-    def n_val(self) -> int:
-        """Validation points, as ``data.train_val_split`` counts them."""
-        return min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
-
-    @property
     def n_train(self) -> int:
-        return self.samples - self.n_val
+        """Training points: the samples less the validation share, as
+        ``data.train_val_split`` counts it."""
+        n_val = min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
+        return self.samples - n_val
 
     @property
     def outputs(self) -> int:

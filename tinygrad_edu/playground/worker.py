@@ -141,12 +141,10 @@ class Trainer:
             try:
                 body, info = self.run.snapshot()
             except Exception as err:  # a bug in a picture: the last good snapshot stays
+                if self.stopped is None:
+                    return self._fail("drawing", err)
                 traceback.print_exc(file=sys.stderr)
                 body = info = None
-                if self.stopped is None:
-                    self.running, self.pending = False, 0
-                    self.stopped = status = ("error", f"internal error while drawing: "
-                                                      f"{type(err).__name__}: {err}")
         self.reports.send(("snapshot", self.seq, body, info, status))
         cost = time.monotonic() - start
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
@@ -202,14 +200,11 @@ def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> N
     trainer = Trainer(Reports(reports), max_epochs)
     try:
         while True:
-            if trainer.busy:
-                try:
-                    command = inbox.get_nowait()
-                except queue.Empty:
-                    trainer.work()
-                    continue
-            else:
-                command = inbox.get()  # waits here while there is nothing to train
+            try:  # waits here only while there is nothing to train
+                command = inbox.get(block=not trainer.busy)
+            except queue.Empty:
+                trainer.work()
+                continue
             if command is None:  # the server closed our input: this session is over
                 return
             trainer.obey(command)
