@@ -293,9 +293,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _backprop(self) -> tuple:
         return 200, backprop.describe(*backprop.build(self._body()))
 
-    ENDPOINTS = {"/api/options": ("GET", lambda handler: (200, options())),
+    ENDPOINTS = {"/api/options": ("GET", lambda _: (200, options())),
                  "/api/sessions": ("POST", _create),
-                 "/api/backprop/examples": ("GET", lambda handler: (200, backprop.presets())),
+                 "/api/backprop/examples": ("GET", lambda _: (200, backprop.presets())),
                  "/api/backprop": ("POST", _backprop)}
     """Path → (its method, the answer: handler → (status, JSON payload))."""
 
@@ -309,9 +309,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         if session is None:
             raise ApiError(HTTPStatus.NOT_FOUND, "no such session: it expired or the server "
                                                  "was restarted; reload the page")
-        if action in ("state", "data", "picture", "model"):
+        if action in self.SESSION_VIEWS:
             self._only(method, "GET")
-            return getattr(self, f"_{action}")(session, query)
+            return self.SESSION_VIEWS[action](self, session, query)
         self._only(method, "POST")
         body = self._body()
         if action == "settings":
@@ -358,6 +358,9 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         name = f"tinygrad-edu-{session.settings.dataset}-boundary-epoch{epoch}.png"
         self._send(200, png, "image/png", {"Cache-Control": "no-store",
                                            "Content-Disposition": f'attachment; filename="{name}"'})
+
+    SESSION_VIEWS = {"state": _state, "data": _data, "model": _model, "picture": _picture}
+    """What a GET of ``/api/sessions/<id>/<view>`` answers with."""
 
 
 # ---------------------------------------------------------------- starting it
