@@ -18,13 +18,23 @@ import math
 import random
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 np = pytest.importorskip("numpy")
 
+from conftest import need  # noqa: E402
 from strategies import Rejected, near_kink, programs  # noqa: E402
-from test_tape import batch_fn, engine_run, moons_problem, rows_near, tape_run  # noqa: E402
+from test_tape import (  # noqa: E402
+    HOSTILE,
+    UNSQUASHED,
+    batch_fn,
+    engine_run,
+    moons_problem,
+    outcome,
+    rows_near,
+    tape_run,
+)
 
 from tinygrad_edu import Value, compile, data, fit, losses, nn, no_grad, optim  # noqa: E402
 from tinygrad_edu.array_program import GridStep, OpStep  # noqa: E402
@@ -194,8 +204,8 @@ def test_sums_that_are_no_grid_keep_the_engines_order_bit_for_bit():
 
 # ---------------------------------------------------------------- digits-sized, against PyTorch
 def test_digits_sized_mlp_cross_entropy_matches_engine_and_pytorch():
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("sklearn")
+    torch = need("torch")
+    need("sklearn")
     X, y = data.digits("train", seed=0)
     X, y = X[:32], y[:32]
     model = nn.MLP(64, [32, 10], seed=0)
@@ -252,6 +262,40 @@ def test_nan_propagates_through_relu_max_min_abs_as_in_the_engine():
     assert math.isnan(t_value) and math.isnan(e_value)
     assert_close(t_inputs, e_inputs, [0.0] * len(e_inputs), "input grad")
     assert_close(t_params, e_params, [0.0], "parameter grad")
+
+
+@given(program=programs(max_steps=6), rows=st.sampled_from([1, 3]), seed=st.integers(0, 2**16),
+       hostile=st.lists(st.tuples(st.integers(0, 10**4), st.sampled_from(HOSTILE)),
+                        max_size=3))
+def test_engine_and_fast_tape_agree_on_hostile_inputs(program, rows, seed, hostile):
+    """nan, ±inf, huge, tiny and zero among ordinary numbers, reaching every op unsquashed:
+    the same error as the engine, or the same values (nan where it has nan, the same inf)."""
+    rng = random.Random(seed)
+    weights = [Value(1.0) for _ in program.point]
+    fn = batch_fn(program, weights, UNSQUASHED)
+    X0 = [[(x + 3.0) / 6.0 for x in program.point]] * rows   # inside every op's domain
+    try:
+        fn([[Value(x) for x in xs] for xs in X0])
+    except OpError:
+        assume(False)
+    tape = compile(fn, X0, exact=False)
+    flat = [x + rng.gauss(0.0, 0.01) for row in X0 for x in row]
+    for k, x in hostile:
+        flat[k % len(flat)] = x
+    n = len(program.point)
+    X = [flat[n * r:n * r + n] for r in range(rows)]
+    engine = outcome(lambda: engine_run(fn, weights, X))
+    replayed = outcome(lambda: tape_run(tape, weights, X))
+    event(engine[0] if engine[0] == "value" else engine[1].__name__)
+    assert engine[0] == replayed[0], (engine, replayed)
+    if engine[0] == "error":
+        assert engine[1:] == replayed[1:]
+        return
+    (e_value, e_params, e_inputs), (t_value, t_params, t_inputs) = engine[1], replayed[1]
+    for got, expected in ((t_value, e_value), *zip(t_params + t_inputs, e_params + e_inputs)):
+        assert (got != got) == (expected != expected), (got, expected)
+        if expected == expected:
+            assert got == pytest.approx(expected, rel=1e-9, abs=1e-300) or abs(expected) > 1e300
 
 
 def test_an_inf_carried_along_is_no_error():
