@@ -2,32 +2,23 @@
 
 ``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
 Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
-rounded to 3 decimals as the trace tables print them); each operation is a small circle with
-the op table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows, inputs to
-output. Plain numbers in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next
-to the operation that used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …,
-the same numbering as ``trace(y)``, so a picture and a table of the same graph can be read
-together) and the local gradients ∂node/∂operand. These are written *inside* the operation's
-node, one cell per operand where that operand's edge comes in, not as edge labels: Graphviz
-places edge labels by itself and they used to collide ("v-1 = 2.000 cos v0 = 0.2837").
+to 3 decimals as the trace tables print them); each operation is a small circle with the op
+table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows. Plain numbers (the 1
+in ``1 + e^−z``) are bare numbers beside the operation that used them. Options add the trace's
+names (``v-1``, ``v0`` …, as in ``trace(y)``) and the local gradients ∂node/∂operand, written
+*inside* the operation's node, one cell per operand where its edge comes in: edge labels,
+placed by Graphviz, used to collide.
 
-The picture shows whatever ``.grad`` holds and never changes it: draw after
-``y.backward()`` to see the gradients (before it they are all 0). ``draw_dot(y, step=k)``
-draws one step of backprop instead (:mod:`tinygrad_edu.stepper`): the adjoints known after
-row k of the trace, the node computed, the upstream node and the edge between them.
-
-Large graphs stay usable: ``max_nodes`` keeps the Values nearest the output (a breadth-first
-walk from it, which stops as soon as it has enough) and a note says how many were left out;
-``⋯`` marks each place where the graph continues. Every walk is iterative.
-
-Turning the description into a picture needs Graphviz's ``dot`` program. Without it,
-rendering raises :class:`GraphvizNotFound` saying how to install it, a notebook shows that
-message instead of the picture, and ``to_dot(y)`` (the DOT source) still works.
+The picture shows whatever ``.grad`` holds and never changes it. ``draw_dot(y, step=k)`` draws
+one step of backprop instead (:mod:`tinygrad_edu.stepper`). ``max_nodes`` keeps a large graph
+usable: the Values nearest the output are drawn, ``⋯`` marks where the graph goes on, and a
+note says how many were left out. Pictures need Graphviz's ``dot`` program; without it,
+rendering raises :class:`GraphvizNotFound` saying how to install it, and ``to_dot(y)`` (the DOT
+source) still works.
 """
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
 import shutil
@@ -86,10 +77,6 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, message)
 
 
-def _dot_missing() -> GraphvizNotFound:
-    return GraphvizNotFound()
-
-
 class GraphPicture(graphviz.Digraph):
     """The :class:`graphviz.Digraph` that ``draw_dot`` returns.
 
@@ -102,23 +89,18 @@ class GraphPicture(graphviz.Digraph):
     nodes_shown = None
     nodes_left_out = 0
     left_out_is_exact = True
-    pinned = False  # a step frame: positions given, drawn with neato -n2
 
     def pipe(self, *args, **kwargs):
-        if self.pinned:
-            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound:
-            raise _dot_missing() from None
+            raise GraphvizNotFound() from None
 
     def render(self, *args, **kwargs):
-        if self.pinned:
-            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound:
-            raise _dot_missing() from None
+            raise GraphvizNotFound() from None
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
@@ -210,9 +192,7 @@ def _record(node: Value, name: str, fill: str, last_cell: str | None,
     cells.append(_cell(f"data {format_value(node.data)}", fill, extra=_ink(frame_color)))
     if last_cell is not None:
         cells.append(last_cell)
-    if frame_color is None:
-        return _table([cells])
-    return _table([cells], border=3, color=frame_color)
+    return _table([cells], border=3 if frame_color else 0, color=frame_color)
 
 
 def _ink(frame_color):
@@ -220,21 +200,20 @@ def _ink(frame_color):
     return f' color="{EDGE_COLOR}"' if frame_color else ""
 
 
-def _is_number(text: str) -> bool:
+def _with_value(written: str, value: float) -> str:
+    """A local gradient as the slides write it and its value, ``cos v0 = 0.284`` (``1`` once)."""
     try:
-        float(text.replace("−", "-"))
+        float(written.replace("−", "-"))
+        return written
     except ValueError:
-        return False
-    return True
+        return f"{written} = {format_value(value)}"
 
 
 def _local_text(node: Value, k: int, names: dict) -> str:
     """∂node/∂operand k as a picture writes it: ``cos v0 = 0.284`` with trace names, else 0.284."""
-    text = format_value(node.local_grads[k])
     if node.op in OPS and node in names:
-        written = local_text(node, k, names)
-        text = written if _is_number(written) else f"{written} = {text}"
-    return text
+        return _with_value(local_text(node, k, names), node.local_grads[k])
+    return format_value(node.local_grads[k])
 
 
 def _check_options(root, rankdir, format, max_nodes):
@@ -286,16 +265,11 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
     _check_options(root, rankdir, format, max_nodes)
-    frame = _frame(root, step, rankdir)
+    frame = _frame(root, step)
     if frame is None:
         return _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes,
                      trace_names, None)
-    frame.pin = _layout(root, frame, rankdir)
-    g = _draw(root, rankdir, True, True, format, None, True, frame)
-    if frame.pin:  # positions from one dot run, kept by neato -n2: nodes never jump
-        g.engine = "neato"
-        g.pinned = True
-    return g
+    return _draw(root, rankdir, True, True, format, None, True, frame)
 
 
 def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_names, frame):
@@ -320,8 +294,7 @@ def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_n
                 last = _cell(f"grad {format_value(node.grad)}", fill, color=GRAD_COLOR)
             g.node(ids[node], _record(node, name, fill, last), shape="plain")
         else:
-            g.node(ids[node], frame.record(node, name, fill, names), shape="plain",
-                   **frame.pinned(ids[node]))
+            g.node(ids[node], frame.record(node, name, fill, names), shape="plain")
         if node.parents:
             _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, frame)
 
@@ -329,7 +302,7 @@ def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_n
     g.nodes_left_out = left_out
     g.left_out_is_exact = exact
     if frame is not None:
-        g.attr(label=frame.caption(), labelloc="b", labeljust="l", **frame.pinned())
+        g.attr(label=frame.caption(), labelloc="b", labeljust="l")
     if left_out:
         with g.subgraph() as beside_output:  # the note stands by the output, where one starts
             beside_output.attr(rank="same")
@@ -365,13 +338,10 @@ def _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, fram
                shape="circle" if len(symbol) <= 2 else "ellipse", style="filled",
                fillcolor=OP_FILL, width="0.3", height="0.3", margin="0.03", fontsize="13",
                **binary)
-    g.edge(op_id, nid, **(frame.pinned(op_id, nid) if frame is not None else {}))
+    g.edge(op_id, nid)
     for k, parent in enumerate(node.parents):
-        port = f"i{k}:{_ENTRY[rankdir]}"
-        head = f"{op_id}:{port}" if show_local_grads else op_id
-        edge = {}
-        if frame is not None:
-            edge = {**frame.edge(node, k), **frame.pinned(ids.get(parent), op_id, port)}
+        head = f"{op_id}:i{k}:{_ENTRY[rankdir]}" if show_local_grads else op_id
+        edge = frame.edge(node, k) if frame is not None else {}
         if parent in ids:
             g.edge(ids[parent], head, **edge)
         elif _is_constant(parent):
@@ -412,12 +382,11 @@ def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> Non
     else:
         sym = [_cell(symbol, OP_FILL, extra=f' colspan="{n}"')]
         rows = [cells, sym] if rankdir == "TB" else [sym, cells]
-    g.node(op_id, _table(rows, padding=3), shape="plain", fontsize="11",
-           **(frame.pinned(op_id) if frame is not None else {}))
+    g.node(op_id, _table(rows, padding=3), shape="plain", fontsize="11")
 
 
 # ---------------------------------------------------------------- one step of backprop
-def _frame(root: Value, step, rankdir: str):
+def _frame(root: Value, step):
     """The :class:`_Frame` for ``draw_dot(root, step=...)``, or None without a step."""
     if step is None:
         return None
@@ -436,29 +405,6 @@ def _frame(root: Value, step, rankdir: str):
     return _Frame(step)
 
 
-def _layout(root: Value, frame, rankdir: str):
-    """Where dot puts every node and edge of this walk's frames: one dot run per walk.
-
-    The layout of the last frame (every v̄ known) is kept in ``walk.cache``; each frame then
-    gives every node and edge that position and is drawn by ``neato -n2``, which moves
-    nothing. Without ``dot`` there is no layout to take (None); the DOT source still works.
-    """
-    walk = frame.step.walk
-    key = ("layout", rankdir)
-    if key not in walk.cache:
-        if shutil.which("dot") is None:
-            return None
-        g = _draw(root, rankdir, True, True, "svg", None, True, _Frame(walk[-1]))
-        laid_out = json.loads(g.pipe(format="json", encoding="utf-8"))
-        objects = laid_out.get("objects", [])
-        edges = {(objects[e["tail"]]["name"], objects[e["head"]]["name"], e.get("headport", "")):
-                 e["pos"] for e in laid_out.get("edges", [])}
-        walk.cache[key] = {"graph": {"bb": laid_out["bb"], "lp": laid_out.get("lp", "")},
-                           "nodes": {o["name"]: o["pos"] for o in objects if "pos" in o},
-                           "edges": edges}
-    return walk.cache[key]
-
-
 class _Frame:
     """What one step changes in the picture: outlines, the v̄ (or v̇) cells, one edge, a caption.
 
@@ -466,8 +412,6 @@ class _Frame:
     (cells get the width of the widest text any frame puts there), so dot lays every frame
     out identically: the nodes of an animation never jump.
     """
-
-    pin = None  # the walk's layout (see _layout), once known
 
     def __init__(self, step):
         self.step = step
@@ -483,19 +427,6 @@ class _Frame:
         lines = [_caption_lines(s) for s in walk]
         self.caption_width = max(_text_width(_plain(line), CAPTION_SIZE)
                                  for pair in lines for line in pair) + 12
-
-    def pinned(self, *key) -> dict:
-        """The fixed position of the graph (no key), a node (its id) or an edge (tail, head,
-        port): attributes for neato -n2, or nothing when there is no layout."""
-        if not self.pin:
-            return {}
-        if not key:
-            return self.pin["graph"]
-        if len(key) == 1:
-            return {"pos": self.pin["nodes"][key[0]]}
-        tail, head, *port = key
-        pos = self.pin["edges"].get((tail, head, port[0] if port else ""))
-        return {"pos": pos} if pos else {}
 
     def highlights(self, node: Value, operand: int) -> bool:
         return (node, operand) in self.edges
@@ -523,11 +454,9 @@ class _Frame:
         return _record(node, name, fill, last, frame_color=outline)
 
     def caption(self) -> str:
-        first, second = _caption_lines(self.step)
-        rows = [[_caption_cell(first, self.caption_width)],
-                [_caption_cell(second, self.caption_width)]]
-        return (f'<<table border="0" cellspacing="0" cellpadding="2">'
-                f"{''.join(f'<tr>{c[0]}</tr>' for c in rows)}</table>>")
+        rows = "".join(f"<tr>{_caption_cell(line, self.caption_width)}</tr>"
+                       for line in _caption_lines(self.step))
+        return f'<<table border="0" cellspacing="0" cellpadding="2">{rows}</table>>'
 
 
 def _caption_lines(step):
@@ -550,9 +479,7 @@ def _caption_lines(step):
     second = []
     for i, term in enumerate(step.terms):
         source, consumer, parent = (names[n] for n in (term.source, term.consumer, term.parent))
-        local = term.local_text
-        if not _is_number(local):
-            local += f" = {format_value(term.local)}"
+        local = _with_value(term.local_text, term.local)
         if i:
             second.append(("   +   ", None))
         word = "upstream " if step.mode == "reverse" else ""
@@ -606,7 +533,7 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     if fmt == "png":
         picture.attr(dpi=str(dpi or 144))
     if shutil.which("dot") is None:
-        raise _dot_missing()
+        raise GraphvizNotFound()
     data = picture.pipe(format=fmt)
     with open(path, "wb") as f:
         f.write(data)
