@@ -1,24 +1,21 @@
 """The engine: ``Value`` nodes that remember their parents and local gradients, and ``backward``.
 
-Every operation creates one node holding its value, its (at most two) parents and the local
-derivative of the node with respect to each parent, all taken from the op table in
-``ops.py``. ``backward`` then walks the graph once, from the output down, and applies the
-chain rule as the slides write it: ``v̄_parent += v̄_node × ∂node/∂parent`` — upstream
-gradient times local gradient, summed over every use of a node ("copy gate: gradient adder").
+Every operation makes one node holding its value, its (at most two) parents and the local
+derivative of the node with respect to each parent, all from the op table (``ops.py``).
+``backward`` walks the graph once, from the output down, and applies the chain rule as the
+slides write it: ``v̄_parent += v̄_node × ∂node/∂parent``, upstream gradient times local
+gradient, summed over every use of a node ("copy gate: gradient adder").
 
-``Value``'s operators and methods are not written out one by one: one loop binds each row of
-the table (its ``method``, its Python ``operator``), and ``ops.register`` calls the same
-binding for an op added later, so ``x.tanh()`` and a registered ``x.atan()`` are made alike.
-
-Nodes keep parents and local gradients in their own slots rather than in tuples or closures:
-no per-node containers means fewer objects for the garbage collector to track, and no
-reference cycles, so a finished graph is freed by reference counting alone.
+One loop binds ``Value``'s operators and methods from the rows of the table, and
+``ops.register`` calls the same binding for an op added later (``x.atan()``). Nodes keep
+parents and local gradients in their own slots, not in tuples or closures: fewer objects for
+the garbage collector to track, and no reference cycles.
 """
 from __future__ import annotations
 
 import inspect
 
-from .checks import as_number, real
+from .checks import as_number, real, shown
 from .ops import OPS, OpError, on_register
 from .recording import collector_paused, is_recording, no_grad, switch
 
@@ -133,8 +130,6 @@ class Value:
     def __ge__(self, other):
         return self.data >= _data_of(other)
 
-    __hash__ = object.__hash__
-
 
 class Constant(Value):
     """A plain number that took part in an operation (the 3 in ``x * 3``).
@@ -152,12 +147,7 @@ def _short(x: float) -> str:
 
 
 def _data_of(other) -> float:
-    if isinstance(other, Value):
-        return other.data
-    number = as_number(other)
-    if number is not None:
-        return number
-    raise TypeError(f"cannot compare a Value with {type(other).__name__}")
+    return other.data if isinstance(other, Value) else real(other, "comparing with a Value")
 
 
 # ---------------------------------------------------------------- operators from the op table
@@ -210,8 +200,7 @@ def _binary(op, reflected: bool = False, dunder: bool = True):
             if number is None:
                 if dunder:
                     return NotImplemented  # Python then names the unsupported operand types
-                raise TypeError(f"{name}: needs a Value or a real number, "
-                                f"got {type(other).__name__} {other!r:.40}")
+                raise TypeError(f"{name}: needs a Value or a real number, got {shown(other)}")
             other = Constant(number)
         a, b = self, other
         if reflected:

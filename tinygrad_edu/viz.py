@@ -21,12 +21,12 @@ from __future__ import annotations
 import html
 import math
 import os
-import shutil
 import unicodedata
 from collections import deque
 
 import graphviz
 
+from .checks import shown
 from .engine import Constant, Value
 from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
@@ -392,7 +392,7 @@ def _frame(root: Value, step):
         return None
     if isinstance(step, bool) or not isinstance(step, (int, Step)):
         raise TypeError(f"draw_dot: step must be a row number or a stepper.Step, got "
-                        f"{type(step).__name__} {step!r:.40}")
+                        f"{shown(step)}")
     if isinstance(step, int):
         walk = steps(root)
         if not 0 <= step < len(walk):
@@ -416,8 +416,7 @@ class _Frame:
     def __init__(self, step):
         self.step = step
         walk = step.walk
-        self.reverse = step.mode == "reverse"
-        self.mark = bar if self.reverse else dot
+        self.mark = bar if step.mode == "reverse" else dot
         self.known = step.known
         self.sources = set(step.sources)
         self.edges = {(t.consumer, t.operand) for t in step.terms}
@@ -432,25 +431,20 @@ class _Frame:
         return (node, operand) in self.edges
 
     def edge(self, node: Value, operand: int) -> dict:
-        if self.highlights(node, operand):
-            return {"color": STEP_EDGE, "penwidth": "3"}
-        return {}
+        return {"color": STEP_EDGE, "penwidth": "3"} if self.highlights(node, operand) else {}
 
     def record(self, node: Value, name: str, fill: str, names: dict) -> str:
-        computed = node is self.step.node
-        if computed:
+        if node is self.step.node:
             outline, fill = TARGET_COLOR, TARGET_FILL
         elif node in self.sources:
             outline, fill = UPSTREAM_COLOR, UPSTREAM_FILL
         else:
             outline = "transparent"
         label = self.mark(names.get(node, self.step.walk.output_name))  # a constant output
-        value = self.known.get(node)
-        if value is None:
-            text, color = f"{label} = ?", HIDDEN_COLOR
-        else:
-            text, color = f"{label} = {format_value(value)}", GRAD_COLOR
-        last = _cell(text, fill, width=self.value_width, color=color, extra=_ink(outline))
+        value = self.known.get(node)  # None: not computed yet
+        text = f"{label} = {'?' if value is None else format_value(value)}"
+        last = _cell(text, fill, width=self.value_width, extra=_ink(outline),
+                     color=HIDDEN_COLOR if value is None else GRAD_COLOR)
         return _record(node, name, fill, last, frame_color=outline)
 
     def caption(self) -> str:
@@ -464,29 +458,29 @@ def _caption_lines(step):
     names, output = step.walk.names, step.walk.output_name
     head = [(f"Step {step.index + 1} of {len(step.walk)}:   ", None),
             (f"{step.name} = {step.expr} = {format_value(step.value)}", TARGET_COLOR)]
-    mark = bar if step.mode == "reverse" else dot
+    reverse = step.mode == "reverse"
     if step.kind == "seed":
-        if step.mode == "reverse":
+        if reverse:
             return head, [(f"The seed: the output's own adjoint, ∂{output}/∂{output} = "
                            f"{format_value(step.value)}.", None)]
         return head, [("The seed: the tangent of this input, the direction the inputs move.",
                        None)]
     if step.kind == "result":
         what = step.walk.input_names.get(step.node, names[step.node])
-        if step.mode == "reverse":
+        if reverse:
             return head, [(f"Done for this input: {step.name} = ∂{output}/∂{what}.", None)]
         return head, [(f"Done: {step.name} is the derivative of {output} along the seed.", None)]
+    mark, word = (bar, "upstream ") if reverse else (dot, "")
     second = []
     for i, term in enumerate(step.terms):
         source, consumer, parent = (names[n] for n in (term.source, term.consumer, term.parent))
         local = _with_value(term.local_text, term.local)
         if i:
             second.append(("   +   ", None))
-        word = "upstream " if step.mode == "reverse" else ""
         second += [(f"{word}{mark(source)} = {format_value(term.source_value)}", UPSTREAM_COLOR),
                    ("  ×  ", None),
                    (f"local ∂{consumer}/∂{parent} = {local}", STEP_EDGE)]
-    if step.mode == "reverse":
+    if reverse:
         second.append((f"   →  {format_value(step.terms[0].value)}", None))
         if step.expr.startswith(step.name + " + "):
             second.append((f", added to what {step.name} held (gradients add up)", None))
@@ -532,9 +526,7 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     picture = draw_dot(root, format=fmt, **options)
     if fmt == "png":
         picture.attr(dpi=str(dpi or 144))
-    if shutil.which("dot") is None:
-        raise GraphvizNotFound()
-    data = picture.pipe(format=fmt)
+    data = picture.pipe(format=fmt)  # GraphvizNotFound without dot
     with open(path, "wb") as f:
         f.write(data)
     return path
