@@ -61,8 +61,6 @@ def as_number(x):
 
 def real(x, what: str = "value") -> float:
     """``x`` as a float, or a ``TypeError`` naming what was given instead of a real number."""
-    if type(x) is float:
-        return x
     number = as_number(x)
     if number is None:
         raise TypeError(f"{what} needs a real number (int or float), got {shown(x)}")

@@ -6,7 +6,7 @@
 the adjoints in a dictionary of its own (no ``.grad`` is read or written). With
 ``create_graph=True`` the sweep is itself recorded: every local derivative is rebuilt from the
 op table's ``derivative`` expressions (``cos v`` for sin, ``1 / v`` for ln, …) and every
-"upstream × local" is a × node, so the gradients are ``Value``s with graphs of their own,
+"upstream × local" is a × node, so the gradients are ``Value`` objects with graphs of their own,
 which can be differentiated again: d²/dx² sin x = −sin x, Hessians, Newton's method.
 
 Only the part of the graph between the xs and y is walked; every walk is iterative.

