@@ -22,9 +22,10 @@ from hypothesis import assume
 from hypothesis import strategies as st
 
 from tinygrad_edu import OPS, Value
+from tinygrad_edu.ops import CALLS
 
 __all__ = ["TORCH", "Program", "Backend", "programs", "VALUE", "FLOAT", "torch_backend", "value_fn",
-           "Rejected", "near_kink"]
+           "Rejected", "near_kink", "expressions", "SYNTAX"]
 
 
 def value_fn(op):
@@ -152,3 +153,44 @@ def programs(draw, op_names=None, max_inputs=3, max_steps=6, constants=True,
         steps.append((name, tuple(("c", draw(st.floats(0.0, 1.0))) if kind == "c"
                                   else ("v", draw(st.integers(0, 99))) for kind in shape)))
     return Program(point, tuple(steps))
+
+
+# ---------------------------------------------------------------- expressions as text
+SYNTAX = {"+": "+", "-": "−", "*": "×", "/": "/", "**": "**"}
+"""The parser's binary operators → the op table's names (written here, not read from it)."""
+
+
+@st.composite
+def expressions(draw, call_names=None, depth=0):
+    """``(text, build)``: a random expression in the parser's language over x and y, and
+    ``build(backend, env)``, the same expression built in ``backend`` with ``env`` mapping
+    "x" and "y" to its inputs. Calls are drawn from ``call_names`` (default: every call name
+    of the table whose op has a PyTorch reference in ``TORCH``)."""
+    if call_names is None:
+        call_names = sorted(name for name, op in CALLS.items() if op.name in TORCH)
+    if depth > 5 or draw(st.integers(0, 3)) == 0:
+        leaf = draw(st.sampled_from(["x", "y", "2", "0.5", "3e2", "(-1)"]))
+        if leaf in ("x", "y"):
+            return leaf, lambda backend, env: env[leaf]
+        return leaf, lambda backend, env: backend.constant(float(leaf.strip("()")))
+    kind = draw(st.sampled_from(["bin", "neg", "call"]))
+    if kind == "bin":
+        symbol = draw(st.sampled_from(sorted(SYNTAX)))
+        left, build_left = draw(expressions(call_names, depth + 1))
+        right, build_right = draw(expressions(call_names, depth + 1))
+        return f"({left} {symbol} {right})", lambda backend, env: backend.apply(
+            SYNTAX[symbol], build_left(backend, env), build_right(backend, env))
+    if kind == "neg":
+        text, build = draw(expressions(call_names, depth + 1))
+        return f"(-{text})", lambda backend, env: backend.apply("neg", build(backend, env))
+    name = draw(st.sampled_from(call_names))
+    op = CALLS[name]
+    count = draw(st.integers(op.arity - (op.default is not None), op.arity))
+    args = [draw(expressions(call_names, depth + 1)) for _ in range(count)]
+
+    def build_call(backend, env):
+        values = [build(backend, env) for _, build in args]
+        if len(values) < op.arity:  # leaky_relu(x): α is the row's default
+            values.append(backend.constant(op.default))
+        return backend.apply(op.name, *values)
+    return f"{name}({', '.join(text for text, _ in args)})", build_call

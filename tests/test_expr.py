@@ -5,6 +5,7 @@ import string
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import expressions, torch_backend
 
 from tinygrad_edu import Value, trace
 from tinygrad_edu.engine import Constant
@@ -393,54 +394,10 @@ def test_fuzz_token_soup_gives_a_result_or_a_clean_refusal(tokens):
     _outcome("".join(tokens))
 
 
-def _torch_calls(torch):
-    """PyTorch's function for each call name: the reference the parser's graphs must match
-    (written from PyTorch's documentation, not from the op table)."""
-    F = torch.nn.functional
-    calls = {"exp": torch.exp, "ln": torch.log, "log": torch.log, "sin": torch.sin,
-             "cos": torch.cos, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-             "softplus": F.softplus, "sqrt": torch.sqrt, "abs": torch.abs,
-             "max": torch.maximum, "min": torch.minimum, "atan": torch.atan,
-             "leaky_relu": lambda a, alpha=torch.tensor(0.01, dtype=torch.float64):
-                 torch.where(a > 0, a, alpha * a)}
-    return calls
-
-
-_TORCH_BINARY = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-                 "/": lambda a, b: a / b, "**": lambda a, b: a ** b}
-
-
-@st.composite
-def _expressions(draw, names, depth=0):
-    """(text, build): an expression in the parser's language, and a function that builds
-    the same expression with PyTorch from {"x": tensor, "y": tensor}."""
-    if depth > 5 or draw(st.integers(0, 3)) == 0:
-        leaf = draw(st.sampled_from(["x", "y", "2", "0.5", "3e2", "(-1)"]))
-        if leaf in ("x", "y"):
-            return leaf, lambda env, leaf=leaf: env[leaf]
-        return leaf, lambda env, leaf=leaf: env["constant"](float(leaf.strip("()")))
-    kind = draw(st.sampled_from(["bin", "neg", "call"]))
-    if kind == "bin":
-        op = draw(st.sampled_from(sorted(_TORCH_BINARY)))
-        (lt, lb), (rt, rb) = draw(_expressions(names, depth + 1)), \
-            draw(_expressions(names, depth + 1))
-        return f"({lt} {op} {rt})", lambda env: _TORCH_BINARY[op](lb(env), rb(env))
-    if kind == "neg":
-        text, build = draw(_expressions(names, depth + 1))
-        return f"(-{text})", lambda env: -build(env)
-    name = draw(st.sampled_from(names))
-    count = draw(st.integers(CALLS[name].arity - (CALLS[name].default is not None),
-                             CALLS[name].arity))
-    args = [draw(_expressions(names, depth + 1)) for _ in range(count)]
-    text = f"{name}({', '.join(t for t, _ in args)})"
-    return text, lambda env: env["calls"][name](*(b(env) for _, b in args))
-
-
 @given(st.data(), st.floats(-3, 3), st.floats(-3, 3))
 def test_fuzz_valid_grammar_matches_pytorch_or_refuses(data, x, y):
     torch = pytest.importorskip("torch")
-    calls = _torch_calls(torch)
-    text, build = data.draw(_expressions(sorted(set(CALLS) & set(calls))))
+    text, build = data.draw(expressions())
     values = {"x": x, "y": y}
     try:
         expression = parse(text)
@@ -449,9 +406,7 @@ def test_fuzz_valid_grammar_matches_pytorch_or_refuses(data, x, y):
         assert err.kind in ("math", "value")  # grammar is valid: only the numbers can fail
         return
     env = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in values.items()}
-    env["constant"] = lambda c: torch.tensor(c, dtype=torch.float64)
-    env["calls"] = calls
-    reference = build(env)
+    reference = build(torch_backend(torch), env)
     # rounding may differ by an ulp per op (libm against PyTorch's kernels), and cancellation
     # magnifies it: the tolerance grows with the largest number on the way (a row of the trace)
     tables = trace(out)

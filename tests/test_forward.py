@@ -10,11 +10,12 @@ import math
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import programs
 
-from tinygrad_edu import OPS, Value, no_grad, trace
+from tinygrad_edu import Value, no_grad, trace
 from tinygrad_edu.forward import TangentTrace, dot, jvp, propagate_tangents
 from tinygrad_edu.graph import evaluation_order
-from tinygrad_edu.higher import apply_op, grad
+from tinygrad_edu.higher import grad
 from tinygrad_edu.trace import Trace
 
 D = "\u0307"  # combining dot above, as in v̇
@@ -27,45 +28,6 @@ def slide_expression():
 
 def slide_f(x1, x2):
     return x1.log() + x1 * x2 - x2.sin()
-
-
-# ------------------------------------------------------------- random expressions from the table
-def squash(v, lo, hi):
-    """A smooth map of any number into the op's test domain (lo, hi): lo + (hi − lo)·σ(v)."""
-    return lo + (hi - lo) * v.sigmoid()
-
-
-@st.composite
-def programs(draw, op_names=tuple(OPS), max_inputs=3, max_steps=6):
-    """(point, steps): n input values and a list of (op name, operand picks)."""
-    n = draw(st.integers(1, max_inputs), label="inputs")
-    point = draw(st.lists(st.floats(-2.0, 2.0), min_size=n, max_size=n), label="point")
-    steps = draw(st.lists(st.tuples(st.sampled_from(op_names),
-                                    st.lists(st.integers(0, 99), min_size=2, max_size=2)),
-                          min_size=1, max_size=max_steps), label="steps")
-    return point, steps
-
-
-def build(steps, inputs):
-    """The expression a program describes: each step applies one op of the table to earlier
-    results squashed into its domain; the output is the sum of every step's result."""
-    pool = list(inputs)
-    results = []
-    for name, picks in steps:
-        op = OPS[name]
-        args = [squash(pool[picks[i] % len(pool)], lo, hi) for i, (lo, hi) in
-                enumerate(op.domain)]
-        result = apply_op(name, *args)
-        pool.append(result)
-        results.append(result)
-    out = results[0]
-    for r in results[1:]:
-        out = out + r
-    return out
-
-
-def program_function(steps):
-    return lambda *xs: build(steps, xs)
 
 
 # ------------------------------------------------------------- the slide's forward tangent trace
@@ -238,14 +200,13 @@ def test_propagate_tangents_on_a_100k_node_chain():
 # ---------------------------------------------------------------- forward == reverse
 @given(programs())
 def test_forward_mode_agrees_with_reverse_mode_on_random_expressions(program):
-    point, steps = program
-    inputs = [Value(x, f"x{i}") for i, x in enumerate(point, start=1)]
-    y = build(steps, inputs)
+    point = program.point
+    inputs, y = program.values()
     reverse = grad(y, inputs)
     in_graph = set(evaluation_order(y))
     for i, x in enumerate(inputs):
         seed = [1.0 if j == i else 0.0 for j in range(len(inputs))]
-        _, forward = jvp(program_function(steps), point, seed)
+        _, forward = jvp(program.function(), point, seed)
         assert forward == pytest.approx(reverse[i], rel=1e-9, abs=1e-12)
         if x in in_graph:
             assert trace(y, mode="forward", seed={x: 1}).derivative == \
@@ -258,11 +219,11 @@ def test_forward_mode_agrees_with_reverse_mode_on_random_expressions(program):
 
 @given(programs(), st.lists(st.floats(-3, 3), min_size=3, max_size=3))
 def test_jvp_is_the_gradient_dotted_with_the_direction(program, direction):
-    point, steps = program
+    point = program.point
     direction = direction[:len(point)]
-    inputs = [Value(x) for x in point]
-    gradient = grad(build(steps, inputs), inputs)
-    _, derivative = jvp(program_function(steps), point, direction)
+    inputs, y = program.values()
+    gradient = grad(y, inputs)
+    _, derivative = jvp(program.function(), point, direction)
     expected = math.fsum(g * d for g, d in zip(gradient, direction))
     scale = math.fsum(abs(g * d) for g, d in zip(gradient, direction))
     assert abs(derivative - expected) <= 1e-9 * scale + 1e-12

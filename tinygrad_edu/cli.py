@@ -49,20 +49,10 @@ COMMANDS = {"trace": trace_command, "train": train_command, "demo": demo_command
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that knows its own options, so that an expression starting with '-' (as in
-    ``trace -x**2 x=3``) is read as the expression and not as an unknown option."""
+    """argparse that reads an argument starting with '-' (as in ``trace -x**2 x=3``) as the
+    expression when it is none of the command's options."""
 
     expression_first = False  # set on a command whose first positional is an expression
-
-    def __init__(self, *args, **kwargs):
-        self.options = {}  # option string → its action (how many values it takes)
-        super().__init__(*args, **kwargs)  # adds -h/--help through add_argument below
-
-    def add_argument(self, *args, **kwargs):
-        action = super().add_argument(*args, **kwargs)
-        for option in action.option_strings:
-            self.options[option] = action
-        return action
 
     def parse_known_args(self, args=None, namespace=None):
         if self.expression_first and args is not None:
@@ -70,16 +60,17 @@ class _Parser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
     def _protect_leading_dashes(self, args: list) -> list:
-        """An argument that starts with '-' but is none of this parser's options gets a
-        leading space, so argparse takes it as a positional (the expression parser and the
-        NAME=NUMBER parser both ignore the space). Everything after '--' is left alone."""
+        """An argument that starts with '-' but is none of this parser's options (argparse's
+        own table of them) gets a leading space, so argparse takes it as a positional (the
+        expression parser and the NAME=NUMBER parser both ignore the space). Everything after
+        '--' is left alone."""
         fixed, i = [], 0
         while i < len(args):
             arg = args[i]
             if arg == "--":
                 return fixed + args[i:]
             name, has_value, _ = arg.partition("=")
-            action = self.options.get(name)
+            action = self._option_string_actions.get(name)
             if action is not None or (arg.startswith("--") and len(arg) > 2):
                 fixed.append(arg)
                 takes_value = action is not None and action.nargs != 0

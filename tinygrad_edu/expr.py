@@ -1,24 +1,18 @@
 """The safe expression parser: text such as ``ln(x1) + x1*x2 - sin(x2)`` → a ``Value`` graph.
 
 The language is small on purpose: numbers, variable names, ``+ - * / **``, unary minus,
-parentheses, and calls to the op table's functions (``ops.CALLS``: ``ln`` and ``log`` are both
-the natural log; ``exp sin cos tanh sigmoid relu leaky_relu softplus sqrt abs max min``).
-Every operator and call becomes one node of the op table, exactly as if the expression had
-been written with ``Value`` in Python, so its trace matches the slides row for row.
+parentheses, and calls to the op table's functions (``ops.CALLS``; ``ln`` and ``log`` are both
+the natural log). Every operator and call becomes one node of the op table, exactly as if the
+expression had been written with ``Value`` in Python, so its trace matches the slides row
+for row.
 
-Nothing is ever ``eval``-ed or ``exec``-ed. The text is checked by a cheap scan first (length,
-characters, bracket nesting), then parsed by Python's ``ast`` in ``"eval"`` mode, and every
-node of the tree is checked against the op table as it is at that moment (its operators,
-its ``call_names`` and their arities), so an op added with ``ops.register`` parses at once.
-Numbers are not folded: ``9**9**9**9`` is evaluated by the engine's float power, which reports
-the overflow instead of computing a huge integer. Anything outside the language raises
-:class:`ExprError` with a one-line message and the column of the offending part, which
-``render()`` underlines::
+Nothing is ever ``eval``-ed. The text is scanned first (length, characters, bracket depth, so
+that Python's parser never meets hostile nesting), then parsed by ``ast`` in ``"eval"`` mode,
+and every node of the tree is checked against the op table as it is at that moment, so an op
+added with ``ops.register`` parses at once. Numbers are not folded: ``9**9**9**9`` meets the
+engine's float power, which reports the overflow. Anything outside the language raises
+:class:`ExprError`, whose ``render()`` underlines the offending part::
 
-    >>> parse("x^2")
-    Traceback (most recent call last):
-    ExprError: ^ is not a power here: use ** for powers, as in x**2 (column 2)
-    >>> print(err.render())
     x^2
      ^ ^ is not a power here: use ** for powers, as in x**2
 
@@ -40,7 +34,7 @@ import warnings
 
 from . import checks
 from .engine import Constant, Value
-from .ops import CALLS, OPS, OpError
+from .ops import CALLS, OpError
 
 __all__ = ["ExprError", "Expression", "parse", "evaluate", "parse_number", "parse_assignment",
            "parse_assignments", "function_names", "MAX_LENGTH", "MAX_NESTING"]
@@ -211,10 +205,10 @@ def _scan(text: str) -> None:
 
 
 # ---------------------------------------------------------------- the whitelist
-_OPERATORS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "truediv",
-              ast.Pow: "pow", ast.USub: "neg"}
-"""Python's syntax → the op table's ``operator`` stem (``x + y`` is the op whose operator is
-"add"). Only the syntax is known here; what each op computes is its row."""
+_OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv, ast.Pow: operator.pow}
+"""Python's syntax → Python's operator. ``Value`` binds each operator (``__add__``) from its
+op-table row, so applying ``operator.add`` to Values applies that row."""
 
 _REFUSED_BINARY = {
     ast.BitXor: "^ is not a power here: use ** for powers, as in x**2",
@@ -243,32 +237,12 @@ _REFUSED_NODES = {
     ast.NamedExpr: "assignment (:=) is not allowed",
     ast.Starred: "* unpacking is not allowed",
     ast.Await: "await is not allowed", ast.Yield: "yield is not allowed",
-    ast.YieldFrom: "yield is not allowed", ast.Slice: "slices are not allowed",
+    ast.YieldFrom: "yield is not allowed",
 }
 
-
-def _operator(stem: str):
-    """Python's operator (``operator.add``) for the op-table row whose ``operator`` is
-    ``stem``: the engine binds ``Value.__add__`` from that row, so this applies the row."""
-    if not any(op.operator == stem for op in OPS.values()):  # pragma: no cover - the table
-        raise RuntimeError(f"the op table has no operator {stem!r}")
-    return getattr(operator, stem)
-
-
-def _call_arity(op) -> tuple:
-    """How many arguments a call takes: the op's arity, one fewer when its last operand has a
-    default (leaky_relu's α)."""
-    return op.arity - (op.default is not None), op.arity
-
-
-# Steps of a compiled expression, in postfix order (a tiny stack machine).
+# Steps of a compiled expression, in postfix order (a tiny stack machine):
+# (_VAR, name, span), (_NUM, number, span), (_APPLY, function, operand count, span).
 _VAR, _NUM, _APPLY = "var", "num", "apply"
-
-
-def _arguments(count_min: int, count_max: int) -> str:
-    if count_min == count_max:
-        return f"{count_min} argument" + ("s" if count_min != 1 else "")
-    return f"{count_min} or {count_max} arguments"
 
 
 class _Compiler:
@@ -307,56 +281,51 @@ class _Compiler:
         return (found, start + length - found) if found >= 0 else (start, length)
 
     def compile(self, tree: ast.Expression) -> list:
-        steps = []
-        stack = [(tree.body, False)]
+        steps, stack = [], [tree.body]
         while stack:
-            node, children_done = stack.pop()
-            if children_done:
-                steps.append(self.step(node))
+            item = stack.pop()
+            if isinstance(item, tuple):  # a node's step, pushed beneath its operands
+                steps.append(item)
                 continue
-            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
-                stack.append((node.operand, False))  # +x is x: no node of its own
-                continue
-            children = self.check(node)
-            if not children:
-                steps.append(self.step(node))
-                continue
-            stack.append((node, True))
-            for child in reversed(children):
-                stack.append((child, False))
+            operands, step = self.check(item)
+            if step is not None:
+                stack.append(step)
+            stack.extend(reversed(operands))
         return steps
 
-    def check(self, node):
-        """Refuse anything outside the language; return the children to compile first
-        (none for a leaf: a name, a number, or a minus sign that belongs to a number)."""
-        kind = type(node)
+    def check(self, node) -> tuple:
+        """Refuse anything outside the language; else (the operands to compile first, the
+        node's own step — None for ``+x``, which is ``x`` itself)."""
+        kind, span = type(node), self.span(node)
         if kind is ast.Constant:
-            return []
+            return [], (_NUM, self.number(node), span)
         if kind is ast.Name:
-            _check_variable_name(node.id, self.text, self.span(node)[0])
-            return []
+            _check_variable_name(node.id, self.text, span[0])
+            return [], (_VAR, node.id, span)
         if kind is ast.BinOp:
             op = type(node.op)
             if op not in _OPERATORS:
                 message = _REFUSED_BINARY.get(op, f"the operator {op.__name__} is not supported")
                 self.refuse(message, span=self.operator_span(node))
-            return [node.left, node.right]
+            return [node.left, node.right], (_APPLY, _OPERATORS[op], 2, self.operator_span(node))
         if kind is ast.UnaryOp:
             op = type(node.op)
-            if op is ast.USub:
-                return [] if _number_literal(node.operand) else [node.operand]
-            message = ("not is not supported" if op is ast.Not else "~ is not supported")
-            self.refuse(message, node)
+            if op is ast.UAdd:
+                return [node.operand], None
+            if op is not ast.USub:
+                self.refuse("not is not supported" if op is ast.Not else "~ is not supported",
+                            node)
+            if _number_literal(node.operand):  # -3 is the number −3, not neg(3)
+                return [], (_NUM, -self.number(node.operand), span)
+            return [node.operand], (_APPLY, operator.neg, 1, span)
         if kind is ast.Call:
             return self.check_call(node)
         message = _REFUSED_NODES.get(kind, f"{kind.__name__} is not allowed in an expression")
-        if kind is ast.Attribute:
-            self.refuse(message, span=self.after_value_span(node, "."))
-        if kind is ast.Subscript:
-            self.refuse(message, span=self.after_value_span(node, "["))
-        self.refuse(message, node)
+        if kind in (ast.Attribute, ast.Subscript):
+            span = self.after_value_span(node, "." if kind is ast.Attribute else "[")
+        self.refuse(message, span=span)
 
-    def check_call(self, node):
+    def check_call(self, node) -> tuple:
         func = node.func
         if type(func) in _REFUSED_NODES:
             self.check(func)  # refuses it: x.f(), (lambda: 1)(), f[0]() say what they are
@@ -373,31 +342,18 @@ class _Compiler:
             if isinstance(arg, ast.Starred):
                 self.refuse("* unpacking is not allowed", arg)
         if node.keywords:
-            keyword = node.keywords[0]
             self.refuse(f"{func.id}() takes its arguments by position, without name=",
-                        keyword)
-        least, most = _call_arity(op)
+                        node.keywords[0])
+        most = op.arity
+        least = most - (op.default is not None)  # leaky_relu(x) takes its α from the row
         if not least <= len(node.args) <= most:
-            self.refuse(f"{func.id}() takes {_arguments(least, most)}, got {len(node.args)}",
-                        node)
-        return list(node.args)
+            takes = (f"{least} argument" + ("s" if least != 1 else "") if least == most
+                     else f"{least} or {most} arguments")
+            self.refuse(f"{func.id}() takes {takes}, got {len(node.args)}", node)
+        return node.args, (_APPLY, _apply_method(op), len(node.args), self.span(node))
 
-    def step(self, node) -> tuple:
-        kind = type(node)
-        if kind is ast.Name:
-            return (_VAR, node.id, self.span(node))
-        if kind is ast.Constant:
-            return (_NUM, self.number(node.value, node), self.span(node))
-        if kind is ast.UnaryOp:  # unary minus: on a number literal it is part of the number
-            if _number_literal(node.operand):
-                return (_NUM, -self.number(node.operand.value, node.operand), self.span(node))
-            return (_APPLY, _operator(_OPERATORS[ast.USub]), 1, self.span(node))
-        if kind is ast.BinOp:
-            return (_APPLY, _operator(_OPERATORS[type(node.op)]), 2, self.operator_span(node))
-        op = CALLS[node.func.id]
-        return (_APPLY, _apply_method(op), len(node.args), self.span(node))
-
-    def number(self, value, node) -> float:
+    def number(self, node) -> float:
+        value = node.value
         if isinstance(value, bool) or value is None or value is Ellipsis:
             self.refuse(f"{value!r} is not a number", node)
         if isinstance(value, complex):
@@ -431,11 +387,11 @@ def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:
         col = len(text)
     else:
         col = offset + err.offset - 1
-    end = err.end_offset if getattr(err, "end_offset", None) else None
+    end = err.end_offset
     length = (offset + end - 1 - col) if end and (err.end_lineno or 1) == 1 else 1
     if message.startswith("invalid syntax") and col >= len(text.rstrip()):
         message = "the expression ends too early"
-    elif message == "invalid decimal literal" and re.match(r"\d", text[col:col + 1] or "x"):
+    elif message == "invalid decimal literal" and text[col:col + 1].isdigit():
         message = "a number runs into a name: write 2*x for a product"
     elif message.startswith("invalid syntax. Perhaps you forgot a comma"):
         message = "invalid syntax: two terms without an operator between them"

@@ -1,25 +1,16 @@
 """Reading a recorded graph: the one walk, depth, the slides' numbering and a flat export.
 
-Everything that looks at a graph once it is built — the trace tables, forward mode, the
-pictures, the playground, the compiled tape — reads it through this module:
-
-* :func:`evaluation_order` — every node after its operands, in the order a left-to-right
-  evaluation of the expression completes them (for an expression written in one go, the
-  order Python created the nodes in);
-* :func:`depths` — each node's depth: the longest path from an input;
-* :func:`number_nodes` — the slides' names ``v-1, v0, v1 …`` together with the orders they
-  come from, so nobody reads a node's position back out of its name;
-* :func:`flatten` — the graph as flat lists (nodes, op names, parent indices, local
-  gradients) in the order ``Value.backward`` visits them, which the tape replays.
-
-Walks are iterative (an explicit stack): a 10^6-node chain never meets the recursion limit.
-The engine's ``backward`` keeps a walk of its own, tuned for speed; :func:`flatten` follows it
-so that a replay adds each adjoint's contributions in the engine's order.
+Everything that looks at a built graph — the trace tables, forward mode, the pictures, the
+playground, the compiled tape — reads it through this module, so the order of the rows, the
+names ``v-1, v0, v1 …`` and the pictures always agree, and nobody reads a node's position
+back out of its name. Walks are iterative (an explicit stack): a 10^6-node chain never meets
+the recursion limit. The engine's ``backward`` keeps a walk of its own, tuned for speed;
+:func:`flatten` follows it, so that a replay adds each adjoint's contributions in the
+engine's order.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .engine import Constant, Value, reverse_topological_order
@@ -69,10 +60,10 @@ def depths(order, parents_of=lambda node: node.parents) -> dict:
     return depth
 
 
-class Numbering(Mapping):
+class Numbering(dict):
     """The slides' names of the nodes below a root, and the orders they were given in.
 
-    A mapping ``{node: "v-1", …}`` (constants get no name), with:
+    A dict ``{node: "v-1", …}`` (constants get no name), with:
 
     * ``inputs`` — the leaves that are inputs, ``v-(n-1) … v0``, in order of first use;
     * ``operations`` — the op nodes ``v1 … vN``, by depth, ties in evaluation order;
@@ -92,30 +83,12 @@ class Numbering(Mapping):
         self.order = self.inputs + self.operations
         self.letter = _free_letter([n.label for n in self.inputs] + [root.label])
         first = 1 - len(self.inputs)
-        self._names = {node: f"{self.letter}{first + i}" for i, node in enumerate(self.inputs)}
-        self._names.update((node, f"{self.letter}{i}")
-                           for i, node in enumerate(self.operations, start=1))
-
-    def __getitem__(self, node) -> str:
-        return self._names[node]
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __contains__(self, node) -> bool:
-        return node in self._names
+        super().__init__((node, f"{self.letter}{i}") for i, node in enumerate(self.order, first))
 
 
 def number_nodes(root: Value) -> Numbering:
-    """The trace's names for the graph below ``root`` (used by ``trace`` and ``draw_dot``).
-
-    Inputs are ``v-(n-1) … v0`` in order of first use; operations ``v1 … vN`` by depth, ties
-    by evaluation order; constants are written as numbers and get no name. The result also
-    carries those orders (:class:`Numbering`), so no caller parses a name back.
-    """
+    """The trace's names for the graph below ``root``, with the orders they come from (see
+    :class:`Numbering`); used by ``trace``, ``draw_dot`` and the playground."""
     return Numbering(root)
 
 

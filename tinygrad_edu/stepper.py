@@ -1,19 +1,17 @@
 """Backprop you can watch: the trace table as a sequence of steps, one per row.
 
-Reverse mode computes one row of the adjoint trace at a time, and every row is the slide's
-picture of the chain rule: the node being computed (v̄0) receives the adjoint of a node
-above it (the upstream gradient v̄3) times the local gradient on the edge between them
-(∂v3/∂v0 = cos v0):
+Every row of the adjoint trace is the slide's picture of the chain rule: the node being
+computed (v̄0) receives the adjoint of a node above it (the upstream gradient v̄3) times the
+local gradient on the edge between them (∂v3/∂v0 = cos v0)::
 
     v̄0 = v̄3 × cos v0 = −1.000 × 0.284 = −0.284
 
-``steps(y)`` turns ``trace(y).adjoint`` into :class:`Step` objects that say exactly that —
-which node, which upstream node, which edge, which local gradient (as written and as a
-number) — and which adjoints are known after the step. ``steps(y, mode="forward",
-seed=...)`` does the same for the forward tangent trace: each row v̇ = Σ local × v̇ of a
-parent gathers one term per operand. Pictures (``draw_dot(y, step=k)``, the GIF), the
-notebook widget and the playground all read these steps; none of them works the rows out
-again. Nothing here changes ``.grad``.
+``steps(y)`` turns ``trace(y).adjoint`` into :class:`Step` objects that name exactly that —
+the node, the upstream node, the edge, the local gradient as written and as a number;
+``steps(y, mode="forward", seed=...)`` does the same for the forward tangent trace, where a
+row v̇ = Σ local × v̇ of a parent gathers one term per operand. The pictures
+(``draw_dot(y, step=k)``, the GIF), the notebook widget and the playground all read these
+steps and never work the rows out again. Nothing here changes ``.grad``.
 """
 from __future__ import annotations
 
@@ -81,9 +79,7 @@ class Step:
     @property
     def upstream(self) -> Value | None:
         """Reverse mode: the node whose adjoint is passed down (None for seed and result rows)."""
-        if self.mode != "reverse" or not self.terms:
-            return None
-        return self.terms[0].source
+        return self.terms[0].source if self.mode == "reverse" and self.terms else None
 
     @property
     def sources(self) -> tuple:
@@ -93,10 +89,7 @@ class Step:
     @property
     def known(self) -> dict:
         """{node: adjoint or tangent} after this step (built on demand: steps stay small)."""
-        known = {}
-        for step in self.walk[:self.index + 1]:
-            known[step.node] = step.value
-        return known
+        return {step.node: step.value for step in self.walk[:self.index + 1]}
 
 
 class Walk(list):

@@ -10,6 +10,7 @@ a subclass only says how its second table's rows are computed.
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, fields
@@ -48,10 +49,7 @@ def format_value(x: float, latex: bool = False) -> str:
     """
     if x == 0:
         x = 0.0
-    if x != x or x in (float("inf"), float("-inf")) or x == 0 or 1e-3 <= abs(x) < 1e9:
-        text = f"{x:.3f}"
-    else:
-        text = f"{x:.3e}"
+    text = f"{x:.3f}" if not math.isfinite(x) or x == 0 or 1e-3 <= abs(x) < 1e9 else f"{x:.3e}"
     return text if latex else text.replace("-", "−")
 
 
@@ -83,8 +81,9 @@ class TraceTable:
         """``{node: "v-1", …}``: the slides' name of each numbered node."""
         self.inputs = self.numbering.inputs
         self.input_names = _input_names(self.inputs)
-        self.output_name = output.label or _free_name(("y", "f", "out"),
-                                                      set(self.input_names.values()))
+        taken = set(self.input_names.values())  # y, unless an input is called y
+        self.output_name = output.label or next(
+            (name for name in ("y", "f", "out") if name not in taken), "output")
         self.forward = self._forward_rows()
         self.second = []
 
@@ -182,14 +181,6 @@ def _cells(row) -> tuple:
 
 def _row_dict(row) -> dict:
     return {f.name: getattr(row, f.name) for f in fields(row)[:3]}
-
-
-def _free_name(candidates, taken) -> str:
-    """The first of ``candidates`` that no input is called (``y``, unless an input is ``y``)."""
-    for name in candidates:
-        if name not in taken:
-            return name
-    return "output"
 
 
 def _input_names(inputs) -> dict:

@@ -147,40 +147,26 @@ def _print_check(result, comment: str) -> None:
 
 
 # ---------------------------------------------------------------- the four formats
-def _where(values: dict, sep: str) -> str:
-    return f"{sep}at {at(values)}" if values else ""
-
-
-def _print_json(t, text: str, values: dict, checked: bool, check) -> None:
-    document = {"expression": text, "values": values, **t.to_dict()}
-    if checked:
-        document["check"] = _check_dict(check)
-    print(json.dumps(json_ready(document), indent=2, ensure_ascii=False))
-
-
-def _print_markdown(t, text: str, values: dict) -> None:
-    y = t.output_name
-    print(f"`{y} = {text}`{_where(values, ' ')}\n")
-    print(t.to_markdown())
-    print(f"**Result**: {y} = {full(t.value)}" +
-          "".join(f"; ∂{y}/∂{n} = {full(g)}" for n, g in t.gradients.items()))
-
-
-def _print_latex(t, text: str, values: dict) -> None:
-    y = t.output_name
-    print(f"% {y} = {text}{_where(values, ' ')}")
-    print(t.to_latex(), end="")
-    print(f"% {y} = {full(t.value)}" +
-          "".join(f"; d{y}/d{n} = {full(g)}" for n, g in t.gradients.items()))
-
-
-def _print_text(t, text: str, values: dict) -> None:
-    y = t.output_name
-    print(f"{y} = {text}{_where(values, '    ')}\n")
-    print(t)
-    print(f"value     {y} = {full(t.value)}")
-    for i, (name, grad) in enumerate(t.gradients.items()):
-        print(f"{'gradient' if i == 0 else '':9} ∂{y}/∂{name} = {full(grad)}")
+def _print_tables(t, text: str, values: dict, form: str) -> None:
+    """The expression, where it is evaluated, the two tables, the value and the gradients."""
+    y, where = t.output_name, f"at {at(values)}" if values else ""
+    gradients = t.gradients.items()
+    if form == "markdown":
+        print(f"`{y} = {text}` {where}".rstrip() + "\n")
+        print(t.to_markdown())
+        print(f"**Result**: {y} = {full(t.value)}" +
+              "".join(f"; ∂{y}/∂{n} = {full(g)}" for n, g in gradients))
+    elif form == "latex":
+        print(f"% {y} = {text} {where}".rstrip())
+        print(t.to_latex(), end="")
+        print(f"% {y} = {full(t.value)}" +
+              "".join(f"; d{y}/d{n} = {full(g)}" for n, g in gradients))
+    else:
+        print(f"{y} = {text}    {where}".rstrip() + "\n")
+        print(t)
+        print(f"value     {y} = {full(t.value)}")
+        for i, (name, grad) in enumerate(gradients):
+            print(f"{'gradient' if i == 0 else '':9} ∂{y}/∂{name} = {full(grad)}")
 
 
 # ---------------------------------------------------------------- the command
@@ -197,10 +183,12 @@ def run(args) -> int:
     check = _gradcheck(expression, values) if args.check else None
     text = args.expression.strip()
     if args.format == "json":
-        _print_json(t, text, values, args.check, check)
+        document = {"expression": text, "values": values, **t.to_dict()}
+        if args.check:
+            document["check"] = _check_dict(check)
+        print(json.dumps(json_ready(document), indent=2, ensure_ascii=False))
     else:
-        {"markdown": _print_markdown, "latex": _print_latex,
-         "text": _print_text}[args.format](t, text, values)
+        _print_tables(t, text, values, args.format)
         if args.check:
             _print_check(check, "%" if args.format == "latex" else "")
     if pictures:
