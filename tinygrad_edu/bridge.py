@@ -94,36 +94,29 @@ def to_torch(model: Module, dtype=None):
 def _read_torch_layers(seq, torch) -> list:
     """[(Linear, activation name), …] and dropout probabilities, checking the pattern."""
     layers, dropouts = [], []
-    pending = None  # the Linear waiting for its activation
+    bare = False  # the last Linear has no activation yet
     for i, module in enumerate(seq):
         kind = type(module).__name__
         if isinstance(module, torch.nn.Linear):
-            if pending is not None:
-                layers.append((pending, "linear"))
-            pending = module
+            layers.append((module, "linear"))
+            bare = True
         elif kind in _FROM_TORCH:
-            if pending is None:
+            if not bare:
                 raise ValueError(f"from_torch: module {i} ({module!r}) is an activation with "
                                  f"no Linear before it")
             if kind == "LeakyReLU" and module.negative_slope != _LEAKY_SLOPE:
                 raise ValueError(f"from_torch: module {i} is LeakyReLU with slope "
                                  f"{module.negative_slope}, but the engine's leaky_relu "
                                  f"activation has slope {_LEAKY_SLOPE}")
-            layers.append((pending, _FROM_TORCH[kind]))
-            pending = None
+            layers[-1] = (layers[-1][0], _FROM_TORCH[kind])
+            bare = False
         elif isinstance(module, torch.nn.Dropout):
-            if pending is not None:
-                layers.append((pending, "linear"))
-                pending = None
             dropouts.append((len(layers), module.p))
-        elif isinstance(module, torch.nn.Identity):
-            continue
-        else:
+            bare = False
+        elif not isinstance(module, torch.nn.Identity):
             raise TypeError(f"from_torch: cannot translate module {i} ({module!r}); "
                             f"Linear, ReLU, Tanh, Sigmoid, LeakyReLU({_LEAKY_SLOPE}), Dropout "
                             f"and Identity can be translated")
-    if pending is not None:
-        layers.append((pending, "linear"))
     if not layers:
         raise ValueError("from_torch: the Sequential has no Linear layer")
     for (a, _), (b, _) in zip(layers, layers[1:]):

@@ -22,25 +22,18 @@ from dataclasses import dataclass
 from . import checks
 
 __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "Dataset",
-           "digits", "train_val_split", "batches", "check_dataset"]
+           "digits", "train_val_split", "batches", "check_dataset", "random_source"]
 
 
-def _rng(seed, rng, who: str) -> random.Random:
+def random_source(seed, rng, who: str) -> random.Random:
+    """``rng`` if one is given, else a ``random.Random(seed)`` for an int ``seed``."""
     if rng is not None:
         if not isinstance(rng, random.Random):
             raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__}")
         return rng
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int, got {seed!r}")
+        raise TypeError(f"{who}: seed must be an int, got {checks.shown(seed)}")
     return random.Random(seed)
-
-
-def _positive_int(n, name: str, who: str, minimum: int = 1) -> int:
-    return checks.whole(n, f"{who}: {name}", low=minimum)
-
-
-def _nonnegative(x, name: str, who: str) -> float:
-    return checks.nonnegative(x, f"{who}: {name}")
 
 
 def _shuffled(X, y, rng):
@@ -49,43 +42,43 @@ def _shuffled(X, y, rng):
     return [X[i] for i in order], [y[i] for i in order]
 
 
+def _noisy_shuffled(X, y, noise, rng):
+    """Gaussian ``noise`` added to every coordinate (drawn point by point), then shuffled."""
+    if noise:
+        X = [[c + rng.gauss(0.0, noise) for c in point] for point in X]
+    return _shuffled(X, y, rng)
+
+
 def moons(n=100, noise=0.1, seed=0, rng=None):
     """Two interleaving half circles: label 0 on the upper arc (cos t, sin t), label 1 on the
     lower arc (1 − cos t, 0.5 − sin t), t in [0, π], plus Gaussian noise; shuffled."""
-    n = _positive_int(n, "n", "moons", 2)
-    noise = _nonnegative(noise, "noise", "moons")
-    rng = _rng(seed, rng, "moons")
-    n0 = n // 2
-    n1 = n - n0
-    X, y = [], []
-    for count, label in ((n0, 0), (n1, 1)):
-        for i in range(count):
-            t = math.pi * i / (count - 1) if count > 1 else 0.0
-            if label == 0:
-                point = [math.cos(t), math.sin(t)]
-            else:
-                point = [1.0 - math.cos(t), 0.5 - math.sin(t)]
-            X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
-            y.append(label)
-    return _shuffled(X, y, rng)
+    n = checks.whole(n, "moons: n", low=2)
+    noise = checks.nonnegative(noise, "moons: noise")
+    rng = random_source(seed, rng, "moons")
+    upper, lower = _half_turn(n // 2), _half_turn(n - n // 2)
+    X = ([[math.cos(t), math.sin(t)] for t in upper]
+         + [[1.0 - math.cos(t), 0.5 - math.sin(t)] for t in lower])
+    return _noisy_shuffled(X, [0] * len(upper) + [1] * len(lower), noise, rng)
+
+
+def _half_turn(count: int) -> list:
+    """``count`` angles evenly spaced over [0, π]."""
+    return [math.pi * i / (count - 1) if count > 1 else 0.0 for i in range(count)]
 
 
 def circles(n=100, noise=0.05, factor=0.5, seed=0, rng=None):
     """Two concentric circles: label 0 on radius 1, label 1 on radius ``factor``; shuffled."""
-    n = _positive_int(n, "n", "circles", 2)
-    noise = _nonnegative(noise, "noise", "circles")
+    n = checks.whole(n, "circles: n", low=2)
+    noise = checks.nonnegative(noise, "circles: noise")
     factor = checks.in_range(factor, "circles: factor (the inner radius)", 0.0, 1.0,
                              low_open=True, high_open=True)
-    rng = _rng(seed, rng, "circles")
-    n0 = n // 2
+    rng = random_source(seed, rng, "circles")
     X, y = [], []
-    for count, radius, label in ((n0, 1.0, 0), (n - n0, float(factor), 1)):
-        for i in range(count):
-            t = 2.0 * math.pi * i / count
-            point = [radius * math.cos(t), radius * math.sin(t)]
-            X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
-            y.append(label)
-    return _shuffled(X, y, rng)
+    for count, radius, label in ((n // 2, 1.0, 0), (n - n // 2, factor, 1)):
+        angles = [2.0 * math.pi * i / count for i in range(count)]
+        X += [[radius * math.cos(t), radius * math.sin(t)] for t in angles]
+        y += [label] * count
+    return _noisy_shuffled(X, y, noise, rng)
 
 
 def xor(n=4, noise=0.0, seed=0, rng=None):
@@ -94,28 +87,24 @@ def xor(n=4, noise=0.0, seed=0, rng=None):
     ``n=4`` (default) is the table itself, in that order; a larger n cycles through the four
     corners (with optional Gaussian ``noise``) and shuffles.
     """
-    n = _positive_int(n, "n", "xor", 4)
-    noise = _nonnegative(noise, "noise", "xor")
-    rng = _rng(seed, rng, "xor")
-    corners = [([0.0, 0.0], 0), ([0.0, 1.0], 1), ([1.0, 0.0], 1), ([1.0, 1.0], 0)]
-    X, y = [], []
-    for i in range(n):
-        point, label = corners[i % 4]
-        X.append([c + rng.gauss(0.0, noise) if noise else c for c in point])
-        y.append(label)
+    n = checks.whole(n, "xor: n", low=4)
+    noise = checks.nonnegative(noise, "xor: noise")
+    rng = random_source(seed, rng, "xor")
+    corners, labels = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [0, 1, 1, 0]
+    X, y = [list(corners[i % 4]) for i in range(n)], [labels[i % 4] for i in range(n)]
     if n == 4 and not noise:
         return X, y
-    return _shuffled(X, y, rng)
+    return _noisy_shuffled(X, y, noise, rng)
 
 
 def spirals(n_per_class=50, k=3, noise=0.2, seed=0, rng=None):
     """k interleaved spiral arms, ``n_per_class`` points each: for class c the radius grows
     from 0 to 1 while the angle turns through 4 radians starting at 4c (plus noise on
     the angle). Labels 0..k−1; shuffled."""
-    n_per_class = _positive_int(n_per_class, "n_per_class", "spirals", 2)
-    k = _positive_int(k, "k", "spirals", 2)
-    noise = _nonnegative(noise, "noise", "spirals")
-    rng = _rng(seed, rng, "spirals")
+    n_per_class = checks.whole(n_per_class, "spirals: n_per_class", low=2)
+    k = checks.whole(k, "spirals: k", low=2)
+    noise = checks.nonnegative(noise, "spirals: noise")
+    rng = random_source(seed, rng, "spirals")
     X, y = [], []
     for c in range(k):
         for i in range(n_per_class):
@@ -129,22 +118,18 @@ def spirals(n_per_class=50, k=3, noise=0.2, seed=0, rng=None):
 def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
     """k Gaussian blobs of spread ``std``; sample i belongs to class i mod k. ``centers``
     defaults to k points evenly spaced on a circle of radius 2.5; shuffled."""
-    n = _positive_int(n, "n", "blobs", 1)
-    std = _nonnegative(std, "std", "blobs")
-    rng = _rng(seed, rng, "blobs")
+    n = checks.whole(n, "blobs: n", low=1)
+    std = checks.nonnegative(std, "blobs: std")
+    rng = random_source(seed, rng, "blobs")
     if centers is None:
-        k = _positive_int(k, "k", "blobs", 1)
+        k = checks.whole(k, "blobs: k", low=1)
         centers = [[2.5 * math.cos(2 * math.pi * c / k), 2.5 * math.sin(2 * math.pi * c / k)]
                    for c in range(k)]
     else:
         check_dataset(centers, who="blobs (centers)")
         k = len(centers)
-    X, y = [], []
-    for i in range(n):
-        c = i % k
-        X.append([ci + rng.gauss(0.0, std) if std else float(ci) for ci in centers[c]])
-        y.append(c)
-    return _shuffled(X, y, rng)
+    X = [[float(ci) for ci in centers[i % k]] for i in range(n)]
+    return _noisy_shuffled(X, [i % k for i in range(n)], std, rng)
 
 
 def _finite(v, where: str) -> float:
@@ -196,7 +181,7 @@ def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
         raise ValueError("train_val_split: needs at least 2 samples")
     X, y = list(X), list(y)
     if shuffle:
-        X, y = _shuffled(X, y, _rng(seed, rng, "train_val_split"))
+        X, y = _shuffled(X, y, random_source(seed, rng, "train_val_split"))
     n_val = min(max(1, round(len(X) * val_fraction)), len(X) - 1)
     cut = len(X) - n_val
     return X[:cut], y[:cut], X[cut:], y[cut:]
@@ -211,10 +196,10 @@ def batches(X, y, batch_size, shuffle=True, rng=None, seed=0, drop_last=False):
     """
     if len(X) != len(y):
         raise ValueError(f"batches: X has {len(X)} samples but y has {len(y)} labels")
-    batch_size = _positive_int(batch_size, "batch_size", "batches")
+    batch_size = checks.whole(batch_size, "batches: batch_size", low=1)
     order = list(range(len(X)))
     if shuffle:
-        _rng(seed, rng, "batches").shuffle(order)
+        random_source(seed, rng, "batches").shuffle(order)
     return _minibatches(X, y, order, batch_size, drop_last)  # checked now, iterated later
 
 
@@ -278,22 +263,18 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
                          f"{', '.join(DATASETS)}")
     spec = DATASETS[name]
     who = f"make({name!r})"
-    n = spec.samples if n is None else _positive_int(n, "n", who, 2)
+    n = spec.samples if n is None else checks.whole(n, f"{who}: n", low=2)
     noise = spec.noise if noise is None else noise
     if classes is None:
         classes = spec.classes
     elif not spec.multiclass and classes != spec.classes:
         raise ValueError(f"{who}: this data set has {spec.classes} classes, "
                          f"got classes={classes!r:.40}")
-    classes = _positive_int(classes, "classes", who, 2)
+    classes = checks.whole(classes, f"{who}: classes", low=2)
     return spec.generate(n, noise, classes, seed, rng)
 
 
 # ---------------------------------------------------------------- real data: handwritten digits
-DIGITS_SIDE = 8
-"""The digits are 8 × 8 images: 64 inputs per sample."""
-
-
 @functools.lru_cache(maxsize=1)
 def _digits_all():
     """All 1,797 images as 64-float tuples in [0, 1] (pixels 0..16 divided by 16), and labels."""
@@ -321,7 +302,7 @@ def digits(split="train", test_fraction=0.2, seed=0):
                     high_open=True)
     images, labels = _digits_all()
     order = list(range(len(images)))
-    _rng(seed, None, "digits").shuffle(order)
+    random_source(seed, None, "digits").shuffle(order)
     cut = len(order) - round(len(order) * test_fraction)
     chosen = {"train": order[:cut], "test": order[cut:], "all": order}[split]
     return [list(images[i]) for i in chosen], [labels[i] for i in chosen]

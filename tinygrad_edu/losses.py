@@ -17,6 +17,9 @@ labels) — what ``fit(compiled=True)`` needs to replay one recorded graph — o
 """
 from __future__ import annotations
 
+import functools
+import operator
+
 from . import checks
 from .engine import Value
 
@@ -104,11 +107,15 @@ def _class_index(t, k: int, who: str, i: int) -> int:
     return int(t)
 
 
+def _sum(terms) -> Value:
+    """t₁ + t₂ + … as two-operand + nodes, left to right (``terms`` may be a generator: each
+    term is then built just before it is added)."""
+    return functools.reduce(operator.add, terms)
+
+
 def _mean(terms: list) -> Value:
     """(1/N) Σ terms: N − 1 additions and one division — the batch mean."""
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
+    total = _sum(terms)
     return total / len(terms) if len(terms) > 1 else total
 
 
@@ -141,12 +148,7 @@ def mse(preds, targets) -> Value:
                      for j, (pj, tj) in enumerate(zip(p, t))]
         else:
             pairs = [(_value(p, "mse", f"[{i}]"), _data_target(t, "mse", f"y[{i}]"))]
-        term = None
-        for pj, tj in pairs:
-            d = pj - tj
-            sq = d * d
-            term = sq if term is None else term + sq
-        terms.append(term)
+        terms.append(_sum(d * d for d in (pj - tj for pj, tj in pairs)))
     return _mean(terms)
 
 
@@ -207,9 +209,7 @@ def softmax(logits) -> list:
     zs = _logits(logits, "softmax")
     m = max(z.data for z in zs)
     exps = [(z - m).exp() for z in zs]
-    total = exps[0]
-    for e in exps[1:]:
-        total = total + e
+    total = _sum(exps)
     return [e / total for e in exps]
 
 
@@ -262,10 +262,7 @@ def cross_entropy(logits, targets) -> Value:
         log_total = _log_sum_exp(zs)
         if isinstance(t, (list, tuple)):
             ps = _probabilities(t, len(zs), i)
-            term = ps[0] * -(zs[0] - log_total)
-            for p, zj in zip(ps[1:], zs[1:]):
-                term = term + p * -(zj - log_total)
-            terms.append(term)
+            terms.append(_sum(p * -(zj - log_total) for p, zj in zip(ps, zs)))
         else:
             terms.append(-(zs[_class_index(t, len(zs), "cross_entropy", i)] - log_total))
     return _mean(terms)
@@ -293,12 +290,7 @@ def hinge(scores, targets) -> Value:
         if isinstance(z, (list, tuple)) and len(z) > 1:
             zs = _vector(z, "hinge", i)
             t = _class_index(t, len(zs), "hinge", i)
-            term = None
-            for j, zj in enumerate(zs):
-                if j != t:
-                    margin = (zj - zs[t] + 1.0).relu()
-                    term = margin if term is None else term + margin
-            terms.append(term)
+            terms.append(_sum((zj - zs[t] + 1.0).relu() for j, zj in enumerate(zs) if j != t))
         else:
             z = _scalar(z, "hinge", i)
             s = 2 * _binary_label(t, "hinge", i) - 1
@@ -317,13 +309,6 @@ def _params(params, who: str) -> list:
         if not isinstance(p, Value):
             raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
     return params
-
-
-def _sum(terms: list) -> Value:
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
 
 
 def l2(params) -> Value:

@@ -192,7 +192,8 @@ def make(name, params, lr=None, weight_decay=0.0):
 class _Schedule:
     """η as a function of the step or epoch number t = 0, 1, 2, …"""
 
-    def __init__(self, eta0, kappa, who):
+    def __init__(self, eta0, kappa):
+        who = type(self).__name__
         self.eta0 = _number(eta0, "eta0", who)
         self.kappa = _number(kappa, "kappa", who)
 
@@ -200,16 +201,11 @@ class _Schedule:
         return self.rate(checks.nonnegative(t, f"{self!r}: t"))
 
     def __repr__(self) -> str:
-        return f"{self.name}(eta0={self.eta0:g}, kappa={self.kappa:g})"
+        return f"{type(self).__name__}(eta0={self.eta0:g}, kappa={self.kappa:g})"
 
 
 class exponential_decay(_Schedule):
     """η_t = η₀·exp(−κt)."""
-
-    name = "exponential_decay"
-
-    def __init__(self, eta0, kappa):
-        super().__init__(eta0, kappa, "exponential_decay")
 
     def rate(self, t: float) -> float:
         return self.eta0 * math.exp(-self.kappa * t)
@@ -217,11 +213,6 @@ class exponential_decay(_Schedule):
 
 class inverse_decay(_Schedule):
     """η_t = η₀/(1 + κt)."""
-
-    name = "inverse_decay"
-
-    def __init__(self, eta0, kappa):
-        super().__init__(eta0, kappa, "inverse_decay")
 
     def rate(self, t: float) -> float:
         return self.eta0 / (1.0 + self.kappa * t)
@@ -268,7 +259,4 @@ def clip_grad_value(params, clip_value) -> None:
             raise FloatingPointError(f"clip_grad_value: the gradient of parameter {i} is nan; "
                                      f"nothing was clipped")
     for p in params:
-        if p.grad > c:
-            p.grad = c
-        elif p.grad < -c:
-            p.grad = -c
+        p.grad = min(max(p.grad, -c), c)

@@ -14,14 +14,14 @@ from __future__ import annotations
 import math
 import numbers
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
 __all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
-           "predict_labels", "accuracy", "is_labels"]
+           "predict_labels", "accuracy", "is_labels", "output_label"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -55,15 +55,13 @@ class History:
         return self.to_dict()[key]
 
     def to_dict(self) -> dict:
-        return {"loss": self.loss, "accuracy": self.accuracy, "val_loss": self.val_loss,
-                "val_accuracy": self.val_accuracy, "lr": self.lr, "loss_name": self.loss_name,
-                "best_epoch": self.best_epoch, "stopped_early": self.stopped_early,
-                "epochs": self.epochs}
+        return {**{f.name: getattr(self, f.name) for f in fields(self)}, "epochs": self.epochs}
 
 
 # ---------------------------------------------------------------- predictions
-def _label(output, threshold: float) -> int:
-    """Class of one output: argmax of k scores, or 1 if a single output exceeds threshold."""
+def output_label(output, threshold: float) -> int:
+    """The class one output names: argmax of k scores, or 1 if a single output exceeds
+    ``threshold`` (else 0)."""
     if isinstance(output, (list, tuple)):
         scores = [float(o) for o in output]
         return max(range(len(scores)), key=scores.__getitem__)
@@ -71,9 +69,8 @@ def _label(output, threshold: float) -> int:
 
 
 def _threshold(loss=None, threshold=None) -> float:
-    if threshold is not None:
-        return float(threshold)
-    return float(getattr(loss, "threshold", 0.0)) if loss is not None else 0.0
+    """The given threshold, else the loss's own (``losses``), else 0."""
+    return float(getattr(loss, "threshold", 0.0) if threshold is None else threshold)
 
 
 def _eval_outputs(model, X) -> list:
@@ -107,7 +104,7 @@ def predict_labels(model, X, loss=None, threshold=None) -> list:
     """Class labels: argmax for k outputs; for one output, 1 where it exceeds the threshold
     (given, or the loss's: 0.5 for probabilities, 0 for logits; 0 by default)."""
     cut = _threshold(loss, threshold)
-    return [_label(out, cut) for out in predict(model, X)]
+    return [output_label(out, cut) for out in predict(model, X)]
 
 
 def accuracy(model, X, y, loss=None, threshold=None) -> float:
@@ -174,7 +171,7 @@ def _count_correct(outputs, y, loss, threshold=None):
     if not is_labels(y):
         return None
     cut = _threshold(loss, threshold)
-    return sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
+    return sum(int(output_label(o, cut) == t) for o, t in zip(outputs, y))
 
 
 def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_value=None,
@@ -193,12 +190,10 @@ def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_va
     backward()
     if isinstance(regular, Value):
         regular.backward()
-    if clip_value is not None or clip_norm is not None:
-        params = model.parameters()
-        if clip_value is not None:
-            optim.clip_grad_value(params, clip_value)
-        if clip_norm is not None:
-            optim.clip_grad_norm(params, clip_norm)
+    if clip_value is not None:
+        optim.clip_grad_value(model.parameters(), clip_value)
+    if clip_norm is not None:
+        optim.clip_grad_norm(model.parameters(), clip_norm)
     optimizer.step()
 
 
@@ -264,10 +259,6 @@ def _default_loss(model, X, y):
     return losses.mse
 
 
-def _positive_int(n, name: str):
-    return checks.whole(n, f"fit: {name}", low=1)
-
-
 def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
                     min_delta, clip_value, clip_norm) -> None:
     """Everything ``fit`` is given, checked before the first step."""
@@ -301,10 +292,8 @@ def evaluate(model, X, y, loss, threshold=None) -> tuple:
     outputs = _eval_outputs(model, X)
     with no_grad():
         value = loss(outputs, y).data
-    if not is_labels(y):
-        return value, None
-    cut = _threshold(loss, threshold)
-    return value, sum(int(_label(o, cut) == t) for o, t in zip(outputs, y)) / len(y)
+    correct = _count_correct(outputs, y, loss, threshold)
+    return value, None if correct is None else correct / len(y)
 
 
 @dataclass
@@ -392,11 +381,12 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
     """
     _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
                     min_delta, clip_value, clip_norm)
-    epochs = _positive_int(epochs, "epochs")
-    batch_size = len(X) if batch_size is None else _positive_int(batch_size, "batch_size")
+    epochs = checks.whole(epochs, "fit: epochs", low=1)
+    batch_size = len(X) if batch_size is None else checks.whole(batch_size, "fit: batch_size",
+                                                                 low=1)
     stopper = None
     if early_stopping is not None:
-        patience = _positive_int(early_stopping, "early_stopping (the patience)")
+        patience = checks.whole(early_stopping, "fit: early_stopping (the patience)", low=1)
         stopper = _EarlyStopping(patience, float(min_delta))
     loss = loss if loss is not None else _default_loss(model, X, y)
     if not callable(loss):
@@ -406,11 +396,11 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
         raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
 
-    def train_step(Xb, yb):
-        return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
-
     if compiled:
         train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
+    else:
+        def train_step(Xb, yb):
+            return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
 
     rng = random.Random(seed)
     history = History(loss_name=getattr(loss, "__name__", repr(loss)))
