@@ -122,6 +122,19 @@ def test_train_digits_one_epoch_writes_its_files_and_says_where(tmp_path):
     assert not (out / "decision_boundary.png").exists()
 
 
+def test_train_digits_takes_the_usual_options(tmp_path):
+    out, stdout, info = train_digits(tmp_path, "--epochs", "1", "--hidden", "8,8", "--optimizer",
+                                     "sgd", "--activation", "tanh", "--batch-size", "64",
+                                     "--val-fraction", "0.5", "--seed", "3")
+    assert info["model"] == "MLP(64, [8, 8, 10], activation='tanh')"
+    assert info["parameters"] == (64 * 8 + 8) + (8 * 8 + 8) + (8 * 10 + 10)
+    assert (info["optimizer"], info["batch_size"], info["seed"]) == ("sgd", 64, 3)
+    X_test, y_test = data.digits("test", test_fraction=0.5, seed=3)
+    assert sum(map(sum, info["confusion"])) == len(y_test) == round(1797 * 0.5)
+    model = MLP(64, [8, 8, 10], activation="tanh").load(out / "model.json")
+    assert accuracy(model, X_test, y_test) == info["val_accuracy"]
+
+
 def test_train_digits_refuses_toy_set_options(tmp_path):
     code, out, err = run("train", "digits", "--samples", "100", "--out", str(tmp_path / "d"))
     assert code == EXIT_USAGE and out == "" and "Traceback" not in err
