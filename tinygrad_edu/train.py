@@ -146,13 +146,10 @@ def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=
          threshold=None) -> Step:
     """One step of gradient descent on the minibatch (X, y); returns a ``Step``.
 
-    Forward (``model(x)`` for every row) and L = loss(outputs, y); then, as ``descend``
-    does: the penalty R = ``penalty(model)``, ``optimizer.zero_grad()``, ``backward`` of L
-    and of R (every parameter gets ∂(L + R)/∂w: leaves add up across the two passes),
-    optional clipping (by value, then by norm) and ``optimizer.step()``. A loss that is not
-    finite raises ``FloatingPointError`` before any weight changes. ``threshold`` cuts a
-    single output into a class (default: the loss's own, see ``losses``). Python's cyclic
-    garbage collector is paused for the step only.
+    Forward (``model(x)`` for every row) and L = loss(outputs, y), then ``descend``: penalty,
+    backward, clipping, ``optimizer.step()``. ``threshold`` cuts a single output into a class
+    (default: the loss's own, see ``losses``). Python's cyclic garbage collector is paused
+    for the step only.
     """
     _require_recording("step")
     with collector_paused():
@@ -177,7 +174,10 @@ def _count_correct(outputs, y, loss, threshold=None):
 def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_value=None,
             clip_norm=None) -> None:
     """The loop body after the forward pass: given the loss's value and a ``backward()``
-    that puts ∂L/∂w into the parameters, add the penalty, clip and take the step.
+    that puts ∂L/∂w into the parameters, add the penalty R = ``penalty(model)`` (its own
+    backward: leaves add up, so every parameter gets ∂(L + R)/∂w), clip (by value, then by
+    norm) and take the step. A loss that is not finite raises ``FloatingPointError``
+    before any weight changes.
 
     ``step`` calls it with the engine's ``loss.backward``, the compiled path of ``fit``
     with a tape's ``backward``: one copy of the update for both.
