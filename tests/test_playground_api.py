@@ -848,6 +848,14 @@ def test_backprop_refuses_bad_requests(client, request_body, words):
     assert words in body["error"]
 
 
+def test_backprop_tiny_network_whose_sum_overflows_is_refused(client):
+    """x1·w + x2·w beyond the largest float: the op's message, a 400 (it was a 500)."""
+    status, body, _ = client.post("/api/backprop", {
+        "source": "network", "x": [1.7e308, 1.7e308], "activation": "linear", "hidden": 3,
+        "seed": 2})
+    assert status == 400 and body["error"].startswith("+: ") and "overflows" in body["error"]
+
+
 def test_backprop_domain_error_is_the_ops_own_message(client):
     status, body, _ = client.post("/api/backprop", {"source": "preset", "preset": "slide",
                                                     "values": {"x1": 0, "x2": 5}})

@@ -15,6 +15,10 @@ figure instead, as the notebooks do for side-by-side comparisons.
   to its forward pass to rounding, fast enough for a dozen pictures in one notebook); any
   other model point by point through ``train.predict``.
 - :func:`decision_regions` — the same regions as flat colours, for side-by-side panels.
+- :func:`image_grid` / :func:`misclassified` — small square images (the 8×8 digits) in a grid,
+  each titled; the second shows the test images a classifier got wrong, true and predicted.
+- :func:`confusion_counts` / :func:`confusion_matrix` — how often each true class (row) was
+  predicted as each class (column): the diagonal holds the right answers.
 
 matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
 which says how to install it.
@@ -24,9 +28,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from . import checks
+
 __all__ = ["PlotsUnavailable", "training_curves", "history", "boundary_grid", "BoundaryGrid",
            "decision_boundary", "save", "CLASS_COLORS", "layer_matrices", "outputs_on",
-           "model_outputs", "decision_regions"]
+           "model_outputs", "decision_regions", "image_grid", "misclassified",
+           "confusion_counts", "confusion_matrix"]
 
 CLASS_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf")
@@ -81,9 +88,10 @@ def _present(series) -> list:
 
 
 def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, epochs=None,
-                    loss_name: str = "", title: str = "", axes=None):
+                    loss_name: str = "", title: str = "", axes=None, held_out="validation"):
     """Loss (training and validation) per epoch and, when accuracies were recorded, accuracy
-    beside it. ``epochs`` are the x values (default 1, 2, …). Returns the Figure."""
+    beside it. ``epochs`` are the x values (default 1, 2, …); ``held_out`` names the second
+    curve's data ("test" when the held-out set is a test set). Returns the Figure."""
     loss = _present(loss)
     x = list(epochs) if epochs is not None else list(range(1, len(loss) + 1))
     if len(x) != len(loss):
@@ -97,7 +105,7 @@ def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, ep
     for ax, (ylabel, name, train, val, ylim) in zip(panels, curves):
         ax.plot(x, train, label="training", color="tab:blue")
         if val:
-            ax.plot(x[:len(val)], val, label="validation", color="tab:orange")
+            ax.plot(x[:len(val)], val, label=held_out, color="tab:orange")
         ax.set(xlabel="epoch", ylabel=ylabel, title=name)
         if ylim:
             ax.set_ylim(*ylim)
@@ -111,10 +119,10 @@ def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, ep
     return figure
 
 
-def history(h, title: str = "", axes=None):
+def history(h, title: str = "", axes=None, held_out="validation"):
     """:func:`training_curves` of a ``train.History`` (what ``fit`` returns)."""
     return training_curves(h.loss, h.val_loss, h.accuracy, h.val_accuracy,
-                           loss_name=h.loss_name, title=title, axes=axes)
+                           loss_name=h.loss_name, title=title, axes=axes, held_out=held_out)
 
 
 # ---------------------------------------------------------------- decision boundary
@@ -290,6 +298,88 @@ def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = N
     if X_val:
         panel.legend(loc="best", fontsize=7, framealpha=0.8)
     panel.set(title=title, xticks=[], yticks=[])
+    if ax is None:
+        panel.figure.tight_layout()
+    return panel.figure
+
+
+# ---------------------------------------------------------------- images and confusions
+def image_grid(images, titles=(), columns: int = 10, title: str = ""):
+    """Square greyscale images (each a flat list of side² pixels, row by row, 0 blank and 1
+    full ink) in a grid of ``columns``, each over its entry of ``titles``. One inch per image,
+    so the Figure is ``columns`` × (rows + a title's strip) inches. Returns the Figure."""
+    images, titles = [list(image) for image in images], list(titles)
+    side = math.isqrt(len(images[0])) if images else 1
+    if any(len(image) != side * side for image in images) or side < 1:
+        raise ValueError("image_grid: every image must be a flat list of side × side pixels")
+    columns = checks.whole(columns, "image_grid: columns", low=1)
+    rows = max(1, -(-len(images) // columns))
+    figure = _figure_class()(figsize=(columns, rows + 0.5))
+    panels = figure.subplots(rows, columns, squeeze=False).ravel()
+    for i, panel in enumerate(panels):
+        if i >= len(images):
+            panel.set_axis_off()
+            continue
+        pixels = [images[i][r * side:(r + 1) * side] for r in range(side)]
+        panel.imshow(pixels, cmap="gray_r", vmin=0.0, vmax=1.0, interpolation="nearest")
+        panel.set(xticks=[], yticks=[], title=titles[i] if i < len(titles) else "")
+        panel.title.set_fontsize(8)
+    if not images:
+        panels[0].text(0, 0.5, "no images", fontsize=10, transform=panels[0].transAxes)
+    figure.suptitle(title)
+    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=1 - 0.7 / (rows + 0.5),
+                           hspace=0.45)
+    return figure
+
+
+def misclassified(images, y_true, y_pred, limit: int = 40, columns: int = 10, title: str = ""):
+    """The images whose predicted label is not the true one (at most ``limit``, in order),
+    each titled "true t, pred p": :func:`image_grid` of a classifier's mistakes."""
+    _same_length(images, y_true, y_pred, who="misclassified")
+    wrong = [i for i, (t, p) in enumerate(zip(y_true, y_pred)) if t != p]
+    shown = wrong[:limit]
+    title = title or (f"misclassified: {len(wrong)} of {len(images)} images"
+                      + (f" (the first {len(shown)} shown)" if len(shown) < len(wrong) else ""))
+    return image_grid([images[i] for i in shown],
+                      [f"true {y_true[i]}, pred {y_pred[i]}" for i in shown], columns, title)
+
+
+def _same_length(*columns, who: str) -> None:
+    if len({len(c) for c in columns}) != 1:
+        raise ValueError(f"{who}: expected equally long lists, got lengths "
+                         f"{', '.join(str(len(c)) for c in columns)}")
+
+
+def confusion_counts(y_true, y_pred, classes: int | None = None) -> list:
+    """``counts[t][p]``: how many samples of true class t were predicted as p (classes
+    0 … classes − 1, default the largest label + 1). The rows sum to each class's size, the
+    diagonal to the number predicted right."""
+    y_true, y_pred = list(y_true), list(y_pred)
+    _same_length(y_true, y_pred, who="confusion_counts")
+    classes = max([*y_true, *y_pred], default=-1) + 1 if classes is None else classes
+    counts = [[0] * classes for _ in range(classes)]
+    for t, p in zip(y_true, y_pred):
+        if not (0 <= t < classes and 0 <= p < classes):
+            raise ValueError(f"confusion_counts: labels must be 0 … {classes - 1}, "
+                             f"got true {t!r}, predicted {p!r}")
+        counts[t][p] += 1
+    return counts
+
+
+def confusion_matrix(y_true, y_pred, classes: int | None = None, title: str = "", ax=None):
+    """:func:`confusion_counts` drawn as a grid: true class on the rows, predicted class on
+    the columns, each cell's count written in it, darker for more. Returns the Figure."""
+    counts = confusion_counts(y_true, y_pred, classes)
+    (panel,) = _axes(ax, 1, (6, 5))
+    panel.imshow(counts, cmap="Blues")
+    top = max(max(row) for row in counts) if counts else 0
+    for t, row in enumerate(counts):
+        for p, n in enumerate(row):
+            panel.text(p, t, str(n), ha="center", va="center", fontsize=9,  # zeros faint
+                       color="white" if n > top / 2 else "black" if n else "0.7")
+    ticks = list(range(len(counts)))
+    panel.set(xticks=ticks, yticks=ticks, xlabel="predicted label", ylabel="true label",
+              title=title or "confusion matrix")
     if ax is None:
         panel.figure.tight_layout()
     return panel.figure

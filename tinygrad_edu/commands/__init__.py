@@ -24,7 +24,8 @@ EXIT_CODES_HELP = """exit codes:
   1  an unexpected error (a bug: please report the command you ran)
   2  bad input: usage, the expression, a value, ln of 0 and the like, an unwritable file
   3  trace --check: a gradient disagrees with finite differences
-  4  a needed tool is missing (Graphviz's dot for pictures, matplotlib for plots)"""
+  4  a needed tool is missing (Graphviz's dot for pictures, matplotlib for plots,
+     scikit-learn for the digits)"""
 
 SLIDE_EXPRESSION = "ln(x1) + x1*x2 - sin(x2)"
 """The worked example of the deck "Neural Networks" (Natasha Jaques): y at x1 = 2, x2 = 5."""

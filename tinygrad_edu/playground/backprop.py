@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from functools import partial
 
-from .. import losses
+from .. import losses, nn
 from ..engine import Value
-from ..expr import parse
+from ..expr import ExprError, parse
 from ..graph import evaluation_order
 from ..nn import MLP
 from ..ops import OPS, OpError, format_number
@@ -27,45 +28,34 @@ __all__ = ["BackpropError", "PRESETS", "build", "describe", "presets"]
 MAX_NODES = 150
 """Larger graphs are refused: stepping through hundreds of rows teaches nothing."""
 MAX_TEXT = 200
-NETWORK_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "linear")
+NETWORK_ACTIVATIONS = tuple(nn.ACTIVATIONS)
+
+PRESETS = {
+    "slide": {"title": "y = ln(x1) + x1·x2 − sin(x2)", "text": "ln(x1) + x1*x2 - sin(x2)",
+              "values": {"x1": 2.0, "x2": 5.0}, "output": "",
+              "note": "the evaluation trace of the slide \"Autodiff\" (Natasha Jaques)"},
+    "chain": {"title": "f = (x + y)·z", "text": "(x + y) * z",
+              "values": {"x": -2.0, "y": 5.0, "z": -4.0}, "output": "f",
+              "note": "add distributes, mul swaps (Dacheng Xiu; CS231n)"},
+    "neuron": {"title": "f = σ(w0·x0 + w1·x1 + w2)", "text": "sigmoid(w0*x0 + w1*x1 + w2)",
+               "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
+               "output": "f", "note": "the sigmoid neuron (Dacheng Xiu; CS231n)"},
+}
+"""The worked examples of the decks; ``build(values)`` evaluates the text into a graph."""
 
 
 class BackpropError(ValueError):
     """A request for a graph that cannot be built (bad expression, value or size)."""
 
 
-def _slide(v):
-    x1, x2 = Value(v["x1"], "x1"), Value(v["x2"], "x2")
-    return x1.log() + x1 * x2 - x2.sin()
+def _evaluate(preset: dict, values: dict) -> Value:
+    root = parse(preset["text"]).evaluate(values)[0]
+    root.label = preset["output"]
+    return root
 
 
-def _chain(v):
-    x, y, z = Value(v["x"], "x"), Value(v["y"], "y"), Value(v["z"], "z")
-    f = (x + y) * z
-    f.label = "f"
-    return f
-
-
-def _neuron(v):
-    w0, x0 = Value(v["w0"], "w0"), Value(v["x0"], "x0")
-    w1, x1 = Value(v["w1"], "w1"), Value(v["x1"], "x1")
-    w2 = Value(v["w2"], "w2")
-    f = (w0 * x0 + w1 * x1 + w2).sigmoid()
-    f.label = "f"
-    return f
-
-
-PRESETS = {
-    "slide": {"title": "y = ln(x1) + x1·x2 − sin(x2)", "text": "ln(x1) + x1*x2 - sin(x2)",
-              "values": {"x1": 2.0, "x2": 5.0}, "build": _slide,
-              "note": "the evaluation trace of the slide \"Autodiff\" (Natasha Jaques)"},
-    "chain": {"title": "f = (x + y)·z", "text": "(x + y) * z",
-              "values": {"x": -2.0, "y": 5.0, "z": -4.0}, "build": _chain,
-              "note": "add distributes, mul swaps (Dacheng Xiu; CS231n)"},
-    "neuron": {"title": "f = σ(w0·x0 + w1·x1 + w2)", "text": "sigmoid(w0*x0 + w1*x1 + w2)",
-               "values": {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0},
-               "build": _neuron, "note": "the sigmoid neuron (Dacheng Xiu; CS231n)"},
-}
+for _entry in PRESETS.values():
+    _entry["build"] = partial(_evaluate, _entry)
 
 
 def presets() -> dict:
@@ -76,14 +66,15 @@ def presets() -> dict:
             "max_nodes": MAX_NODES}
 
 
+# ---------------------------------------------------------------- checking a request
 def _finite(value, what: str) -> float:
     """``value`` as a float, or a BackpropError naming ``what`` (a 400-digit integer too)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise BackpropError(f"{what} must be a finite number, got {_short(value)}")
-    try:
-        number = float(value)
-    except OverflowError:
-        raise BackpropError(f"{what} must be a finite number, got {_short(value)}") from None
+    number = math.nan
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            pass
     if not math.isfinite(number):
         raise BackpropError(f"{what} must be a finite number, got {_short(value)}")
     return number
@@ -109,14 +100,11 @@ def _values(values, names, who: str) -> dict:
     return {n: _finite(values[n], f"the value of {n}") for n in names}
 
 
-def _superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
+# ---------------------------------------------------------------- the graphs
 def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     """The loss of a 2–hidden–1 MLP on one example (x1, x2) with label ``target`` (0 or 1):
     sigmoid output with binary cross-entropy, computed from the logit z as
@@ -129,10 +117,10 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     if activation not in NETWORK_ACTIVATIONS:
         raise BackpropError(f"network: activation must be one of "
                             f"{', '.join(NETWORK_ACTIVATIONS)}, got {activation!r:.20}")
-    if isinstance(hidden, bool) or not isinstance(hidden, int) or not 1 <= hidden <= 3:
+    if not _whole(hidden, 1, 3):
         raise BackpropError(f"network: a tiny network has 1 to 3 hidden neurons, "
                             f"got {hidden!r:.20}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+    if not _whole(seed, 0, 2**31 - 1):
         raise BackpropError(f"network: seed must be a whole number ≥ 0, got {seed!r:.20}")
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
@@ -146,31 +134,42 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     return loss
 
 
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 def build(request: dict):
     """(root Value, title) for a backprop-mode request; ``BackpropError`` if it is invalid."""
     if not isinstance(request, dict):
         raise BackpropError("the request must be a JSON object")
     source = request.get("source", "preset")
-    if source == "preset":
-        key = request.get("preset", "slide")
-        if not isinstance(key, str) or key not in PRESETS:
-            raise BackpropError(f"unknown example {_short(key)}; choose one of "
-                                f"{', '.join(PRESETS)}")
-        preset = PRESETS[key]
-        values = request.get("values", preset["values"])
-        values = _values(values, list(preset["values"]), preset["title"])
-        try:
-            return preset["build"](values), preset["title"]
-        except OpError as err:  # "ln: the natural log needs a positive number, got 0"
-            raise BackpropError(err.message) from None
     if source == "expression":
         return _expression(request.get("text"), request.get("values", {}))
-    if source == "network":
-        root = tiny_network(request.get("x", [1.0, -1.0]), request.get("target", 1),
-                            request.get("activation", "tanh"), request.get("hidden", 2),
-                            request.get("seed", 0))
-        return root, "L = BCE(σ(z), t) of a tiny network on one example"
+    try:  # a value that does not exist on the way: the op's own words, without the operands
+        if source == "preset":
+            return _preset(request)
+        if source == "network":
+            root = tiny_network(request.get("x", [1.0, -1.0]), request.get("target", 1),
+                                request.get("activation", "tanh"), request.get("hidden", 2),
+                                request.get("seed", 0))
+            return root, "L = BCE(σ(z), t) of a tiny network on one example"
+    except (OpError, ExprError) as err:  # "ln: the natural log needs a positive number, got 0"
+        raise BackpropError(err.message) from None
     raise BackpropError(f"source must be 'preset', 'expression' or 'network', got {source!r:.30}")
+
+
+def _preset(request: dict):
+    key = request.get("preset", "slide")
+    if not isinstance(key, str) or key not in PRESETS:
+        raise BackpropError(f"unknown example {_short(key)}; choose one of {', '.join(PRESETS)}")
+    preset = PRESETS[key]
+    values = _values(request.get("values", preset["values"]), list(preset["values"]),
+                     preset["title"])
+    return preset["build"](values), preset["title"]
 
 
 def _expression(text, values):
@@ -183,16 +182,15 @@ def _expression(text, values):
         raise BackpropError("values must be an object name → number, e.g. {\"x1\": 2}")
     try:
         parsed = parse(text)
-        if not parsed.variables:
-            raise BackpropError("the expression has no variable to differentiate by")
-        output, _inputs = parsed.evaluate(values)
+        output = parsed.evaluate(values)[0] if parsed.variables else None
     except (ValueError, TypeError, ArithmeticError) as err:  # expr.ExprError is a ValueError
-        if isinstance(err, BackpropError):
-            raise
         raise BackpropError(err.message if isinstance(err, OpError) else str(err)) from None
+    if output is None:
+        raise BackpropError("the expression has no variable to differentiate by")
     return output, "y = " + text.strip()
 
 
+# ---------------------------------------------------------------- the graph as JSON
 def describe(root: Value, title: str = "") -> dict:
     """The graph below ``root`` with its forward trace and its backprop steps, as JSON.
 
@@ -205,72 +203,68 @@ def describe(root: Value, title: str = "") -> dict:
         raise BackpropError(f"this graph has {len(order)} nodes; backprop mode steps through "
                             f"at most {MAX_NODES}")
     walk = steps(root)
-    t = walk.table
-    names = walk.names
     ids = {node: i for i, node in enumerate(order)}
+    edges, edge_ids = _edges(order, ids, walk.names)
+    return {"title": title, "output": ids[root], "nodes": _nodes(order, ids, walk),
+            "edges": edges,
+            "forward": [{"name": r.name, "expr": r.expr, **_number("value", r.value),
+                         "node": ids[r.node]} for r in walk.table.forward],
+            "adjoint": [_row(step, ids, edge_ids) for step in walk], "text": str(walk.table)}
+
+
+def _number(key: str, x: float | None, text_key: str = "") -> dict:
+    """``x`` twice: as a JSON number (None for nan, inf or no value) and as the table prints it."""
+    text = None if x is None else format_value(x)
+    return {key: x if x is not None and math.isfinite(x) else None,
+            text_key or f"{key}_text": text}
+
+
+def _nodes(order: list, ids: dict, walk) -> list:
+    """Each node as the picture draws it, in column ``level``: its depth, except that an
+    input or a constant stands just before the first node that uses it."""
+    t = walk.table
     depth = t.numbering.depth
-    consumers = {}
+    first_use = {}
     for node in order:
         for p in node.parents:
-            consumers.setdefault(p, []).append(node)
-    forward_expr = {}
-    for row in t.forward:
-        forward_expr.setdefault(row.node, row.expr)
+            first_use[p] = min(first_use.get(p, depth[node]), depth[node])
+    expr = {row.node: row.expr for row in reversed(t.forward)}  # a node's first row wins
+    return [{"id": ids[node], "name": walk.names.get(node), "label": t.input_names.get(node, ""),
+             "kind": "op" if node.parents else "input" if node in walk.names else "constant",
+             "op": node.op, "symbol": OPS[node.op].symbol if node.op else "",
+             "expr": expr.get(node, format_number(node.data)),
+             **_number("value", node.data), **_number("grad", t.adjoints.get(node)),
+             "level": depth[node] if node.parents or node not in first_use
+             else first_use[node] - 1,
+             "is_output": node is walk.output}
+            for node in order]
 
-    nodes, edges = [], []
-    edge_of = {}
+
+def _edges(order: list, ids: dict, names) -> tuple:
+    """(edges, their ids by (consumer, operand)): one edge per operand, in data-flow
+    direction, labelled with its local gradient."""
+    edges, edge_ids = [], {}
     for node in order:
-        if node in names and not node.parents:
-            kind = "input"
-        elif not node.parents:
-            kind = "constant"
-        else:
-            kind = "op"
-        if node.parents or node not in consumers:
-            level = depth[node]
-        else:  # an input or constant: drawn just before the first node that uses it
-            level = min(depth[c] for c in consumers[node]) - 1
-        grad = t.adjoints.get(node)
-        nodes.append({
-            "id": ids[node], "name": names.get(node), "label": t.input_names.get(node, ""),
-            "kind": kind, "op": node.op, "symbol": OPS[node.op].symbol if node.op else "",
-            "expr": forward_expr.get(node, format_number(node.data)),
-            "value": _json_number(node.data), "value_text": format_value(node.data),
-            "grad": _json_number(grad) if grad is not None else None,
-            "grad_text": format_value(grad) if grad is not None else None,
-            "level": level, "is_output": node is root,
-        })
-        for i, (p, local) in enumerate(zip(node.parents, node.local_grads)):
-            edge_of[(node, i)] = len(edges)
-            edges.append({"id": len(edges), "from": ids[p], "to": ids[node], "operand": i,
-                          "local": _json_number(local), "local_value_text": format_value(local),
+        for i, (parent, local) in enumerate(zip(node.parents, node.local_grads)):
+            edge_ids[node, i] = len(edges)
+            edges.append({"id": len(edges), "from": ids[parent], "to": ids[node], "operand": i,
+                          **_number("local", local, "local_value_text"),
                           "local_text": local_text(node, i, names)})
-
-    rows = []
-    for step in walk:
-        entry = {"index": step.index, "target": step.name, "expr": step.expr,
-                 "value": _json_number(step.value), "value_text": format_value(step.value),
-                 "node": ids[step.node], "upstream": None, "edge": None, "kind": step.kind}
-        if step.kind == "step":
-            term, = step.terms  # reverse mode: one upstream × local per row
-            up = term.consumer
-            entry.update({"upstream": ids[up], "edge": edge_of[(up, term.operand)],
-                          "upstream_name": names[up],
-                          "upstream_value": _json_number(term.source_value),
-                          "upstream_value_text": format_value(term.source_value),
-                          "local": _json_number(term.local),
-                          "local_value_text": format_value(term.local),
-                          "local_text": term.local_text,
-                          "contribution": _json_number(term.value),
-                          "contribution_text": format_value(term.value)})
-        rows.append(entry)
-
-    return {"title": title, "output": ids[root], "nodes": nodes, "edges": edges,
-            "forward": [{"name": r.name, "expr": r.expr, "value": _json_number(r.value),
-                         "value_text": format_value(r.value), "node": ids[r.node]}
-                        for r in t.forward],
-            "adjoint": rows, "text": str(t)}
+    return edges, edge_ids
 
 
-def _json_number(x: float):
-    return x if math.isfinite(x) else None
+def _row(step, ids: dict, edge_ids: dict) -> dict:
+    """One row of the adjoint trace; an upstream × local step also names its upstream node,
+    its edge, and the three numbers: v̄ of the upstream node, the local gradient, their product."""
+    row = {"index": step.index, "target": step.name, "expr": step.expr,
+           **_number("value", step.value), "node": ids[step.node], "upstream": None,
+           "edge": None, "kind": step.kind}
+    if step.kind == "step":
+        term, = step.terms  # reverse mode: one upstream × local per row
+        up = term.consumer
+        row.update({"upstream": ids[up], "edge": edge_ids[up, term.operand],
+                    "upstream_name": step.walk.names[up],
+                    **_number("upstream_value", term.source_value),
+                    **_number("local", term.local, "local_value_text"),
+                    "local_text": term.local_text, **_number("contribution", term.value)})
+    return row

@@ -1,15 +1,13 @@
 """One training run: a data set, an MLP, a loss and an optimizer, stepped one minibatch at a time.
 
 Training is the library's own: each minibatch is one ``train.step`` (the body of ``fit``'s
-loop: a graph of ``Value`` nodes, ``backward`` on the loss, the optimizer moving each weight
-against its ``.grad``), so the playground can pause between any two of them; the data sets
-come from ``data.make`` and the optimizers from ``optim.make``. A run
-lives in its session's training process (``worker``); the server builds the same run (same
-settings, same seed: the same points and initial weights) only for the data and the first
-picture. Only the pictures are computed without the engine: the decision boundary is the
-same network evaluated on a grid with plain floats (``nn.forward_floats``: the op table's
-float math), because building thousands of throw-away graphs for a picture would cost more
-than the training itself.
+loop: forward, ``backward`` on the loss, the optimizer moving each weight against its
+``.grad``), so the playground can pause between any two of them; the data come from
+``data.make``, the optimizer from ``optim.make``, the epoch's metrics from ``train.evaluate``.
+A run lives in its session's training process (``worker``); the server builds the same run
+(same seed: the same points and initial weights) only for the data and the first picture.
+The decision boundary is the same network evaluated on a grid with plain floats
+(``nn.forward_floats``): thousands of throw-away graphs would cost more than the training.
 """
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ import random
 import tempfile
 
 from .. import data, losses, optim, train
-from ..engine import no_grad
 from ..nn import MLP, float_layers, forward_floats
 from ..ops import OpError
 from .settings import MULTICLASS, Settings
@@ -36,6 +33,7 @@ GRID_WORK = 300_000
 """Boundary grid size: about this many multiply-adds per picture (cells × parameters)."""
 HISTORY_POINTS = 400
 """Loss curves are thinned to at most this many points when sent to the page."""
+METRICS = ("train_loss", "val_loss", "train_acc", "val_acc")
 
 LOSSES = {"sigmoid_bce": losses.binary_cross_entropy_with_logits,
           "softmax_ce": losses.cross_entropy,
@@ -57,13 +55,6 @@ def make_data(s: Settings):
     return data.make(s.dataset, n=s.samples, noise=noise, seed=s.seed, classes=classes)
 
 
-def _label(out, threshold: float) -> int:
-    if isinstance(out, (list, tuple)):
-        scores = [float(o) for o in out]
-        return max(range(len(scores)), key=scores.__getitem__)
-    return int(float(out) > threshold)
-
-
 def _r(x: float, digits: int = 5):
     """Rounded for JSON; nan and inf become None (JSON has no such numbers)."""
     return round(x, digits) if math.isfinite(x) else None
@@ -81,9 +72,7 @@ class Run:
         self.classes = s.num_classes
         self.model = build_model(s)
         self.loss = LOSSES[s.output]
-        self.threshold = getattr(self.loss, "threshold", 0.0)
-        params = self.model.parameters()
-        self.optimizer = optim.make(s.optimizer, params, lr=s.lr)
+        self.optimizer = optim.make(s.optimizer, self.model.parameters(), lr=s.lr)
         self.schedule = None if s.decay == "none" else \
             optim.SCHEDULES[s.decay](s.lr, s.decay_rate)
         penalty = {"none": None, "l1": losses.l1, "l2": losses.l2}[s.regularization]
@@ -94,11 +83,10 @@ class Run:
         self.steps = 0
         self._batches = []
         self._next_batch = 0
-        self.history = {"epoch": [], "train_loss": [], "val_loss": [], "train_acc": [],
-                        "val_acc": []}
+        self.history = {key: [] for key in ("epoch", *METRICS)}
         self.bounds = self._bounds(X)
-        n_params = len(params)
-        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / max(1, n_params)))))
+        n_params = len(self.optimizer.params)
+        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / n_params))))
 
     # ------------------------------------------------------------------ training
     @property
@@ -132,28 +120,17 @@ class Run:
         self.evaluate()
         return True
 
-    def _measure(self, X, y):
-        """(mean loss, accuracy) of the current model on (X, y), recording no graph
-        (``no_grad`` is per thread, and each run trains in a process of its own)."""
-        with no_grad():
-            outputs = [self.model(x) for x in X]
-            loss = self.loss(outputs, y).data
-        correct = sum(int(_label(o, self.threshold) == t) for o, t in zip(outputs, y))
-        return loss, correct / len(y)
-
     def evaluate(self) -> None:
         """Append this epoch's training and validation loss and accuracy to the history."""
         try:
-            train_loss, train_acc = self._measure(self.X_train, self.y_train)
-            val_loss, val_acc = self._measure(self.X_val, self.y_val)
+            train_loss, train_acc = train.evaluate(self.model, self.X_train, self.y_train,
+                                                   self.loss)
+            val_loss, val_acc = train.evaluate(self.model, self.X_val, self.y_val, self.loss)
         except (OpError, OverflowError) as err:
             raise Diverged(f"training diverged at epoch {self.epoch}: {err}") from None
-        h = self.history
-        h["epoch"].append(self.epoch)
-        h["train_loss"].append(train_loss)
-        h["val_loss"].append(val_loss)
-        h["train_acc"].append(train_acc)
-        h["val_acc"].append(val_acc)
+        for key, value in zip(("epoch", *METRICS),
+                              (self.epoch, train_loss, val_loss, train_acc, val_acc)):
+            self.history[key].append(value)
         for value in (train_loss, val_loss):
             if not math.isfinite(value):
                 raise Diverged(f"the loss became {value} at epoch {self.epoch}")
@@ -197,10 +174,8 @@ class Run:
                 "layers": layers}
 
     def metrics(self) -> dict:
-        h = self.history
-        if not h["epoch"]:
-            return {"train_loss": None, "val_loss": None, "train_acc": None, "val_acc": None}
-        return {k: _r(h[k][-1], 6) for k in ("train_loss", "val_loss", "train_acc", "val_acc")}
+        """The last epoch's losses and accuracies (None before the first measurement)."""
+        return {k: _r(self.history[k][-1], 6) if self.evaluated else None for k in METRICS}
 
     def curves(self) -> dict:
         """The loss and accuracy history, thinned to at most HISTORY_POINTS points."""
@@ -225,6 +200,12 @@ class Run:
                 "metrics": self.metrics(), "history": self.curves(),
                 "boundary": self.boundary(), "network": self.network(),
                 "settings": self.settings.to_dict()}
+
+    def snapshot(self) -> tuple:
+        """(body, info): ``state()`` as JSON bytes for the page, and the numbers the server
+        keeps for itself (epoch, metrics, and the weights an export saves)."""
+        body = json.dumps(self.state(), allow_nan=False).encode("utf-8")
+        return body, {"epoch": self.epoch, "metrics": self.metrics(), "weights": self.weights()}
 
     def weights(self) -> dict:
         """The model's state dict (parameter name → float): what an export saves."""

@@ -31,12 +31,14 @@ cannot read or drive the playground from a browser.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import mimetypes
 import re
 import socket
 import sys
 import threading
+import traceback
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,8 +57,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 64 * 1024
 MAX_DEPTH = 8
 """Levels of nesting a request body may have (the deepest real one, settings.hidden, has 3)."""
+TOO_DEEP = f"the body is nested too deeply (at most {MAX_DEPTH} levels)"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
+PAGES = {"/": "index.html", "/index.html": "index.html", "/favicon.ico": "favicon.svg"}
 _SESSION_PATH = re.compile(r"^/api/sessions/([A-Za-z0-9_-]{8,64})(?:/([a-z]+))?$")
 _STATIC_PATH = re.compile(r"^/static/([A-Za-z0-9_-]+\.(?:js|css|svg|png|ico|html))$")
 
@@ -123,10 +127,8 @@ class PlaygroundServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
         self.store.close_all()
 
 
@@ -145,9 +147,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for key, value in SECURITY_HEADERS.items():
-            self.send_header(key, value)
-        for key, value in (extra or {}).items():
+        for key, value in {**SECURITY_HEADERS, **(extra or {})}.items():
             self.send_header(key, value)
         self.end_headers()
         if self.command != "HEAD":
@@ -156,9 +156,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _json(self, status: int, payload, extra: dict | None = None):
         body = payload if isinstance(payload, bytes) else \
             json.dumps(payload, allow_nan=False).encode("utf-8")
-        headers = {"Cache-Control": "no-store"}
-        headers.update(extra or {})
-        self._send(status, body, "application/json; charset=utf-8", headers)
+        self._send(status, body, "application/json; charset=utf-8",
+                   {"Cache-Control": "no-store", **(extra or {})})
 
     def _error(self, err: ApiError):
         payload = {"error": str(err)}
@@ -170,11 +169,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         """Refuse requests addressed to another name (DNS rebinding: a web site whose name
         resolves to 127.0.0.1 must not be able to read or drive the playground)."""
         host = (self.headers.get("Host") or "").strip().lower()
-        port = str(self.server.server_address[1])
-        allowed = {f"{name}:{port}" for name in LOOPBACK_NAMES}
-        bound = self.server.server_address[0]
-        allowed.add(f"{bound}:{port}")
-        if host not in allowed:
+        bound, port = self.server.server_address[:2]
+        if host not in {f"{name}:{port}" for name in (*LOOPBACK_NAMES, bound)}:
             raise ApiError(HTTPStatus.FORBIDDEN, f"this server answers only to "
                                                  f"http://127.0.0.1:{port}/ (got Host {host!r})")
         origin = self.headers.get("Origin")
@@ -224,26 +220,19 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON: {err}") from None
         except RecursionError:
-            raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is nested too deeply (at most "
-                                                   f"{MAX_DEPTH} levels)") from None
+            raise ApiError(HTTPStatus.BAD_REQUEST, TOO_DEEP) from None
         except ValueError as err:  # an integer with more digits than Python converts
             raise ApiError(HTTPStatus.BAD_REQUEST, f"a number in the body is too long: "
                                                    f"{err}") from None
         if not isinstance(body, dict):
             raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
         if _depth(body) > MAX_DEPTH:
-            raise ApiError(HTTPStatus.BAD_REQUEST, f"the body is nested too deeply (at most "
-                                                   f"{MAX_DEPTH} levels)")
+            raise ApiError(HTTPStatus.BAD_REQUEST, TOO_DEEP)
         return body
 
-    def _session(self, sid: str):
-        session = self.server.store.get(sid)
-        if session is None:
-            raise ApiError(HTTPStatus.NOT_FOUND, "no such session: it expired or the server "
-                                                 "was restarted; reload the page")
-        return session
-
-    def _dispatch(self, method: str):
+    def _dispatch(self):
+        """Every method comes here: check the framing and the Host, route, answer errors."""
+        method = "GET" if self.command == "HEAD" else self.command
         try:
             self._check_framing()  # first: any refusal must not leave a body unread
             self._check_host()
@@ -253,58 +242,27 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             if method == "POST":
                 self.close_connection = True  # the body may not have been read
             self._error(err)
-        except SettingsError as err:
-            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err), err.field))
-        except backprop.BackpropError as err:
-            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err)))
+        except (SettingsError, backprop.BackpropError) as err:
+            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err), getattr(err, "field", None)))
         except (BrokenPipeError, ConnectionResetError):
             pass
         except Exception as err:  # a bug: answer, log, and keep serving
-            import traceback
             traceback.print_exc(file=sys.stderr)
             self._error(ApiError(HTTPStatus.INTERNAL_SERVER_ERROR,
                                  f"internal error: {type(err).__name__}: {err}"))
 
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_HEAD(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
+    do_GET = do_HEAD = do_POST = do_DELETE = do_PUT = _dispatch
 
     # ------------------------------------------------------------------ routes
     def _route(self, method: str, path: str, query: dict):
-        if path in ("/", "/index.html"):
-            self._only(method, "GET")
-            return self._static("index.html")
         match = _STATIC_PATH.match(path)
-        if match:
+        if path in PAGES or match:
             self._only(method, "GET")
-            return self._static(match.group(1))
-        if path == "/favicon.ico":
-            self._only(method, "GET")
-            return self._static("favicon.svg")
-        if path == "/api/options":
-            self._only(method, "GET")
-            return self._json(200, options())
-        if path == "/api/sessions":
-            self._only(method, "POST")
-            return self._create(self._body())
-        if path == "/api/backprop/examples":
-            self._only(method, "GET")
-            return self._json(200, backprop.presets())
-        if path == "/api/backprop":
-            self._only(method, "POST")
-            root, title = backprop.build(self._body())
-            return self._json(200, backprop.describe(root, title))
+            return self._static(PAGES.get(path) or match.group(1))
+        if path in self.ENDPOINTS:
+            allowed, answer = self.ENDPOINTS[path]
+            self._only(method, allowed)
+            return self._json(*answer(self))
         match = _SESSION_PATH.match(path)
         if match:
             return self._session_route(method, match.group(1), match.group(2), query)
@@ -325,27 +283,21 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             ctype += "; charset=utf-8"
         self._send(200, path.read_bytes(), ctype, {"Cache-Control": "no-cache"})
 
-    def _create(self, body: dict):
-        settings = body.get("settings", {})
+    def _create(self) -> tuple:
+        settings = self._body().get("settings", {})
         try:
-            session = self.server.store.create(settings)
+            return 201, self.server.store.create(settings).snapshot()
         except TooManySessions as err:  # also: the server is stopping
             raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
-        self._json(201, session.snapshot())
 
-    def _picture(self, session):
-        try:
-            png, epoch = self.server.store.picture(session)
-        except PlotsUnavailable as err:
-            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
-        except ModelFileError as err:
-            raise ApiError(HTTPStatus.CONFLICT, f"cannot draw this model: {err}") from None
-        except TimeoutError:
-            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "drawing the picture took too "
-                                                           "long; try again") from None
-        name = f"tinygrad-edu-{session.settings.dataset}-boundary-epoch{epoch}.png"
-        self._send(200, png, "image/png", {"Cache-Control": "no-store",
-                                           "Content-Disposition": f'attachment; filename="{name}"'})
+    def _backprop(self) -> tuple:
+        return 200, backprop.describe(*backprop.build(self._body()))
+
+    ENDPOINTS = {"/api/options": ("GET", lambda _: (200, options())),
+                 "/api/sessions": ("POST", _create),
+                 "/api/backprop/examples": ("GET", lambda _: (200, backprop.presets())),
+                 "/api/backprop": ("POST", _backprop)}
+    """Path → (its method, the answer: handler → (status, JSON payload))."""
 
     def _session_route(self, method: str, sid: str, action: str | None, query: dict):
         if action is None:
@@ -353,29 +305,13 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             if not self.server.store.close(sid):
                 raise ApiError(HTTPStatus.NOT_FOUND, "no such session")
             return self._json(200, {"closed": sid})
-        session = self._session(sid)
-        if action == "state":
+        session = self.server.store.get(sid)
+        if session is None:
+            raise ApiError(HTTPStatus.NOT_FOUND, "no such session: it expired or the server "
+                                                 "was restarted; reload the page")
+        if action in self.SESSION_VIEWS:
             self._only(method, "GET")
-            since = query.get("since", [None])[0]
-            if since is not None and since == str(session.version):
-                return self._json(200, {"version": session.version, "unchanged": True})
-            return self._json(200, session.snapshot())
-        if action == "data":
-            self._only(method, "GET")
-            return self._json(200, session.run.points())
-        if action == "picture":
-            self._only(method, "GET")
-            return self._picture(session)
-        if action == "model":
-            self._only(method, "GET")
-            try:
-                document = session.export()
-            except ModelFileError as err:
-                raise ApiError(HTTPStatus.CONFLICT, f"cannot export this model: {err}") from None
-            epoch = document["playground"]["epoch"]
-            name = f"tinygrad-edu-{document['playground']['settings']['dataset']}-epoch{epoch}.json"
-            return self._json(200, json.dumps(document, indent=1).encode("utf-8"),
-                              {"Content-Disposition": f'attachment; filename="{name}"'})
+            return self.SESSION_VIEWS[action](self, session, query)
         self._only(method, "POST")
         body = self._body()
         if action == "settings":
@@ -389,7 +325,42 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                 raise ApiError(HTTPStatus.CONFLICT, str(err)) from None
         else:
             raise ApiError(HTTPStatus.NOT_FOUND, f"no such action: {action}")
-        return self._json(200, session.snapshot())
+        self._json(200, session.snapshot())
+
+    def _state(self, session, query: dict):
+        if query.get("since", [None])[0] == str(session.version):
+            return self._json(200, {"version": session.version, "unchanged": True})
+        self._json(200, session.snapshot())
+
+    def _data(self, session, query: dict):
+        self._json(200, session.run.points())
+
+    def _model(self, session, query: dict):
+        try:
+            document = session.export()
+        except ModelFileError as err:
+            raise ApiError(HTTPStatus.CONFLICT, f"cannot export this model: {err}") from None
+        about = document["playground"]
+        name = f"tinygrad-edu-{about['settings']['dataset']}-epoch{about['epoch']}.json"
+        self._json(200, json.dumps(document, indent=1).encode("utf-8"),
+                   {"Content-Disposition": f'attachment; filename="{name}"'})
+
+    def _picture(self, session, query: dict):
+        try:
+            png, epoch = self.server.store.picture(session)
+        except PlotsUnavailable as err:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
+        except ModelFileError as err:
+            raise ApiError(HTTPStatus.CONFLICT, f"cannot draw this model: {err}") from None
+        except TimeoutError:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "drawing the picture took too "
+                                                           "long; try again") from None
+        name = f"tinygrad-edu-{session.settings.dataset}-boundary-epoch{epoch}.png"
+        self._send(200, png, "image/png", {"Cache-Control": "no-store",
+                                           "Content-Disposition": f'attachment; filename="{name}"'})
+
+    SESSION_VIEWS = {"state": _state, "data": _data, "model": _model, "picture": _picture}
+    """What a GET of ``/api/sessions/<id>/<view>`` answers with."""
 
 
 # ---------------------------------------------------------------- starting it
@@ -399,14 +370,11 @@ def create_server(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
     return PlaygroundServer((host, port), SessionStore(**store_options), quiet=quiet)
 
 
-def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True,
-          ready: threading.Event | None = None) -> None:
+def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True) -> None:
     """Serve the playground until Ctrl-C; prints the address to open."""
     server = create_server(port, host, quiet)
     print(f"tinygrad_edu playground: open {server.url} in your browser "
           f"(Ctrl-C stops the server)", flush=True)
-    if ready is not None:
-        ready.set()
     try:
         server.serve_forever(poll_interval=0.25)
     except KeyboardInterrupt:
@@ -424,18 +392,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    return add_arguments(argparse.ArgumentParser(
+def main(argv=None) -> int:
+    """``tinygrad-edu playground [--port 8000]``; returns the exit status."""
+    parser = argparse.ArgumentParser(
         prog="tinygrad-edu playground",
         description="A neural-network playground in your browser: watch a network learn and "
                     "step through backprop. Serves one page on 127.0.0.1 and opens nothing "
-                    "else; Ctrl-C stops it."))
-
-
-def main(argv=None) -> int:
-    """``tinygrad-edu playground [--port 8000]``; returns the exit status."""
+                    "else; Ctrl-C stops it.")
     try:
-        args = build_parser().parse_args(argv)
+        args = add_arguments(parser).parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has printed
         return exit_.code if isinstance(exit_.code, int) else 2
     return run_command(args)
@@ -449,7 +414,7 @@ def run_command(args) -> int:
               file=sys.stderr)
         return 2
     try:
-        serve(args.port, quiet=not getattr(args, "verbose", False))
+        serve(args.port, quiet=not args.verbose)
     except OSError as err:
         print(f"playground: cannot listen on 127.0.0.1:{args.port}: {err.strerror or err}"
               f" — is another server using that port? Try --port {args.port + 1}, or --port 0 "

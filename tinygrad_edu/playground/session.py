@@ -16,6 +16,7 @@ stopped polling for ``idle_pause`` seconds pauses itself.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import io
 import json
@@ -40,22 +41,15 @@ STICKY = ("diverged", "error", "finished")
 """Statuses a worker reports about its run, which hold until a new run (not answers to a
 command, so a newer command does not hide them)."""
 
-def _worker_command(*args: str) -> tuple:
-    """(argv, environment) of a worker process with ``args``, importing this very copy of
-    the package."""
+
+def _worker_process(*args: str) -> dict:
+    """``subprocess``'s arguments for a worker process with ``args``: it imports this very
+    copy of the package, and is not in the terminal's process group (Ctrl-C is the server's)."""
     root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
-    env = dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))
     code = f"from {worker.__name__} import process_main; process_main()"
-    return [sys.executable, "-c", code, *args], env
-
-
-def _start(*args: str, **options) -> subprocess.Popen:
-    argv, env = _worker_command(*args)
-    if os.name == "posix":  # not in the terminal's process group: Ctrl-C is the server's
-        options["start_new_session"] = True
-    return subprocess.Popen(argv, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            **options)
+    return {"args": [sys.executable, "-c", code, *args], "start_new_session": os.name == "posix",
+            "env": dict(os.environ, PYTHONPATH=root + (os.pathsep + path if path else ""))}
 
 
 class TooManySessions(RuntimeError):
@@ -159,11 +153,8 @@ class Session:
         """End the session: its worker sees its input end and exits after its step."""
         with self.cond:
             self.closed = True
-        with self._send_lock:
-            try:
-                self.process.stdin.close()
-            except OSError:
-                pass
+        with self._send_lock, contextlib.suppress(OSError):
+            self.process.stdin.close()
 
     def stop_worker(self, timeout: float) -> None:
         """Wait up to ``timeout`` s for the closed session's worker to exit, then end it."""
@@ -192,8 +183,7 @@ class Session:
         ``cond``, or nobody else can see the session yet)."""
         self.run, self.settings = run, run.settings
         self.status, self.message = "ready", None
-        self._body = json.dumps(run.state(), allow_nan=False).encode("utf-8")
-        self._info = {"epoch": 0, "metrics": run.metrics(), "weights": run.weights()}
+        self._body, self._info = run.snapshot()
         self.version += 1
         self.run_seq = self.seq + 1  # the "new" command about to be numbered
 
@@ -203,15 +193,15 @@ class Session:
 
     def _send(self, command: tuple) -> None:
         """Send while holding ``_send_lock`` but not ``cond``: if the worker is in a long
-        step and its pipe is full, only this request waits — never a poll."""
-        try:
+        step and its pipe is full, only this request waits — never a poll. A worker that is
+        gone (its listener says so) or closed is no error here."""
+        with contextlib.suppress(OSError, ValueError):
             worker.write_message(self.process.stdin, command)
-        except (OSError, ValueError):  # the worker is gone (its listener says so) or closed
-            pass
 
     # ------------------------------------------------------------------ the worker
     def _start_worker(self, first: tuple) -> None:
-        self.process = _start(str(self.max_epochs))
+        self.process = subprocess.Popen(**_worker_process(str(self.max_epochs)),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         worker.write_message(self.process.stdin, first)
         self.thread = threading.Thread(target=self._listen, args=(self.process,),
                                        name=f"playground-{self.id[:8]}", daemon=True)
@@ -338,17 +328,15 @@ class SessionStore:
             raise PlotsUnavailable()
         settings, info = session.latest()
         build_model(settings).load_state_dict(info["weights"])  # refuses nan and inf
-        with _start("--picture", stderr=subprocess.PIPE) as process:
-            try:
-                out, err = process.communicate(
-                    worker.frame((settings, info["weights"], info["epoch"])), PICTURE_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
-                raise TimeoutError(f"drawing took more than {PICTURE_TIMEOUT:g} s") from None
-        png = worker.read_message(io.BytesIO(out))
-        if process.returncode != 0 or not isinstance(png, bytes):
-            lines = err.decode("utf-8", "replace").strip().splitlines() or ["no output"]
+        try:
+            done = subprocess.run(**_worker_process("--picture"), capture_output=True,
+                                  input=worker.frame((settings, info["weights"], info["epoch"])),
+                                  timeout=PICTURE_TIMEOUT)
+        except subprocess.TimeoutExpired:  # run() has killed the process
+            raise TimeoutError(f"drawing took more than {PICTURE_TIMEOUT:g} s") from None
+        png = worker.read_message(io.BytesIO(done.stdout))
+        if done.returncode != 0 or not isinstance(png, bytes):
+            lines = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["no output"]
             raise RuntimeError(f"drawing the picture failed: {lines[-1]}")
         return png, info["epoch"]
 

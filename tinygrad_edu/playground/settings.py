@@ -9,43 +9,32 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from .. import checks, data, nn, optim
 
-__all__ = ["Settings", "SettingsError", "LIMITS", "CHOICES", "DEFAULTS", "check_settings",
-           "options"]
+__all__ = ["Settings", "SettingsError", "LIMITS", "MENUS", "CHOICES", "DEFAULTS",
+           "check_settings", "options"]
 
-DATASETS = tuple(data.DATASETS)
 MULTICLASS = tuple(name for name, d in data.DATASETS.items() if d.multiclass)
-ACTIVATIONS = tuple(nn.ACTIVATIONS)      # the library's one list of activations
-OUTPUTS = {
-    "sigmoid_bce": "sigmoid + binary cross-entropy (one output)",
-    "softmax_ce": "softmax + cross-entropy (one output per class)",
-    "hinge": "hinge / SVM margin loss",
-    "mse": "squared error on the 0/1 label (one output)",
+ACTIVATION_LABELS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "linear": "linear (none)"}
+MENUS = {
+    "dataset": {name: ("XOR" if name == "xor" else name, d.description)
+                for name, d in data.DATASETS.items()},
+    "activation": {name: (ACTIVATION_LABELS.get(name, name), "") for name in nn.ACTIVATIONS},
+    "output": {"sigmoid_bce": ("sigmoid + BCE", "sigmoid + binary cross-entropy (one output)"),
+               "softmax_ce": ("softmax + CE", "softmax + cross-entropy (one output per class)"),
+               "hinge": ("hinge (SVM)", "hinge / SVM margin loss"),
+               "mse": ("squared error", "squared error on the 0/1 label (one output)")},
+    "optimizer": {name: (c.label, c.description) for name, c in optim.OPTIMIZERS.items()},
+    "decay": {"none": ("none", "constant η"), "exponential": ("exponential", "η₀·exp(−κ·epoch)"),
+              "inverse": ("1 / (1 + κt)", "η₀ / (1 + κ·epoch)")},
+    "regularization": {"none": ("none", "none"), "l1": ("L1", "L1: λ·Σ|w|"),
+                       "l2": ("L2", "L2: λ·Σw²")},
 }
-OPTIMIZERS = {name: label for name, (label, _, _) in optim.OPTIMIZERS.items()}
-DECAYS = {"none": "constant η", "exponential": "η₀·exp(−κ·epoch)",
-          "inverse": "η₀ / (1 + κ·epoch)"}
-REGULARIZATIONS = {"none": "none", "l1": "L1: λ·Σ|w|", "l2": "L2: λ·Σw²"}
-
-LABELS = {
-    "dataset": {"moons": "moons", "circles": "circles", "xor": "XOR", "spirals": "spirals",
-                "blobs": "blobs"},
-    "activation": {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
-                   "leaky_relu": "leaky ReLU", "linear": "linear (none)"},
-    "output": {"sigmoid_bce": "sigmoid + BCE", "softmax_ce": "softmax + CE",
-               "hinge": "hinge (SVM)", "mse": "squared error"},
-    "optimizer": {"sgd": "SGD", "momentum": "SGD + momentum", "adam": "Adam"},
-    "decay": {"none": "none", "exponential": "exponential", "inverse": "1 / (1 + κt)"},
-    "regularization": {"none": "none", "l1": "L1", "l2": "L2"},
-}
-"""Short names for the page's menus; the descriptions in ``options()`` say more (tooltips)."""
-
-CHOICES = {"dataset": DATASETS, "activation": ACTIVATIONS, "output": tuple(OUTPUTS),
-           "optimizer": tuple(OPTIMIZERS), "decay": tuple(DECAYS),
-           "regularization": tuple(REGULARIZATIONS)}
+"""Each menu of the page: choice → (its short name in the menu, its tooltip). The data
+sets, activations and optimizers are the library's own (``data``, ``nn``, ``optim``)."""
+CHOICES = {name: tuple(menu) for name, menu in MENUS.items()}
 
 LIMITS = {
     "samples": (20, 1000),          # points in the data set (train + validation)
@@ -89,13 +78,11 @@ class Settings:
         return self.classes if self.dataset in MULTICLASS else 2
 
     @property
-    def n_val(self) -> int:
-        """Validation points, as ``data.train_val_split`` counts them."""
-        return min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
-
-    @property
     def n_train(self) -> int:
-        return self.samples - self.n_val
+        """Training points: the samples less the validation share, as
+        ``data.train_val_split`` counts it."""
+        n_val = min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
+        return self.samples - n_val
 
     @property
     def outputs(self) -> int:
@@ -119,26 +106,26 @@ class SettingsError(ValueError):
         self.field = field_name
 
 
-def _choice(name, value):
-    if not isinstance(value, str) or value not in CHOICES[name]:
-        allowed = ", ".join(CHOICES[name])
-        raise SettingsError(name, f"{name}: {value!r} is not one of {allowed}")
-    return value
+NAMES = {"samples": "number of samples", "classes": "number of classes",
+         "val_fraction": "validation fraction", "lr": "learning rate",
+         "decay_rate": "decay rate κ", "reg_strength": "regularisation strength λ",
+         "batch_size": "batch size"}
+"""How the messages name a setting (the others by their own name)."""
 
 
-def _number(name, value, label=None):
-    """A finite real number, by ``tinygrad_edu.checks``' policy (a boolean is 0 or 1)."""
-    label = label or name
-    try:
-        value = checks.real(value, label)
-    except TypeError:
-        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}") from None
-    except OverflowError:  # an integer beyond the largest float
-        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}") \
-            from None
-    if not math.isfinite(value):
-        raise SettingsError(name, f"{label} must be a finite number, got {value}")
-    return value
+def _checked(name: str, value, kind: str):
+    """One setting's value, checked; ``kind`` is its type in ``Settings``."""
+    label = NAMES.get(name, name)
+    if name in CHOICES:
+        if not isinstance(value, str) or value not in CHOICES[name]:
+            raise SettingsError(name, f"{name}: {value!r} is not one of "
+                                      f"{', '.join(CHOICES[name])}")
+        return value
+    if name == "hidden":
+        return _hidden(value)
+    if kind == "int":
+        return _integer(name, value, label, name)
+    return _in_range(name, value, label, low_open=name == "lr")  # 0 < lr: a step is taken
 
 
 def _whole(name, value, label) -> int:
@@ -152,23 +139,32 @@ def _whole(name, value, label) -> int:
             from None
 
 
-def _integer(name, value, label=None):
-    label = label or name
+def _integer(name, value, label, limit: str, unit: str = "") -> int:
+    """A whole number within ``LIMITS[limit]``."""
     value = _whole(name, value, label)
-    low, high = LIMITS[name]
+    low, high = LIMITS[limit]
     if not low <= value <= high:
-        raise SettingsError(name, f"{label} must be between {low} and {high}, "
+        raise SettingsError(name, f"{label} must be between {low} and {high}{unit}, "
                                   f"got {_shown(value)}")
     return value
 
 
 def _in_range(name, value, label, low_open=False):
-    value = _number(name, value, label)
+    """A finite real number, by ``tinygrad_edu.checks``' policy (a boolean is 0 or 1), within
+    ``LIMITS[name]``."""
+    try:
+        number = checks.real(value, label)
+    except TypeError:
+        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}") from None
+    except OverflowError:  # an integer beyond the largest float
+        number = math.inf
+    if not math.isfinite(number):
+        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}")
     low, high = LIMITS[name]
-    if value < low or (low_open and value == low) or value > high:
+    if number < low or (low_open and number == low) or number > high:
         low_text = f"> {low:g}" if low_open else f"≥ {low:g}"
-        raise SettingsError(name, f"{label} must be {low_text} and ≤ {high:g}, got {value:g}")
-    return value
+        raise SettingsError(name, f"{label} must be {low_text} and ≤ {high:g}, got {number:g}")
+    return number
 
 
 def _shown(value) -> str:
@@ -184,18 +180,11 @@ def _hidden(value) -> list:
     if not isinstance(value, (list, tuple)):
         raise SettingsError("hidden", f"hidden must be a list of layer widths, e.g. [6, 6], "
                                       f"got {_shown(value)}")
-    low, high = LIMITS["hidden_layers"]
+    high = LIMITS["hidden_layers"][1]
     if len(value) > high:
         raise SettingsError("hidden", f"at most {high} hidden layers, got {len(value)}")
-    widths = []
-    for i, w in enumerate(value, start=1):
-        label = f"hidden layer {i} width"
-        w = _whole("hidden", w, label)
-        wlow, whigh = LIMITS["width"]
-        if not wlow <= w <= whigh:
-            raise SettingsError("hidden", f"{label} must be between {wlow} and {whigh} "
-                                          f"neurons, got {_shown(w)}")
-        widths.append(w)
+    widths = [_integer("hidden", w, f"hidden layer {i} width", "width", " neurons")
+              for i, w in enumerate(value, start=1)]
     total = sum(widths)
     if total > LIMITS["neurons"][1]:
         raise SettingsError("hidden", f"at most {LIMITS['neurons'][1]} hidden neurons in all, "
@@ -218,30 +207,12 @@ def check_settings(changes: dict, base: Settings | None = None) -> Settings:
         raise SettingsError(str(unknown[0]), f"unknown setting {unknown[0]!r}; the settings are "
                                              f"{', '.join(merged)}")
     merged.update(changes)
-    s = Settings(
-        dataset=_choice("dataset", merged["dataset"]),
-        samples=_integer("samples", merged["samples"], "number of samples"),
-        noise=_in_range("noise", merged["noise"], "noise"),
-        classes=_integer("classes", merged["classes"], "number of classes"),
-        val_fraction=_in_range("val_fraction", merged["val_fraction"], "validation fraction"),
-        hidden=_hidden(merged["hidden"]),
-        activation=_choice("activation", merged["activation"]),
-        output=_choice("output", merged["output"]),
-        optimizer=_choice("optimizer", merged["optimizer"]),
-        lr=_in_range("lr", merged["lr"], "learning rate", low_open=True),
-        decay=_choice("decay", merged["decay"]),
-        decay_rate=_in_range("decay_rate", merged["decay_rate"], "decay rate κ"),
-        regularization=_choice("regularization", merged["regularization"]),
-        reg_strength=_in_range("reg_strength", merged["reg_strength"],
-                               "regularisation strength λ"),
-        batch_size=_integer("batch_size", merged["batch_size"], "batch size"),
-        seed=_integer("seed", merged["seed"]),
-    )
+    s = Settings(**{f.name: _checked(f.name, merged[f.name], f.type) for f in fields(Settings)})
     k = s.num_classes
     if k > 2 and s.output in ("sigmoid_bce", "mse"):
         raise SettingsError("output", f"{s.dataset} with {k} classes needs one output per "
                                       f"class: choose softmax + cross-entropy or hinge "
-                                      f"({OUTPUTS[s.output].split(' (')[0]} has a single output, "
+                                      f"({MENUS['output'][s.output][0]} has a single output, "
                                       f"which separates only two classes)")
     if s.batch_size > s.n_train:
         raise SettingsError("batch_size", f"batch size {s.batch_size} is larger than the "
@@ -254,9 +225,8 @@ def options() -> dict:
     """Everything the page needs to build its form: choices, their descriptions, limits."""
     return {
         "choices": {k: list(v) for k, v in CHOICES.items()},
-        "labels": LABELS,
-        "descriptions": {"output": OUTPUTS, "optimizer": OPTIMIZERS, "decay": DECAYS,
-                         "regularization": REGULARIZATIONS},
+        "labels": {k: {c: label for c, (label, _) in menu.items()} for k, menu in MENUS.items()},
+        "descriptions": {k: {c: tip for c, (_, tip) in menu.items()} for k, menu in MENUS.items()},
         "multiclass": list(MULTICLASS),
         "limits": {k: list(v) for k, v in LIMITS.items()},
         "defaults": DEFAULTS,

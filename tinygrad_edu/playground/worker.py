@@ -1,31 +1,26 @@
 """A session's training process: the playground trains here, never in the server.
 
-Why a process and not a thread: the engine is pure Python, so a thread that trains holds the
-interpreter lock (the GIL) nearly all the time, and a dozen of them made the server's own
-threads wait seconds for a turn (issue 13 measured a median of 20 s). A process has an
-interpreter of its own. The server process only answers requests, from the last snapshot
-each worker sent; the operating system shares the cores among the workers. Workers run at a
-lower priority (``nice`` 10), so a request that arrives is served before the next training
-step, and equal priorities give every playing session an equal share of the CPU.
+Why a process: the engine is pure Python, so a thread that trains holds the interpreter lock
+(the GIL) nearly all the time, and a dozen of them made the server's own threads wait
+seconds for a turn (issue 13 measured a median of 20 s). The server process only answers
+requests, from the last snapshot each worker sent. Workers run at a lower priority (``nice``
+10), so a request is served before the next training step, and playing sessions share the
+CPU equally.
 
-A worker is a plain child process, ``python -c "…; process_main()" MAX_EPOCHS`` (nothing of
-the server's own script is re-run in it, unlike multiprocessing's spawn). It reads numbered
-commands (``seq``) on its standard input: ``("new", seq, settings)`` (a new run, paused),
-``("play", seq)``, ``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause); the
-end of its input ends it. It obeys them in order, between two minibatches, and writes back
-``("snapshot", seq, body, info, status)``: ``seq`` is the last command it had obeyed,
-``body`` the page's picture as JSON bytes (``Run.state``), ``info`` the numbers the server
-needs itself (epoch, metrics, weights for an export), and ``status`` None or
-(status, message) when training stopped by itself: paused after a Step, finished at the
-epoch limit, diverged, or an error (a bug, reported on the page instead of killing anything).
-Each message is a pickle preceded by its length (``write_message`` / ``read_message``).
-
-With the argument ``--picture`` it draws one boundary picture instead (``run.picture_png``):
-(settings, weights, epoch) in, PNG bytes out.
+A worker is a plain child process, ``python -c "…; process_main()" MAX_EPOCHS`` (unlike
+multiprocessing's spawn, nothing of the server's own script runs again in it). It reads
+numbered commands on its standard input — ``("new", seq, settings)`` (a new run, paused),
+``("play", seq)``, ``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause) — and
+obeys them between two minibatches; the end of its input ends it. It writes back
+``("snapshot", seq, body, info, status)``: the last command obeyed, the page's picture as
+JSON bytes (``Run.state``), what the server needs itself (epoch, metrics, weights), and
+None or (status, message) when training stopped by itself (paused after a Step, finished
+at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is a
+pickle preceded by its length. With ``--picture`` it draws one boundary picture instead
+(``run.picture_png``): (settings, weights, epoch) in, PNG bytes out.
 """
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import queue
@@ -97,11 +92,12 @@ class Trainer:
         """Play or Step on a run that cannot go on: say again why (the server may have
         shown another status meanwhile)."""
         if self.stopped is None and self.run is not None and self.run.epoch >= self.max_epochs:
-            self.stopped = ("finished", f"stopped after {self.max_epochs:,} epochs "
-                                        f"(the limit of one run)")
+            self.stopped = self._finished()
         if self.stopped is not None:
-            self.running, self.pending = False, 0
-            self.publish(self.stopped)
+            self._stop(*self.stopped)
+
+    def _finished(self) -> tuple:
+        return "finished", f"stopped after {self.max_epochs:,} epochs (the limit of one run)"
 
     # ------------------------------------------------------------------ training
     def work(self) -> None:
@@ -123,8 +119,7 @@ class Trainer:
             if not self.pending and not self.running:
                 status = ("paused", None)
         if run.epoch >= self.max_epochs and (self.running or self.pending):
-            return self._stop("finished", f"stopped after {self.max_epochs:,} epochs "
-                                          f"(the limit of one run)")
+            return self._stop(*self._finished())
         if status is not None or not (self.running or self.pending) \
                 or time.monotonic() >= self.next_publish:
             self.publish(status)
@@ -144,16 +139,12 @@ class Trainer:
         body = info = None
         if self.run is not None:
             try:
-                body = json.dumps(self.run.state(), allow_nan=False).encode("utf-8")
-                info = {"epoch": self.run.epoch, "metrics": self.run.metrics(),
-                        "weights": self.run.weights()}
+                body, info = self.run.snapshot()
             except Exception as err:  # a bug in a picture: the last good snapshot stays
+                if self.stopped is None:
+                    return self._fail("drawing", err)
                 traceback.print_exc(file=sys.stderr)
                 body = info = None
-                if self.stopped is None:
-                    self.running, self.pending = False, 0
-                    self.stopped = status = ("error", f"internal error while drawing: "
-                                                      f"{type(err).__name__}: {err}")
         self.reports.send(("snapshot", self.seq, body, info, status))
         cost = time.monotonic() - start
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
@@ -209,14 +200,11 @@ def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> N
     trainer = Trainer(Reports(reports), max_epochs)
     try:
         while True:
-            if trainer.busy:
-                try:
-                    command = inbox.get_nowait()
-                except queue.Empty:
-                    trainer.work()
-                    continue
-            else:
-                command = inbox.get()  # waits here while there is nothing to train
+            try:  # waits here only while there is nothing to train
+                command = inbox.get(block=not trainer.busy)
+            except queue.Empty:
+                trainer.work()
+                continue
             if command is None:  # the server closed our input: this session is over
                 return
             trainer.obey(command)

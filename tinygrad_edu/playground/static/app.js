@@ -600,6 +600,7 @@ function setupBackprop(examples) {
     option.textContent = a;
     $("bp-activation").append(option);
   }
+  $("bp-activation").value = "tanh";   // the server's default for a tiny network
   source.addEventListener("change", () => {
     $("bp-expression").hidden = source.value !== "expression";
     $("bp-network").hidden = source.value !== "network";
