@@ -383,6 +383,12 @@ def test_interface_matches_the_exact_tape():
         p.grad = 0.0
     loss_fn(X).backward()
     assert grads == pytest.approx([3 * p.grad for p in fast.params], rel=1e-12, abs=1e-15)
+    with pytest.raises(TypeError, match="backward"):
+        fast.backward("twice")                   # refused before anything changed:
+    exact(X)
+    exact.backward(2.0)                          # the last pass's input gradients stay
+    assert np.ravel(fast.input_grads()).tolist() == pytest.approx(
+        np.ravel(exact.input_grads()).tolist(), rel=1e-12, abs=1e-15)
 
 
 def test_slide_example_through_the_fast_tape():
