@@ -2,8 +2,10 @@
 
 After ``loss.backward()`` every parameter holds ∂L/∂w in ``.grad``; an optimizer's ``step``
 moves each parameter against it, θ ← θ − η·∇θ (the decks "Deep Learning", Xiu's and Lan
-Xu's), possibly with momentum or Adam's per-parameter step sizes. They work on plain floats
-(``.data``, ``.grad``): an update is not part of any graph.
+Xu's), possibly with momentum or Adam's per-parameter step sizes. They work on plain numbers
+(``.data``, ``.grad``, gathered into one float64 array per step): an update is not part of
+any graph, and one array operation per term of the formula costs less than a Python loop
+over the parameters (2,410 of them in the digits MLP).
 
 ``weight_decay`` adds wd·w to each gradient before the update, as PyTorch does — the
 gradient of the L2 penalty (wd/2)·Σw².
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import math
 from typing import NamedTuple
+
+import numpy as np
 
 from . import checks
 from .engine import Value
@@ -48,7 +52,18 @@ def _param_list(params, who: str) -> list:
 
 
 class Optimizer:
-    """Holds the parameters and the learning rate η; ``zero_grad`` and ``step``."""
+    """Holds the parameters and the learning rate η; ``zero_grad`` and ``step``.
+
+    A subclass writes its update once, as ``_move(theta, g)`` on numpy arrays: θ (changed in
+    place) and g = ∇θ + wd·θ, one entry per parameter in ``params`` order, with its state
+    (velocity, m, v) in arrays of the same order. ``step`` gathers ``.data`` and ``.grad``
+    into arrays, moves them and writes θ back; ``update(theta, grad)`` is the same move for a
+    caller that already keeps θ as an array (the fast path of ``fit``). Element by element
+    the arithmetic is the formula's, in the formula's order, and numpy's float64 +, −, ×, /
+    and √ round as Python's do (IEEE 754), so each parameter gets the number a Python loop
+    over floats would give, bit for bit. A subclass may instead override ``step``; it then has
+    no array form and ``fit`` calls its ``step``.
+    """
 
     def __init__(self, params, lr, weight_decay=0.0):
         who = type(self).__name__
@@ -70,20 +85,42 @@ class Optimizer:
         for p in self.params:
             p.grad = 0.0
 
-    def _gradients(self) -> list:
-        """∇θ (+ wd·θ), after checking it is finite — before anything is updated."""
-        wd = self.weight_decay
-        grads = [p.grad + wd * p.data if wd else p.grad for p in self.params]
-        for i, g in enumerate(grads):
-            if not math.isfinite(g):
-                p = self.params[i]
-                name = f" {p.label!r}" if p.label else ""
-                raise FloatingPointError(
-                    f"{type(self).__name__}.step: the gradient of parameter {i}{name} is {g}; "
-                    f"nothing was updated (a smaller learning rate or clipping may help)")
-        return grads
+    @property
+    def has_array_form(self) -> bool:
+        """True when ``update`` is this optimizer's step (its class did not replace ``step``)."""
+        return type(self).step is Optimizer.step and type(self)._move is not Optimizer._move
 
     def step(self) -> None:
+        """θ ← θ − (the update) for every parameter, from its ``.grad``."""
+        theta = np.array([p.data for p in self.params], dtype=float)
+        self.update(theta, np.array([p.grad for p in self.params], dtype=float))
+        for p, x in zip(self.params, theta.tolist()):
+            p.data = x
+
+    def update(self, theta, grad) -> None:
+        """One step on arrays: ``theta`` (float64, ``params`` order) moves in place against
+        ``grad`` (∂L/∂θ, same order). A gradient that is not finite raises
+        ``FloatingPointError`` before anything (θ or the optimizer's state) changes."""
+        if len(theta) != len(self.params) or len(grad) != len(self.params):
+            raise ValueError(f"{type(self).__name__}.update: theta and grad need one entry per "
+                             f"parameter ({len(self.params)}), got {len(theta)} and {len(grad)}")
+        self._move(theta, self._gradients(theta, grad))
+
+    def _gradients(self, theta, grad):
+        """g = ∇θ (+ wd·θ), after checking it is finite — before anything is updated."""
+        wd = self.weight_decay
+        g = grad + wd * theta if wd else grad
+        bad = np.flatnonzero(~np.isfinite(g))
+        if len(bad):
+            i = int(bad[0])
+            p = self.params[i]
+            name = f" {p.label!r}" if p.label else ""
+            raise FloatingPointError(
+                f"{type(self).__name__}.step: the gradient of parameter {i}{name} is {g[i]}; "
+                f"nothing was updated (a smaller learning rate or clipping may help)")
+        return g
+
+    def _move(self, theta, g) -> None:
         raise NotImplementedError
 
 
@@ -100,20 +137,15 @@ class SGD(Optimizer):
         if nesterov and not self.momentum:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.nesterov = bool(nesterov)
-        self.velocity = [0.0] * len(self.params)
+        self.velocity = np.zeros(len(self.params))
 
-    def step(self) -> None:
-        grads = self._gradients()
+    def _move(self, theta, g) -> None:
         lr, mu = self.lr, self.momentum
         if not mu:
-            for p, g in zip(self.params, grads):
-                p.data -= lr * g
+            theta -= lr * g
             return
-        velocity = self.velocity
-        for i, (p, g) in enumerate(zip(self.params, grads)):
-            v = mu * velocity[i] + g
-            velocity[i] = v
-            p.data -= lr * (g + mu * v if self.nesterov else v)
+        v = self.velocity = mu * self.velocity + g
+        theta -= lr * (g + mu * v if self.nesterov else v)
 
     def __repr__(self) -> str:
         return (f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, nesterov={self.nesterov}, "
@@ -135,20 +167,17 @@ class Adam(Optimizer):
                       _number(betas[1], "β₂", "Adam", high=1.0))
         self.eps = _number(eps, "eps", "Adam", low_open=True)
         self.t = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))
+        self.v = np.zeros(len(self.params))
 
-    def step(self) -> None:
-        grads = self._gradients()
+    def _move(self, theta, g) -> None:
         self.t += 1
         b1, b2 = self.betas
         step_size = self.lr / (1.0 - b1 ** self.t)
         root_correction = math.sqrt(1.0 - b2 ** self.t)
-        m, v, eps = self.m, self.v, self.eps
-        for i, (p, g) in enumerate(zip(self.params, grads)):
-            m[i] = b1 * m[i] + (1.0 - b1) * g
-            v[i] = b2 * v[i] + (1.0 - b2) * g * g
-            p.data -= step_size * m[i] / (math.sqrt(v[i]) / root_correction + eps)
+        self.m = b1 * self.m + (1.0 - b1) * g
+        self.v = b2 * self.v + (1.0 - b2) * g * g
+        theta -= step_size * self.m / (np.sqrt(self.v) / root_correction + self.eps)
 
     def __repr__(self) -> str:
         return (f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g}, "
