@@ -253,18 +253,39 @@ class FastTape(Tape):
     def forward(self, *inputs) -> float:
         """Replay the forward pass on new inputs (same count and shapes) and current params;
         returns the output as a float."""
+        return self._replay(inputs, [p.data for p in self.params], None)
+
+    def forward_with(self, params, *inputs) -> float:
+        """``forward`` with the parameters' values taken from ``params`` (one float per entry
+        of ``self.params``, in that order) instead of their ``.data``.
+
+        For a caller that keeps θ as one array for many steps (``fit``'s fast path) and takes
+        ∂output/∂θ from :meth:`param_grads`: no Value is read or written per step. Only when
+        a replay fails are the parameters' ``.data`` set to ``params``, so that ``fn`` runs
+        through the engine on these numbers and its error is the one raised.
+        """
+        params = np.asarray(params, dtype=float)
+        if params.shape != (len(self.params),):
+            raise ValueError(f"forward_with: params needs one number per parameter "
+                             f"({len(self.params)}), got shape {params.shape}")
+        return self._replay(inputs, params, params)
+
+    def _replay(self, inputs, param_values, vector) -> float:
         values = self._values
         flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
         self._fresh = self._backward_done = False
         self.value = None
         if flat_inputs is not None:
             values[:self._n_inputs] = flat_inputs
-        values[self._n_inputs:self._n_leaves] = [p.data for p in self.params]
+        values[self._n_inputs:self._n_leaves] = param_values
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 for step in self._steps:
                     step.forward(values)
         except (FloatingPointError, OpError) as err:
+            if vector is not None:
+                for p, x in zip(self.params, vector.tolist()):
+                    p.data = x
             failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
             if failure is not None:
                 raise failure from None
@@ -279,20 +300,30 @@ class FastTape(Tape):
         """Reverse sweep of the last forward: ∂output/∂leaf × ``grad`` added into each
         parameter's ``.grad`` (leaves accumulate, as with ``Value.backward``); the inputs'
         gradients are in :meth:`input_grads`."""
+        grads = self._sweep(grad, "backward").tolist()
+        for p, g in zip(self.params, grads):
+            p.grad = p.grad + g
+
+    def param_grads(self, grad=1.0):
+        """The reverse sweep of the last forward, as ``backward`` does it, but returning
+        ∂output/∂θ × ``grad`` as a new array (``self.params`` order) instead of adding it into
+        the parameters' ``.grad``; the inputs' gradients are in :meth:`input_grads`."""
+        return self._sweep(grad, "param_grads").copy()
+
+    def _sweep(self, grad, who: str):
+        """v̄ of every slot from the output's down; returns the parameters' (a view)."""
         if not self._fresh:
-            raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
+            raise RuntimeError(f"Tape.{who}: no forward has succeeded since the tape was made "
                                "or since the last forward raised: call forward first")
-        seed = _as_float(grad, "backward(grad=...)")
+        seed = _as_float(grad, f"{who}(grad=...)")
         adjoint = self._adjoint
         adjoint.fill(0.0)
         adjoint[self._root] = seed
         with np.errstate(all="ignore"):
             for step in reversed(self._steps):
                 step.backward(adjoint)
-        grads = adjoint[self._n_inputs:self._n_leaves].tolist()
-        for p, g in zip(self.params, grads):
-            p.grad = p.grad + g
         self._backward_done = True
+        return adjoint[self._n_inputs:self._n_leaves]
 
     def _agrees(self, expected: float, got: float) -> bool:
         return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12) or (

@@ -16,12 +16,14 @@ import numbers
 import random
 from dataclasses import dataclass, field, fields
 
+import numpy as np
+
 from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
-__all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
-           "predict_labels", "accuracy", "is_labels"]
+__all__ = ["fit", "step", "descend", "Step", "TapeStep", "VectorStep", "evaluate", "History",
+           "predict", "predict_labels", "accuracy", "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -244,6 +246,102 @@ class TapeStep:
         return Step(value, len(X), correct)
 
 
+class VectorStep(TapeStep):
+    """``fit(compiled=True, exact=False)``'s step when only the optimizer moves the weights
+    (no penalty, no clipping) and it has an array form (``optim.Optimizer.has_array_form``):
+    θ stays one numpy vector for the whole run. The fast tape reads it
+    (``FastTape.forward_with``) and gives ∂L/∂θ as a vector (``param_grads``), the optimizer
+    moves it (``update``), and which class each output names comes from the same network
+    evaluated with numpy matrix products. No Value is read or written per step.
+
+    The Values are brought up to date by ``sync`` — ``p.data`` to θ, ``p.grad`` to the last
+    step's gradient, as the engine's step leaves them — whenever anything outside the loop
+    may look: after each epoch (before validation and early stopping), before a new batch
+    size is recorded, and when ``fit`` ends or raises. A step that raises changes nothing:
+    the loss and the gradient are checked before θ moves, so ``sync`` writes the last good θ.
+    """
+
+    def __init__(self, model, loss, optimizer):
+        super().__init__(model, loss, optimizer, None, None, None, exact=False)
+        self.params = optimizer.params
+        self.theta = np.array([p.data for p in self.params], dtype=float)
+        self.grad = None
+        self.layers = []                  # (slice of θ, n_in, n_out, activation) per layer
+        start = 0
+        for layer in model.layers:
+            n_out, n_in = len(layer.neurons), len(layer.neurons[0].w)
+            end = start + n_out * (n_in + 1)
+            self.layers.append((slice(start, end), n_in, n_out,
+                                _array_activation(layer.activation)))
+            start = end
+        self.positions = {}               # tape → where its parameters sit in θ
+
+    @staticmethod
+    def applies(model, optimizer, penalty, clip_value, clip_norm) -> bool:
+        """True when this step can replace ``TapeStep`` (see the class docstring): θ in the
+        model's ``parameters()`` order is the optimizer's own."""
+        return (penalty is None and clip_value is None and clip_norm is None
+                and isinstance(optimizer, optim.Optimizer) and optimizer.has_array_form
+                and isinstance(model, nn.MLP) and not model.residual
+                and [id(p) for p in optimizer.params] == [id(p) for p in model.parameters()])
+
+    def sync(self) -> None:
+        """Write θ (and the last gradient) into the model's Values."""
+        for p, x in zip(self.params, self.theta.tolist()):
+            p.data = x
+        if self.grad is not None:
+            for p, g in zip(self.params, self.grad.tolist()):
+                p.grad = g
+
+    def _outputs(self, X):
+        """The network's outputs for the rows of X under θ, one row per sample."""
+        a = X
+        for where, n_in, n_out, activation in self.layers:
+            block = self.theta[where].reshape(n_out, n_in + 1)
+            a = a @ block[:, :n_in].T + block[:, n_in]
+            if activation is not None:
+                a = activation(a)
+        return a
+
+    def _correct(self, X, y):
+        out = self._outputs(X)
+        if out.shape[1] == 1:
+            named = (out[:, 0] > _threshold(self.loss)).astype(int)
+        else:
+            named = out.argmax(axis=1)
+        return int((named == np.asarray(y)).sum())
+
+    def __call__(self, X, y) -> Step:
+        targets = self._targets(y)
+        tape = self.tapes.get(len(X))
+        if tape is None:
+            self.sync()                   # recording runs the engine on the Values
+            tape = self.tapes[len(X)] = record(self._objective, X, targets, exact=False)
+            index = {id(p): i for i, p in enumerate(self.params)}
+            self.positions[len(X)] = np.array([index[id(p)] for p in tape.params], dtype=np.intp)
+        X = np.asarray(X, dtype=float)
+        correct = self._correct(X, y) if is_labels(y) else None
+        value = tape.forward_with(self.theta[self.positions[len(X)]], X, targets)
+        if not math.isfinite(value):
+            raise FloatingPointError(f"the loss became {value}")
+        grad = np.zeros(len(self.theta))  # a parameter outside the graph gets ∂L/∂w = 0
+        grad[self.positions[len(X)]] = tape.param_grads()
+        self.optimizer.update(self.theta, grad)
+        self.grad = grad
+        return Step(value, len(X), correct)
+
+
+def _array_activation(name):
+    """The activation ``name`` on arrays (None for linear), for counting right answers."""
+    if name == "linear":
+        return None
+    if name == "relu":
+        return lambda z: np.maximum(z, 0.0)
+    if name == "tanh":
+        return np.tanh
+    return np.vectorize(nn.float_activation(name), otypes=[float])
+
+
 # ---------------------------------------------------------------- fit: checking the settings
 def _default_loss(model, X, y):
     """Cross-entropy for k outputs; for one output and 0/1 labels, binary cross-entropy (on
@@ -399,12 +497,16 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
         raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
 
-    if compiled:
+    if compiled and not exact and VectorStep.applies(model, optimizer, penalty, clip_value,
+                                                     clip_norm):
+        train_step = VectorStep(model, loss, optimizer)
+    elif compiled:
         train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm, exact)
     else:
         def train_step(Xb, yb):
             return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
 
+    sync = getattr(train_step, "sync", lambda: None)
     rng = random.Random(seed)
     history = History(loss_name=getattr(loss, "__name__", repr(loss)))
     bar = _progress_bar(progress, epochs, len(X))
@@ -415,8 +517,11 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
                 optimizer.lr = lr_schedule(epoch)
             history.lr.append(getattr(optimizer, "lr", None))
             batches = data.batches(X, y, batch_size, shuffle, rng=rng)
-            epoch_loss, epoch_acc = _train_epoch(model, batches, train_step, epoch,
-                                                 history.lr[-1])
+            try:
+                epoch_loss, epoch_acc = _train_epoch(model, batches, train_step, epoch,
+                                                     history.lr[-1])
+            finally:
+                sync()                    # the Values hold θ before anyone looks
             history.loss.append(epoch_loss)
             history.accuracy.append(epoch_acc)
             if val is not None:
