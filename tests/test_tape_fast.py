@@ -431,3 +431,130 @@ def test_fit_with_the_fast_tape_reaches_the_exact_tapes_accuracy():
     assert fast_loss == pytest.approx(exact_loss, rel=1e-9)
     assert abs(fast_acc - exact_acc) <= 1 / 80
     assert fast_acc >= 0.85
+
+
+# ---------------------------------------------------------------- θ as one vector
+def test_forward_with_and_param_grads_are_forward_and_backward_on_a_vector():
+    """``forward_with(θ, X)`` is ``forward(X)`` with the parameters at θ, and
+    ``param_grads()`` is what ``backward`` adds into ``.grad`` — the same replay, so the
+    same numbers bit for bit — while the Values are neither read nor written."""
+    X, model, loss_fn = moons_problem(n=12, hidden=(4,))
+    tape = compile(loss_fn, X, exact=False)
+    rng = random.Random(3)
+    theta = np.array([p.data + rng.uniform(-0.5, 0.5) for p in tape.params])
+    before = [(p.data, p.grad) for p in tape.params]
+    value = tape.forward_with(theta, X)
+    grads = tape.param_grads(2.0)
+    assert [(p.data, p.grad) for p in tape.params] == before
+    for p, x in zip(tape.params, theta.tolist()):
+        p.data, p.grad = x, 0.0
+    assert tape.forward(X) == value
+    tape.backward(2.0)
+    assert [p.grad for p in tape.params] == grads.tolist()
+    for p in tape.params:                        # and both are the engine's, to the bound
+        p.grad = 0.0
+    engine = loss_fn(X)
+    engine.backward()
+    assert value == pytest.approx(engine.data, rel=1e-12)
+    assert grads.tolist() == pytest.approx([2 * p.grad for p in tape.params], rel=1e-12,
+                                           abs=1e-15)
+    with pytest.raises(ValueError, match=r"one number per parameter \(\d+\), got shape \(3,\)"):
+        tape.forward_with(theta[:3], X)
+    with pytest.raises(RuntimeError, match="param_grads: no forward has succeeded"):
+        compile(loss_fn, X, exact=False).param_grads()
+
+
+def _fit_pair(make_net, make_opt, X, y, **kwargs):
+    """fit(compiled=True) with the exact tape and with the fast one (θ as a vector): each
+    history, final weights and final gradients."""
+    runs = []
+    for exact in (True, False):
+        net = make_net()
+        history = fit(net, X, y, optimizer=make_opt(net), compiled=True, exact=exact,
+                      progress=False, **kwargs)
+        runs.append((history, [p.data for p in net.parameters()],
+                     [p.grad for p in net.parameters()]))
+    return runs
+
+
+@pytest.mark.parametrize("opt", ["adam", "nesterov", "sgd_wd"])
+def test_fit_fast_path_matches_the_exact_tape_on_moons(opt):
+    """Losses, accuracies, the early-stopping epoch, final weights and the gradients fit
+    leaves in ``.grad``: the exact tape's (the engine's, bit for bit) within 1e-9 relative.
+    Each step's gradient differs from the engine's by about 1e-12 relative (the tape's own
+    bound); 8 epochs of 4 minibatches carry it into the weights without amplifying it much,
+    so 1e-9 leaves a margin of about a hundred."""
+    X, y = data.moons(80, seed=4)
+    make_opt = {
+        "adam": lambda net: optim.Adam(net, lr=0.03, weight_decay=1e-3),
+        "nesterov": lambda net: optim.SGD(net, lr=0.1, momentum=0.9, nesterov=True),
+        "sgd_wd": lambda net: optim.SGD(net, lr=0.2, weight_decay=1e-2),
+    }[opt]
+    (h_exact, w_exact, g_exact), (h_fast, w_fast, g_fast) = _fit_pair(
+        lambda: nn.MLP(2, [8, 8, 1], seed=5), make_opt, X[:60], y[:60], epochs=8,
+        batch_size=16, val=(X[60:], y[60:]), early_stopping=20,
+        lr_schedule=optim.inverse_decay(0.05 if opt == "adam" else 0.2, 0.1))
+    assert h_fast.loss == pytest.approx(h_exact.loss, rel=1e-9)
+    assert h_fast.val_loss == pytest.approx(h_exact.val_loss, rel=1e-9)
+    assert h_fast.accuracy == h_exact.accuracy and h_fast.best_epoch == h_exact.best_epoch
+    assert h_fast.lr == h_exact.lr
+    assert w_fast == pytest.approx(w_exact, rel=1e-9, abs=1e-12)
+    assert g_fast == pytest.approx(g_exact, rel=1e-9, abs=1e-12)
+    assert h_exact.loss[-1] < h_exact.loss[0]
+
+
+def test_fit_fast_path_matches_the_exact_tape_on_digits():
+    """A 300-image digits subset, MLP(64, [16, 10]), Adam: 3 epochs of 10 minibatches (the
+    last one of 12, a second tape). Over 30 Adam steps a 1e-12 difference in a gradient
+    near 0 moves m/√v by more than it moves g (Adam divides by √v), so the weights are held
+    to 1e-7 relative; the losses, to 1e-9."""
+    pytest.importorskip("sklearn")
+    X, y = data.digits("train", seed=0)
+    (h_exact, w_exact, _), (h_fast, w_fast, _) = _fit_pair(
+        lambda: nn.MLP(64, [16, 10], seed=0), lambda net: optim.Adam(net, lr=0.01),
+        X[:300], y[:300], epochs=3, batch_size=32)
+    assert h_fast.loss == pytest.approx(h_exact.loss, rel=1e-9)
+    assert h_fast.accuracy == h_exact.accuracy
+    assert w_fast == pytest.approx(w_exact, rel=1e-7, abs=1e-10)
+    assert h_exact.loss[-1] < 0.8 * h_exact.loss[0]
+
+
+def test_a_failing_fast_step_leaves_the_last_good_weights_in_the_model():
+    """SGD with a learning rate that diverges until a square overflows: fit raises the
+    engine's error with the exact tape and the fast one, after the same number of steps,
+    and the model holds the weights of the step before (θ never moved on the failing step,
+    and the Values were written from it)."""
+    X, _ = data.moons(40, seed=2)
+    y = [3.0 * a + b for a, b in X]
+    errors, weights, steps = [], [], []
+    for exact in (True, False):
+        net = nn.MLP(2, [8, 1], seed=1)
+        opt = optim.SGD(net, lr=40.0, momentum=0.5)
+        with pytest.raises(OpOverflow) as err:
+            fit(net, X, y, loss=losses.mse, optimizer=opt, epochs=50,
+                batch_size=10, compiled=True, exact=exact, progress=False)
+        errors.append(err.value)
+        weights.append([p.data for p in net.parameters()])
+        steps.append(opt.velocity.tolist())
+        assert all(math.isfinite(w) for w in weights[-1])
+    assert str(errors[1]).startswith("×:") and str(errors[0]).startswith("×:")
+    assert weights[1] == pytest.approx(weights[0], rel=1e-6)
+    assert steps[1] == pytest.approx(steps[0], rel=1e-6)
+
+
+def test_the_vector_step_is_used_only_where_it_gives_the_same_training():
+    from tinygrad_edu.train import VectorStep
+    net = nn.MLP(2, [4, 1], seed=0)
+
+    class Halve(optim.SGD):
+        def step(self):
+            for p in self.params:
+                p.data -= 0.5 * self.lr * p.grad
+
+    adam = optim.Adam(net, lr=0.1)
+    assert VectorStep.applies(net, adam, None, None, None)
+    assert not VectorStep.applies(net, adam, lambda m: losses.l2(m), None, None)
+    assert not VectorStep.applies(net, adam, None, 1.0, None)
+    assert not VectorStep.applies(net, adam, None, None, 1.0)
+    assert not VectorStep.applies(net, Halve(net, lr=0.1), None, None, None)
+    assert not VectorStep.applies(net, optim.Adam(net.parameters()[::-1]), None, None, None)
