@@ -445,7 +445,8 @@ def digits_section(quick: bool, targets: list, results: dict) -> None:
     print("\n2. Digits epoch: MLP(64, [32, 10]) relu, cross-entropy, Adam(lr=0.01), 44 minibatches "
           "of 32\n   (data.digits train split, seed 0) — forward, backward, update; seconds "
           "per epoch, medians;\n   last loss: the last minibatch's after the epochs each ran "
-          "(the same count for the\n   fast tape and PyTorch)")
+          "(the same count for the\n   fast tape and PyTorch; fit: its last epoch's mean, "
+          "after twice as many epochs)")
     slow = common.run_worker(SCRIPT, {
         "task": "digits", "impls": ["engine", "micrograd", "tape"], "rounds": 1 if quick else 3,
         "steps": {"engine": 2 if quick else 4, "micrograd": 1, "tape": 4 if quick else 44},

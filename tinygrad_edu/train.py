@@ -476,7 +476,10 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       losses and weights as the engine, bit for bit, many times faster. It needs an MLP
       without dropout and the loss mse, binary_cross_entropy_with_logits or cross_entropy.
       With ``exact=False`` it records the fast tape instead: array operations, sums
-      reordered, numbers within about 1e-12 of the engine's rather than bit for bit.
+      reordered, numbers within about 1e-12 of the engine's rather than bit for bit; without
+      penalty or clipping, and with an optimizer that has an array form (SGD, Adam), the
+      weights then stay one numpy vector during the run (``VectorStep``) and are written into
+      the model after every epoch and when fit ends or raises.
 
     Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.
     """
