@@ -182,8 +182,8 @@ engine_step = (time.perf_counter() - started) / 3
 batches = -(-len(X_train) // 32)
 print(f"engine: {engine_step * 1000:.0f} ms per minibatch step → about "
       f"{engine_step * batches:.1f} s per epoch of {batches} minibatches")
-print(f"tape:   {tape_epoch:.2f} s per epoch (measured above, evaluation on the test set "
-      f"included): {engine_step * batches / tape_epoch:.1f}× faster")
+print(f"tape:   {tape_epoch:.2f} s per epoch, measured above with the recording and the test "
+      f"set's evaluation: {engine_step * batches / tape_epoch:.1f}× faster")
 
 # %% [markdown]
 # The command line does the same in one line and writes the pictures above to `out/digits/`:
