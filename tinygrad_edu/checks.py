@@ -23,14 +23,23 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "shown"]
+           "whole", "shown", "short_repr"]
 
 
 def shown(x, width: int = 40) -> str:
-    """``x`` for a message: its type and a repr cut to ``width`` characters."""
-    text = repr(x)
-    text = text if len(text) <= width else text[:width - 3] + "..."
-    return f"{type(x).__name__} {text}"
+    """``x`` for a message: its type and its repr cut to ``width`` characters."""
+    return f"{type(x).__name__} {short_repr(x, width)}"
+
+
+def short_repr(x, width: int = 40) -> str:
+    """``repr(x)`` cut to ``width`` characters. Python refuses to write an int of more than
+    4,300 digits (``sys.set_int_max_str_digits``); for one, or a fraction or a list holding
+    one, this says so instead of failing."""
+    try:
+        text = repr(x)
+    except ValueError:
+        text = f"<{x.bit_length()}-bit integer>" if isinstance(x, int) else "<too long to print>"
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def as_number(x):
@@ -45,15 +54,13 @@ def as_number(x):
         try:
             return float(x)
         except OverflowError:
-            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else repr(x)[:40]
+            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else short_repr(x)
             raise OverflowError(f"{size} is too large for a float") from None
     return None
 
 
 def real(x, what: str = "value") -> float:
     """``x`` as a float, or a ``TypeError`` naming what was given instead of a real number."""
-    if type(x) is float:
-        return x
     number = as_number(x)
     if number is None:
         raise TypeError(f"{what} needs a real number (int or float), got {shown(x)}")
@@ -98,7 +105,7 @@ def whole(x, what: str = "count", low=None) -> int:
     """A whole number (an int, a bool, or a float such as 3.0) ≥ ``low``, as an int."""
     number = real(x, what)
     if not (math.isfinite(number) and number.is_integer()):
-        raise ValueError(f"{what} must be a whole number, got {x!r}")
+        raise ValueError(f"{what} must be a whole number, got {short_repr(x)}")
     if low is not None and number < low:
-        raise ValueError(f"{what} must be a whole number ≥ {low}, got {x!r}")
+        raise ValueError(f"{what} must be a whole number ≥ {low}, got {short_repr(x)}")
     return int(x) if isinstance(x, int) else int(number)

@@ -1,22 +1,21 @@
 """The engine: ``Value`` nodes that remember their parents and local gradients, and ``backward``.
 
-Every operation creates one node holding its value, its (at most two) parents and the local
-derivative of the node with respect to each parent, all taken from the op table in
-``ops.py``. ``backward`` then walks the graph once, from the output down, and applies the
-chain rule as the slides write it: ``v̄_parent += v̄_node × ∂node/∂parent`` — upstream
-gradient times local gradient, summed over every use of a node ("copy gate: gradient adder").
+Every operation makes one node holding its value, its (at most two) parents and the local
+derivative of the node with respect to each parent, all from the op table (``ops.py``).
+``backward`` walks the graph once, from the output down, and applies the chain rule as the
+slides write it: ``v̄_parent += v̄_node × ∂node/∂parent``, upstream gradient times local
+gradient, summed over every use of a node ("copy gate: gradient adder").
 
-``Value``'s operators and methods are not written out one by one: one loop binds each row of
-the table (its ``method``, its Python ``operator``), and ``ops.register`` calls the same
-binding for an op added later, so ``x.tanh()`` and a registered ``x.atan()`` are made alike.
-
-Nodes keep parents and local gradients in their own slots rather than in tuples or closures:
-no per-node containers means fewer objects for the garbage collector to track, and no
-reference cycles, so a finished graph is freed by reference counting alone.
+One loop binds ``Value``'s operators and methods from the rows of the table, and
+``ops.register`` calls the same binding for an op added later (``x.atan()``). Nodes keep
+parents and local gradients in their own slots, not in tuples or closures: fewer objects for
+the garbage collector to track, and no reference cycles.
 """
 from __future__ import annotations
 
-from .checks import as_number, real
+import inspect
+
+from .checks import as_number, real, shown
 from .ops import OPS, OpError, on_register
 from .recording import collector_paused, is_recording, no_grad, switch
 
@@ -131,8 +130,6 @@ class Value:
     def __ge__(self, other):
         return self.data >= _data_of(other)
 
-    __hash__ = object.__hash__
-
 
 class Constant(Value):
     """A plain number that took part in an operation (the 3 in ``x * 3``).
@@ -150,12 +147,7 @@ def _short(x: float) -> str:
 
 
 def _data_of(other) -> float:
-    if isinstance(other, Value):
-        return other.data
-    number = as_number(other)
-    if number is not None:
-        return number
-    raise TypeError(f"cannot compare a Value with {type(other).__name__}")
+    return other.data if isinstance(other, Value) else real(other, "comparing with a Value")
 
 
 # ---------------------------------------------------------------- operators from the op table
@@ -188,9 +180,7 @@ def _unary(op):
         node._local1 = 0.0
         return node
 
-    method.__name__ = op.method or f"__{op.operator}__"
-    method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradient {op.local[0]}."
-    return method
+    return _named(method, op)
 
 
 def _binary(op, reflected: bool = False, dunder: bool = True):
@@ -210,8 +200,7 @@ def _binary(op, reflected: bool = False, dunder: bool = True):
             if number is None:
                 if dunder:
                     return NotImplemented  # Python then names the unsupported operand types
-                raise TypeError(f"{name}: needs a Value or a real number, "
-                                f"got {type(other).__name__} {other!r:.40}")
+                raise TypeError(f"{name}: needs a Value or a real number, got {shown(other)}")
             other = Constant(number)
         a, b = self, other
         if reflected:
@@ -239,21 +228,38 @@ def _binary(op, reflected: bool = False, dunder: bool = True):
         node._local1 = local_b
         return node
 
+    return _named(method, op)
+
+
+def _named(method, op):
+    """``method`` named and documented after its row (``Value.tanh``, for help and errors)."""
     method.__name__ = op.method or f"__{op.operator}__"
-    method.__doc__ = f"{op.doc.capitalize()}: one '{name}' node, local gradients {op.local}."
+    method.__qualname__ = f"Value.{method.__name__}"
+    method.__doc__ = f"{op.doc.capitalize()}: one '{op.name}' node, local gradients {op.local}."
     return method
 
 
-def _method_with_keyword(method, keyword: str, default):
-    """The same function with its second parameter renamed (``alpha``) and given a default:
-    ``x.leaky_relu()`` and ``x.leaky_relu(alpha=0.2)``, at no cost per call."""
-    names = method.__code__.co_varnames
-    if keyword in names[:1] + names[2:]:
-        raise ValueError(f"keyword: {keyword!r} is a name the method uses already")
-    method.__code__ = method.__code__.replace(co_varnames=(names[0], keyword, *names[2:]))
-    if default is not None:
-        method.__defaults__ = (default,)
-    return method
+def _keyword_method(op, method):
+    """``method(self, other)`` with the second operand also passed by the row's name for it
+    (``keyword``) and defaulting to the row's ``default``: ``x.leaky_relu()``,
+    ``x.leaky_relu(0.2)``, ``x.leaky_relu(alpha=0.2)``. A call by keyword is bound by Python's
+    own rules (``inspect.Signature``, which ``help`` shows too); the others go straight on."""
+    P = inspect.Parameter
+    given = op.default is not None
+    default = (op.default,) if given else ()
+    second = P(op.keyword, P.POSITIONAL_OR_KEYWORD, default=op.default if given else P.empty)
+    signature = inspect.Signature([P("self", P.POSITIONAL_ONLY), second])
+
+    def with_keyword(self, *other, **by_name):
+        if by_name:
+            try:
+                other = signature.bind(self, *other, **by_name).args[1:]
+            except TypeError as err:
+                raise TypeError(f"{method.__qualname__}(): {err}") from None
+        return method(self, *(other or default))
+
+    with_keyword.__signature__ = signature
+    return _named(with_keyword, op)
 
 
 def _bind(op) -> None:
@@ -269,10 +275,7 @@ def _bind(op) -> None:
     if op.method:
         method = _binary(op, dunder=False) if binary else _unary(op)
         if binary and (op.keyword != "other" or op.default is not None):
-            try:
-                method = _method_with_keyword(method, op.keyword, op.default)
-            except ValueError as err:
-                raise ValueError(f"register({op.name!r}): {err}") from None
+            method = _keyword_method(op, method)
         functions[op.method] = method
     for attribute in functions:
         if hasattr(Value, attribute):

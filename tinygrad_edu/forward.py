@@ -154,10 +154,8 @@ class TangentTrace(TraceTable):
         self.second = self.tangent
 
     def _resolve(self, seed) -> dict:
-        by_name = {}
-        for node in self.inputs:
-            by_name[self.names[node]] = node
-            by_name[self.input_names[node]] = node
+        by_name = {name: node for node in self.inputs
+                   for name in (self.names[node], self.input_names[node])}
         listed = ", ".join(f"{self.input_names[n]} ({self.names[n]})" for n in self.inputs)
         if isinstance(seed, numbers.Real) and not isinstance(seed, bool):
             if len(self.inputs) != 1:

@@ -24,7 +24,7 @@ import inspect
 import math
 from dataclasses import dataclass
 
-from .checks import nonnegative, positive, real
+from .checks import nonnegative, positive, real, shown
 from .engine import Value, is_recording, no_grad, reverse_topological_order
 from .ops import OpError
 
@@ -92,12 +92,8 @@ class GradcheckResult:
         self.ok = all(check.ok for check in self.inputs)
         self.worst = max(self.inputs, key=lambda c: c.badness, default=None)
         self.failures = [check for check in self.inputs if not check.ok]
-        worst = self.worst
-        self.index = worst.index if worst else None
-        self.label = worst.label if worst else None
-        self.reverse_mode = worst.reverse_mode if worst else None
-        self.numeric = worst.numeric if worst else None
-        self.error = worst.error if worst else None
+        for field in ("index", "label", "reverse_mode", "numeric", "error"):  # the worst's
+            setattr(self, field, getattr(self.worst, field, None))
 
     def __bool__(self) -> bool:
         return self.ok
@@ -153,7 +149,7 @@ def gradcheck(f, xs, eps=1e-6, atol=1e-5, rtol=1e-3) -> GradcheckResult:
 def _points(xs) -> list:
     """``xs`` as a list of floats, or a TypeError saying what is wrong."""
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"xs must be a list of numbers, got {type(xs).__name__} {xs!r:.40}")
+        raise TypeError(f"xs must be a list of numbers, got {shown(xs)}")
     points = []
     for i, x in enumerate(xs):
         if isinstance(x, Value):
@@ -175,8 +171,8 @@ def _labels(f, n) -> list:
 
 def _checked_output(y, where) -> Value:
     if not isinstance(y, Value):
-        raise TypeError(f"f must return a Value, but {where} returned {type(y).__name__} "
-                        f"{y!r:.40} (use Value methods such as x.sin(), not math.sin)")
+        raise TypeError(f"f must return a Value, but {where} returned {shown(y)} (use Value "
+                        f"methods such as x.sin(), not math.sin)")
     return y
 
 

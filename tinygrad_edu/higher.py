@@ -3,12 +3,11 @@
 
 ``backward`` leaves ∂y/∂x in each leaf's ``.grad`` as a plain number — the end of the line.
 ``grad(y, xs)`` runs the same reverse sweep, v̄_parent += v̄_node × ∂node/∂parent, but keeps
-the adjoints in a dictionary of its own (no ``.grad`` is read or written) and hands back
-∂y/∂x for each x. With ``create_graph=True`` the sweep is itself recorded: every local
-derivative is rebuilt as a small graph from the op table's ``derivative`` expressions
-(``cos v`` for sin, ``1 / v`` for ln, …) and every "upstream × local" is a × node, so the
-gradients come back as ``Value`` objects with graphs of their own — and can be differentiated again:
-d²/dx² sin x = −sin x, Hessians, Newton's method.
+the adjoints in a dictionary of its own (no ``.grad`` is read or written). With
+``create_graph=True`` the sweep is itself recorded: every local derivative is rebuilt from the
+op table's ``derivative`` expressions (``cos v`` for sin, ``1 / v`` for ln, …) and every
+"upstream × local" is a × node, so the gradients are ``Value`` objects with graphs of their own,
+which can be differentiated again: d²/dx² sin x = −sin x, Hessians, Newton's method.
 
 Only the part of the graph between the xs and y is walked; every walk is iterative.
 """
@@ -17,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 
+from .checks import shown
 from .engine import Constant, Value, is_recording
 from .forward import _inputs, _numbers, propagate_tangents
 from .graph import evaluation_order
@@ -37,32 +37,20 @@ def apply_op(name: str, *args):
     return getattr(Value, op.method or f"__{op.operator}__")(*args)
 
 
-def _is_number(x) -> bool:
-    return not isinstance(x, Value)
-
-
 def _times(local, upstream):
     """local × upstream, without building nodes for × 1, × 0 or × −1."""
-    if _is_number(local):
-        if local == 1.0:
-            return upstream
-        if local == 0.0:
-            return 0.0
-        if local == -1.0:
-            return -upstream
-    if _is_number(upstream):
-        if upstream == 1.0:
-            return local
-        if upstream == 0.0:
-            return 0.0
+    if not isinstance(local, Value) and local in (1.0, 0.0, -1.0):
+        return upstream if local == 1.0 else -upstream if local == -1.0 else 0.0
+    if not isinstance(upstream, Value) and upstream in (1.0, 0.0):
+        return local if upstream == 1.0 else 0.0
     return local * upstream
 
 
 def _plus(total, term):
     """total + term, without building a node for + 0."""
-    if total is None or (_is_number(total) and total == 0.0):
+    if total is None or (not isinstance(total, Value) and total == 0.0):
         return term
-    if _is_number(term) and term == 0.0:
+    if not isinstance(term, Value) and term == 0.0:
         return total
     return total + term
 
@@ -81,13 +69,12 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
     single = isinstance(xs, Value)
     targets = [xs] if single else list(xs) if isinstance(xs, (list, tuple)) else None
     if targets is None:
-        raise TypeError(f"grad: xs must be a Value or a list of Values, got "
-                        f"{type(xs).__name__} {xs!r:.40}")
+        raise TypeError(f"grad: xs must be a Value or a list of Values, got {shown(xs)}")
     for i, x in enumerate(targets):
         if not isinstance(x, Value):
-            raise TypeError(f"grad: xs[{i}] must be a Value, got {type(x).__name__} {x!r:.40}")
+            raise TypeError(f"grad: xs[{i}] must be a Value, got {shown(x)}")
     if not isinstance(y, Value):
-        raise TypeError(f"grad: y must be a Value, got {type(y).__name__} {y!r:.40}")
+        raise TypeError(f"grad: y must be a Value, got {shown(y)}")
     if create_graph and not is_recording():
         raise RuntimeError("grad(..., create_graph=True) records a graph, but it was called "
                            "inside no_grad()")
@@ -109,9 +96,9 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
     # does not exist (1/(2√x) at 0) it is inf or nan, with a graph behind it, never an error
     with ieee_arithmetic() if create_graph else contextlib.nullcontext():
         _sweep(order, on_path, adjoint, create_graph)
-
     if create_graph:
-        results = [_as_value(adjoint.get(x, 0.0)) for x in targets]
+        results = [adjoint.get(x, 0.0) for x in targets]
+        results = [g if isinstance(g, Value) else Constant(float(g)) for g in results]
     else:
         results = [float(adjoint.get(x, 0.0)) for x in targets]
     return results[0] if single else results
@@ -120,15 +107,12 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
 def _sweep(order, on_path, adjoint, create_graph):
     """The reverse sweep: v̄_parent += v̄_node × ∂node/∂parent, from y down, into ``adjoint``."""
     for node in reversed(order):
-        if node not in on_path or not node.parents:
-            continue
         upstream = adjoint.get(node)
-        if upstream is None:
+        if upstream is None or not node.parents or node not in on_path:
             continue
         parents = node.parents
         if create_graph:
-            locals_ = _local_derivatives(node, parents)
-            for parent, local in zip(parents, locals_):
+            for parent, local in zip(parents, _local_derivatives(node, parents)):
                 if parent in on_path:
                     adjoint[parent] = _plus(adjoint.get(parent), _times(local, upstream))
         else:
@@ -145,17 +129,12 @@ def _local_derivatives(node: Value, parents: tuple):
     return op.derivative(parents, node, apply_op)
 
 
-def _as_value(g):
-    return g if isinstance(g, Value) else Constant(float(g))
-
-
 def _scalar_output(f, inputs, who: str) -> Value:
     out = f(*inputs)
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
         return Constant(float(out))
     if not isinstance(out, Value):
-        raise TypeError(f"{who}: f must return a single Value, got {type(out).__name__} "
-                        f"{out!r:.40}")
+        raise TypeError(f"{who}: f must return a single Value, got {shown(out)}")
     return out
 
 

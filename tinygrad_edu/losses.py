@@ -120,8 +120,7 @@ def _mean(terms: list) -> Value:
 
 
 def _threshold(value: float, tape_targets=None):
-    """Mark a loss with its class threshold and, if its graph is the same whatever the
-    targets once they are Values, how a tape takes them ("numbers" or "one_hot")."""
+    """Mark a loss with its ``threshold`` and ``tape_targets`` (see the module docstring)."""
     def mark(loss):
         loss.threshold = value
         loss.tape_targets = tape_targets

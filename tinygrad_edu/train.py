@@ -21,7 +21,7 @@ from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
 __all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
-           "predict_labels", "accuracy", "is_labels", "output_label"]
+           "predict_labels", "accuracy", "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -59,9 +59,8 @@ class History:
 
 
 # ---------------------------------------------------------------- predictions
-def output_label(output, threshold: float) -> int:
-    """The class one output names: argmax of k scores, or 1 if a single output exceeds
-    ``threshold`` (else 0)."""
+def _label(output, threshold: float) -> int:
+    """Class of one output: argmax of k scores, or 1 if a single output exceeds threshold."""
     if isinstance(output, (list, tuple)):
         scores = [float(o) for o in output]
         return max(range(len(scores)), key=scores.__getitem__)
@@ -104,7 +103,7 @@ def predict_labels(model, X, loss=None, threshold=None) -> list:
     """Class labels: argmax for k outputs; for one output, 1 where it exceeds the threshold
     (given, or the loss's: 0.5 for probabilities, 0 for logits; 0 by default)."""
     cut = _threshold(loss, threshold)
-    return [output_label(out, cut) for out in predict(model, X)]
+    return [_label(out, cut) for out in predict(model, X)]
 
 
 def accuracy(model, X, y, loss=None, threshold=None) -> float:
@@ -146,13 +145,10 @@ def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=
          threshold=None) -> Step:
     """One step of gradient descent on the minibatch (X, y); returns a ``Step``.
 
-    Forward (``model(x)`` for every row) and L = loss(outputs, y); then, as ``descend``
-    does: the penalty R = ``penalty(model)``, ``optimizer.zero_grad()``, ``backward`` of L
-    and of R (every parameter gets ∂(L + R)/∂w: leaves add up across the two passes),
-    optional clipping (by value, then by norm) and ``optimizer.step()``. A loss that is not
-    finite raises ``FloatingPointError`` before any weight changes. ``threshold`` cuts a
-    single output into a class (default: the loss's own, see ``losses``). Python's cyclic
-    garbage collector is paused for the step only.
+    Forward (``model(x)`` for every row) and L = loss(outputs, y), then ``descend``: penalty,
+    backward, clipping, ``optimizer.step()``. ``threshold`` cuts a single output into a class
+    (default: the loss's own, see ``losses``). Python's cyclic garbage collector is paused
+    for the step only.
     """
     _require_recording("step")
     with collector_paused():
@@ -171,13 +167,16 @@ def _count_correct(outputs, y, loss, threshold=None):
     if not is_labels(y):
         return None
     cut = _threshold(loss, threshold)
-    return sum(int(output_label(o, cut) == t) for o, t in zip(outputs, y))
+    return sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
 
 
 def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_value=None,
             clip_norm=None) -> None:
     """The loop body after the forward pass: given the loss's value and a ``backward()``
-    that puts ∂L/∂w into the parameters, add the penalty, clip and take the step.
+    that puts ∂L/∂w into the parameters, add the penalty R = ``penalty(model)`` (its own
+    backward: leaves add up, so every parameter gets ∂(L + R)/∂w), clip (by value, then by
+    norm) and take the step. A loss that is not finite raises ``FloatingPointError``
+    before any weight changes.
 
     ``step`` calls it with the engine's ``loss.backward``, the compiled path of ``fit``
     with a tape's ``backward``: one copy of the update for both.
@@ -209,7 +208,7 @@ class TapeStep:
     bit. Which class each output names is read from the same network evaluated on floats.
     """
 
-    def __init__(self, model, loss, optimizer, penalty, clip_value, clip_norm):
+    def __init__(self, model, loss, optimizer, penalty, clip_value, clip_norm, exact=True):
         if not isinstance(model, nn.MLP) or model.dropout is not None or model.residual:
             raise ValueError("fit(compiled=True) replays one recorded graph: it needs an "
                              "nn.MLP without dropout (a new mask every step) or residual links")
@@ -220,6 +219,7 @@ class TapeStep:
                              f"binary_cross_entropy_with_logits or cross_entropy")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.update = (penalty, clip_value, clip_norm)
+        self.exact = exact
         self.tapes = {}
 
     def _targets(self, y) -> list:
@@ -235,7 +235,7 @@ class TapeStep:
         targets = self._targets(y)
         tape = self.tapes.get(len(X))
         if tape is None:
-            tape = self.tapes[len(X)] = record(self._objective, X, targets)
+            tape = self.tapes[len(X)] = record(self._objective, X, targets, exact=self.exact)
         correct = None
         if is_labels(y):   # the outputs as the model gives them before this step, on floats
             correct = _count_correct(_eval_outputs(self.model, X), y, self.loss)
@@ -354,7 +354,8 @@ def _show(bar, history: History) -> None:
 # ---------------------------------------------------------------- fit
 def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val=None,
         early_stopping=None, progress="auto", seed=0, lr_schedule=None, penalty=None,
-        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0, compiled=False) -> History:
+        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0, compiled=False,
+        exact=True) -> History:
     """Train ``model`` on (X, y) by minibatch gradient descent; returns a ``History``.
 
     * ``loss``: a function (outputs, targets) → Value. Default: ``cross_entropy`` for k
@@ -376,6 +377,8 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       (``tinygrad_edu.compile``) and replays it for every minibatch of that size: the same
       losses and weights as the engine, bit for bit, many times faster. It needs an MLP
       without dropout and the loss mse, binary_cross_entropy_with_logits or cross_entropy.
+      With ``exact=False`` it records the fast tape instead: array operations, sums
+      reordered, numbers within about 1e-12 of the engine's rather than bit for bit.
 
     Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.
     """
@@ -397,7 +400,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
         raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
 
     if compiled:
-        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
+        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm, exact)
     else:
         def train_step(Xb, yb):
             return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)

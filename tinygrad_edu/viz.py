@@ -2,40 +2,31 @@
 
 ``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
 Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
-rounded to 3 decimals as the trace tables print them); each operation is a small circle with
-the op table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows, inputs to
-output. Plain numbers in an expression (the 1 in ``1 + e^−z``) are drawn as bare numbers next
-to the operation that used them. Options add the trace's names (``v-1``, ``v0``, ``v1`` …,
-the same numbering as ``trace(y)``, so a picture and a table of the same graph can be read
-together) and the local gradients ∂node/∂operand. These are written *inside* the operation's
-node, one cell per operand where that operand's edge comes in, not as edge labels: Graphviz
-places edge labels by itself and they used to collide ("v-1 = 2.000 cos v0 = 0.2837").
+to 3 decimals as the trace tables print them); each operation is a small circle with the op
+table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows. Plain numbers (the 1
+in ``1 + e^−z``) are bare numbers beside the operation that used them. Options add the trace's
+names (``v-1``, ``v0`` …, as in ``trace(y)``) and the local gradients ∂node/∂operand, written
+*inside* the operation's node, one cell per operand where its edge comes in: edge labels,
+placed by Graphviz, used to collide.
 
-The picture shows whatever ``.grad`` holds and never changes it: draw after
-``y.backward()`` to see the gradients (before it they are all 0). ``draw_dot(y, step=k)``
-draws one step of backprop instead (:mod:`tinygrad_edu.stepper`): the adjoints known after
-row k of the trace, the node computed, the upstream node and the edge between them.
-
-Large graphs stay usable: ``max_nodes`` keeps the Values nearest the output (a breadth-first
-walk from it, which stops as soon as it has enough) and a note says how many were left out;
-``⋯`` marks each place where the graph continues. Every walk is iterative.
-
-Turning the description into a picture needs Graphviz's ``dot`` program. Without it,
-rendering raises :class:`GraphvizNotFound` saying how to install it, a notebook shows that
-message instead of the picture, and ``to_dot(y)`` (the DOT source) still works.
+The picture shows whatever ``.grad`` holds and never changes it. ``draw_dot(y, step=k)`` draws
+one step of backprop instead (:mod:`tinygrad_edu.stepper`). ``max_nodes`` keeps a large graph
+usable: the Values nearest the output are drawn, ``⋯`` marks where the graph goes on, and a
+note says how many were left out. Pictures need Graphviz's ``dot`` program; without it,
+rendering raises :class:`GraphvizNotFound` saying how to install it, and ``to_dot(y)`` (the DOT
+source) still works.
 """
 from __future__ import annotations
 
 import html
-import json
 import math
 import os
-import shutil
 import unicodedata
 from collections import deque
 
 import graphviz
 
+from .checks import shown
 from .engine import Constant, Value
 from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
@@ -86,10 +77,6 @@ class GraphvizNotFound(graphviz.ExecutableNotFound):
         RuntimeError.__init__(self, message)
 
 
-def _dot_missing() -> GraphvizNotFound:
-    return GraphvizNotFound()
-
-
 class GraphPicture(graphviz.Digraph):
     """The :class:`graphviz.Digraph` that ``draw_dot`` returns.
 
@@ -102,23 +89,18 @@ class GraphPicture(graphviz.Digraph):
     nodes_shown = None
     nodes_left_out = 0
     left_out_is_exact = True
-    pinned = False  # a step frame: positions given, drawn with neato -n2
 
     def pipe(self, *args, **kwargs):
-        if self.pinned:
-            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().pipe(*args, **kwargs)
         except graphviz.ExecutableNotFound:
-            raise _dot_missing() from None
+            raise GraphvizNotFound() from None
 
     def render(self, *args, **kwargs):
-        if self.pinned:
-            kwargs.setdefault("neato_no_op", 2)
         try:
             return super().render(*args, **kwargs)
         except graphviz.ExecutableNotFound:
-            raise _dot_missing() from None
+            raise GraphvizNotFound() from None
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         try:
@@ -210,9 +192,7 @@ def _record(node: Value, name: str, fill: str, last_cell: str | None,
     cells.append(_cell(f"data {format_value(node.data)}", fill, extra=_ink(frame_color)))
     if last_cell is not None:
         cells.append(last_cell)
-    if frame_color is None:
-        return _table([cells])
-    return _table([cells], border=3, color=frame_color)
+    return _table([cells], border=3 if frame_color else 0, color=frame_color)
 
 
 def _ink(frame_color):
@@ -220,21 +200,20 @@ def _ink(frame_color):
     return f' color="{EDGE_COLOR}"' if frame_color else ""
 
 
-def _is_number(text: str) -> bool:
+def _with_value(written: str, value: float) -> str:
+    """A local gradient as the slides write it and its value, ``cos v0 = 0.284`` (``1`` once)."""
     try:
-        float(text.replace("−", "-"))
+        float(written.replace("−", "-"))
+        return written
     except ValueError:
-        return False
-    return True
+        return f"{written} = {format_value(value)}"
 
 
 def _local_text(node: Value, k: int, names: dict) -> str:
     """∂node/∂operand k as a picture writes it: ``cos v0 = 0.284`` with trace names, else 0.284."""
-    text = format_value(node.local_grads[k])
     if node.op in OPS and node in names:
-        written = local_text(node, k, names)
-        text = written if _is_number(written) else f"{written} = {text}"
-    return text
+        return _with_value(local_text(node, k, names), node.local_grads[k])
+    return format_value(node.local_grads[k])
 
 
 def _check_options(root, rankdir, format, max_nodes):
@@ -259,43 +238,36 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     """The computation graph below ``root`` as a :class:`graphviz.Digraph` (displays in Jupyter).
 
     One record per Value (``label | data | grad``, 3 decimals as in the trace tables), one
-    small circle per operation with its symbol from the op table, edges in data-flow
-    direction.
+    small circle per operation with its symbol from the op table, edges in data-flow direction.
 
     * ``rankdir``: "LR" (inputs on the left) or "TB" (inputs on top).
-    * ``show_grad``: show each Value's ``.grad``. The picture only reads ``.grad``, it never
-      changes it: draw after ``y.backward()`` to see the gradients.
+    * ``show_grad``: show each Value's ``.grad``, which the picture reads and never changes:
+      draw after ``y.backward()`` to see the gradients.
     * ``show_local_grads``: write each local gradient ∂node/∂operand inside the operation's
-      node, in the cell its operand's edge enters (with ``trace_names`` also as the slides
-      write it: ``cos v0 = 0.284``). Inside a node, two labels can never overlap; a plain
-      number operand is written in its cell instead of being drawn as a node.
+      node, in the cell its operand's edge enters (with ``trace_names`` as the slides write
+      it: ``cos v0 = 0.284``); a plain-number operand is written in its cell, not drawn.
     * ``format``: what ``.render()`` and ``.pipe()`` produce by default (svg, png, pdf).
     * ``max_nodes``: draw at most this many Values, the ones nearest the output; a note says
       how many were left out and ``⋯`` marks where the graph continues. ``None`` draws all
       (Graphviz gets slow beyond a few thousand nodes).
-    * ``trace_names``: prefix each Value with its name in ``trace(root)`` (v-1, v0, v1, …).
-      The numbering needs the whole graph, so this walks all of it.
-    * ``step``: draw one step of backprop (see :mod:`tinygrad_edu.stepper`): an int k is row
-      k of ``trace(root).adjoint``, or pass a ``Step`` (e.g. of the forward tangent trace).
-      The node being computed is outlined orange, the upstream node blue, the edge and its
-      local gradient purple (the playground's colours); each record shows the adjoint v̄ known
-      so far (``?`` before it is computed), and a caption writes the row. A frame draws the
-      whole graph with trace names and local gradients, and every frame of one walk has the
-      same size and layout, so the frames make an animation (``render_animation``).
+    * ``trace_names``: prefix each Value with its name in ``trace(root)`` (v-1, v0, v1, …),
+      which needs a walk of the whole graph.
+    * ``step``: draw one step of backprop (:mod:`tinygrad_edu.stepper`): an int k is row k of
+      ``trace(root).adjoint``, or pass a ``Step`` (of the forward tangent trace, say). The node
+      computed is outlined orange, the upstream node blue, the edge and its local gradient
+      purple (the playground's colours); each record shows the adjoint v̄ known so far (``?``
+      before it is computed), and a caption writes the row. A frame draws the whole graph with
+      trace names and local gradients; all frames of one walk have the same size and layout,
+      so they make an animation (``render_animation``).
 
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
     _check_options(root, rankdir, format, max_nodes)
-    frame = _frame(root, step, rankdir)
+    frame = _frame(root, step)
     if frame is None:
         return _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes,
                      trace_names, None)
-    frame.pin = _layout(root, frame, rankdir)
-    g = _draw(root, rankdir, True, True, format, None, True, frame)
-    if frame.pin:  # positions from one dot run, kept by neato -n2: nodes never jump
-        g.engine = "neato"
-        g.pinned = True
-    return g
+    return _draw(root, rankdir, True, True, format, None, True, frame)
 
 
 def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_names, frame):
@@ -320,8 +292,7 @@ def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_n
                 last = _cell(f"grad {format_value(node.grad)}", fill, color=GRAD_COLOR)
             g.node(ids[node], _record(node, name, fill, last), shape="plain")
         else:
-            g.node(ids[node], frame.record(node, name, fill, names), shape="plain",
-                   **frame.pinned(ids[node]))
+            g.node(ids[node], frame.record(node, name, fill, names), shape="plain")
         if node.parents:
             _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, frame)
 
@@ -329,7 +300,7 @@ def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_n
     g.nodes_left_out = left_out
     g.left_out_is_exact = exact
     if frame is not None:
-        g.attr(label=frame.caption(), labelloc="b", labeljust="l", **frame.pinned())
+        g.attr(label=frame.caption(), labelloc="b", labeljust="l")
     if left_out:
         with g.subgraph() as beside_output:  # the note stands by the output, where one starts
             beside_output.attr(rank="same")
@@ -365,13 +336,10 @@ def _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, fram
                shape="circle" if len(symbol) <= 2 else "ellipse", style="filled",
                fillcolor=OP_FILL, width="0.3", height="0.3", margin="0.03", fontsize="13",
                **binary)
-    g.edge(op_id, nid, **(frame.pinned(op_id, nid) if frame is not None else {}))
+    g.edge(op_id, nid)
     for k, parent in enumerate(node.parents):
-        port = f"i{k}:{_ENTRY[rankdir]}"
-        head = f"{op_id}:{port}" if show_local_grads else op_id
-        edge = {}
-        if frame is not None:
-            edge = {**frame.edge(node, k), **frame.pinned(ids.get(parent), op_id, port)}
+        head = f"{op_id}:i{k}:{_ENTRY[rankdir]}" if show_local_grads else op_id
+        edge = frame.edge(node, k) if frame is not None else {}
         if parent in ids:
             g.edge(ids[parent], head, **edge)
         elif _is_constant(parent):
@@ -412,18 +380,17 @@ def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> Non
     else:
         sym = [_cell(symbol, OP_FILL, extra=f' colspan="{n}"')]
         rows = [cells, sym] if rankdir == "TB" else [sym, cells]
-    g.node(op_id, _table(rows, padding=3), shape="plain", fontsize="11",
-           **(frame.pinned(op_id) if frame is not None else {}))
+    g.node(op_id, _table(rows, padding=3), shape="plain", fontsize="11")
 
 
 # ---------------------------------------------------------------- one step of backprop
-def _frame(root: Value, step, rankdir: str):
+def _frame(root: Value, step):
     """The :class:`_Frame` for ``draw_dot(root, step=...)``, or None without a step."""
     if step is None:
         return None
     if isinstance(step, bool) or not isinstance(step, (int, Step)):
         raise TypeError(f"draw_dot: step must be a row number or a stepper.Step, got "
-                        f"{type(step).__name__} {step!r:.40}")
+                        f"{shown(step)}")
     if isinstance(step, int):
         walk = steps(root)
         if not 0 <= step < len(walk):
@@ -436,29 +403,6 @@ def _frame(root: Value, step, rankdir: str):
     return _Frame(step)
 
 
-def _layout(root: Value, frame, rankdir: str):
-    """Where dot puts every node and edge of this walk's frames: one dot run per walk.
-
-    The layout of the last frame (every v̄ known) is kept in ``walk.cache``; each frame then
-    gives every node and edge that position and is drawn by ``neato -n2``, which moves
-    nothing. Without ``dot`` there is no layout to take (None); the DOT source still works.
-    """
-    walk = frame.step.walk
-    key = ("layout", rankdir)
-    if key not in walk.cache:
-        if shutil.which("dot") is None:
-            return None
-        g = _draw(root, rankdir, True, True, "svg", None, True, _Frame(walk[-1]))
-        laid_out = json.loads(g.pipe(format="json", encoding="utf-8"))
-        objects = laid_out.get("objects", [])
-        edges = {(objects[e["tail"]]["name"], objects[e["head"]]["name"], e.get("headport", "")):
-                 e["pos"] for e in laid_out.get("edges", [])}
-        walk.cache[key] = {"graph": {"bb": laid_out["bb"], "lp": laid_out.get("lp", "")},
-                           "nodes": {o["name"]: o["pos"] for o in objects if "pos" in o},
-                           "edges": edges}
-    return walk.cache[key]
-
-
 class _Frame:
     """What one step changes in the picture: outlines, the v̄ (or v̇) cells, one edge, a caption.
 
@@ -467,13 +411,10 @@ class _Frame:
     out identically: the nodes of an animation never jump.
     """
 
-    pin = None  # the walk's layout (see _layout), once known
-
     def __init__(self, step):
         self.step = step
         walk = step.walk
-        self.reverse = step.mode == "reverse"
-        self.mark = bar if self.reverse else dot
+        self.mark = bar if step.mode == "reverse" else dot
         self.known = step.known
         self.sources = set(step.sources)
         self.edges = {(t.consumer, t.operand) for t in step.terms}
@@ -484,50 +425,30 @@ class _Frame:
         self.caption_width = max(_text_width(_plain(line), CAPTION_SIZE)
                                  for pair in lines for line in pair) + 12
 
-    def pinned(self, *key) -> dict:
-        """The fixed position of the graph (no key), a node (its id) or an edge (tail, head,
-        port): attributes for neato -n2, or nothing when there is no layout."""
-        if not self.pin:
-            return {}
-        if not key:
-            return self.pin["graph"]
-        if len(key) == 1:
-            return {"pos": self.pin["nodes"][key[0]]}
-        tail, head, *port = key
-        pos = self.pin["edges"].get((tail, head, port[0] if port else ""))
-        return {"pos": pos} if pos else {}
-
     def highlights(self, node: Value, operand: int) -> bool:
         return (node, operand) in self.edges
 
     def edge(self, node: Value, operand: int) -> dict:
-        if self.highlights(node, operand):
-            return {"color": STEP_EDGE, "penwidth": "3"}
-        return {}
+        return {"color": STEP_EDGE, "penwidth": "3"} if self.highlights(node, operand) else {}
 
     def record(self, node: Value, name: str, fill: str, names: dict) -> str:
-        computed = node is self.step.node
-        if computed:
+        if node is self.step.node:
             outline, fill = TARGET_COLOR, TARGET_FILL
         elif node in self.sources:
             outline, fill = UPSTREAM_COLOR, UPSTREAM_FILL
         else:
             outline = "transparent"
         label = self.mark(names.get(node, self.step.walk.output_name))  # a constant output
-        value = self.known.get(node)
-        if value is None:
-            text, color = f"{label} = ?", HIDDEN_COLOR
-        else:
-            text, color = f"{label} = {format_value(value)}", GRAD_COLOR
-        last = _cell(text, fill, width=self.value_width, color=color, extra=_ink(outline))
+        value = self.known.get(node)  # None: not computed yet
+        text = f"{label} = {'?' if value is None else format_value(value)}"
+        last = _cell(text, fill, width=self.value_width, extra=_ink(outline),
+                     color=HIDDEN_COLOR if value is None else GRAD_COLOR)
         return _record(node, name, fill, last, frame_color=outline)
 
     def caption(self) -> str:
-        first, second = _caption_lines(self.step)
-        rows = [[_caption_cell(first, self.caption_width)],
-                [_caption_cell(second, self.caption_width)]]
-        return (f'<<table border="0" cellspacing="0" cellpadding="2">'
-                f"{''.join(f'<tr>{c[0]}</tr>' for c in rows)}</table>>")
+        rows = "".join(f"<tr>{_caption_cell(line, self.caption_width)}</tr>"
+                       for line in _caption_lines(self.step))
+        return f'<<table border="0" cellspacing="0" cellpadding="2">{rows}</table>>'
 
 
 def _caption_lines(step):
@@ -535,31 +456,29 @@ def _caption_lines(step):
     names, output = step.walk.names, step.walk.output_name
     head = [(f"Step {step.index + 1} of {len(step.walk)}:   ", None),
             (f"{step.name} = {step.expr} = {format_value(step.value)}", TARGET_COLOR)]
-    mark = bar if step.mode == "reverse" else dot
+    reverse = step.mode == "reverse"
     if step.kind == "seed":
-        if step.mode == "reverse":
+        if reverse:
             return head, [(f"The seed: the output's own adjoint, ∂{output}/∂{output} = "
                            f"{format_value(step.value)}.", None)]
         return head, [("The seed: the tangent of this input, the direction the inputs move.",
                        None)]
     if step.kind == "result":
         what = step.walk.input_names.get(step.node, names[step.node])
-        if step.mode == "reverse":
+        if reverse:
             return head, [(f"Done for this input: {step.name} = ∂{output}/∂{what}.", None)]
         return head, [(f"Done: {step.name} is the derivative of {output} along the seed.", None)]
+    mark, word = (bar, "upstream ") if reverse else (dot, "")
     second = []
     for i, term in enumerate(step.terms):
         source, consumer, parent = (names[n] for n in (term.source, term.consumer, term.parent))
-        local = term.local_text
-        if not _is_number(local):
-            local += f" = {format_value(term.local)}"
+        local = _with_value(term.local_text, term.local)
         if i:
             second.append(("   +   ", None))
-        word = "upstream " if step.mode == "reverse" else ""
         second += [(f"{word}{mark(source)} = {format_value(term.source_value)}", UPSTREAM_COLOR),
                    ("  ×  ", None),
                    (f"local ∂{consumer}/∂{parent} = {local}", STEP_EDGE)]
-    if step.mode == "reverse":
+    if reverse:
         second.append((f"   →  {format_value(step.terms[0].value)}", None))
         if step.expr.startswith(step.name + " + "):
             second.append((f", added to what {step.name} held (gradients add up)", None))
@@ -605,9 +524,7 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     picture = draw_dot(root, format=fmt, **options)
     if fmt == "png":
         picture.attr(dpi=str(dpi or 144))
-    if shutil.which("dot") is None:
-        raise _dot_missing()
-    data = picture.pipe(format=fmt)
+    data = picture.pipe(format=fmt)  # GraphvizNotFound without dot
     with open(path, "wb") as f:
         f.write(data)
     return path
