@@ -1,21 +1,28 @@
-"""The training benchmark (issue #7): the moons MLP step, and a compiled tape at plain-float speed.
+"""The training benchmark (issues #7 and #16): the moons step, and the digits epoch.
 
-    python benchmarks/bench_training.py            # the full run (about a minute and a half)
+    python benchmarks/bench_training.py            # the full run (a few minutes)
     python benchmarks/bench_training.py --quick    # a smoke run
     python benchmarks/bench_training.py --json out.json
 
-The workload is the peer demo: MLP(2, [16, 16, 1]) (relu, last layer linear) on 100 two-moons
-points, max-margin loss (1 − y·score).relu() averaged, plus 1e-4 × Σ p² over all parameters,
-full-batch SGD with the demo's learning rate 1.0 − 0.9·k/100 — one step is forward, backward
-and update. Every implementation starts from the same weights (tinygrad_edu.nn.MLP's, seed 0)
-and the same points (tinygrad_edu.data.moons, seed 0):
+**The moons step.** The peer demo: MLP(2, [16, 16, 1]) (relu, last layer linear) on 100
+two-moons points, max-margin loss (1 − y·score).relu() averaged, plus 1e-4 × Σ p² over all
+parameters, full-batch SGD with the demo's learning rate 1.0 − 0.9·k/100 — one step is
+forward, backward and update. Every implementation starts from the same weights
+(tinygrad_edu.nn.MLP's, seed 0) and the same points (tinygrad_edu.data.moons, seed 0):
 
 * tinygrad_edu — ``nn.MLP`` + ``losses.hinge`` + ``losses.l2``, the engine as is, and with the
   step inside ``collector_paused()`` (a scoped pause of Python's cyclic garbage collector);
-* the compiled tape — ``tinygrad_edu.compile`` of the same loss, replayed each step;
+* the compiled tape — ``tinygrad_edu.compile`` of the same loss, replayed each step, exact
+  (the default) and fast (``exact=False``: layers as matrix products);
 * micrograd 0.1.0 — its own ``nn.MLP`` with our weights copied in, its demo's loss code;
-* plain Python floats — ``hand_floats.py``, the floor the tape is held to;
-* PyTorch, vectorised (batched float64 tensors), for perspective.
+* plain Python floats — ``hand_floats.py``, the floor the exact tape is held to;
+* PyTorch, vectorised (batched float64 tensors, one thread), taking turns with the fast tape.
+
+**The digits epoch** (issue #16). MLP(64, [32, 10]) relu, softmax cross-entropy, Adam(lr=0.01),
+the 1,438 training images of ``data.digits`` (seed 0) in order as 44 minibatches of 32: the
+engine (``train.step``) and micrograd (its MLP with exp and log added, our weights) timed on
+their first minibatches and extrapolated to the epoch; the exact and the fast tape (recorded
+once, replayed with ``optim.Adam``); PyTorch (``torch.optim.Adam``) on the same minibatches.
 
 Then ns per op on a mixed ×/relu/+ graph, a deep chain and a wide sum (engine, tape,
 micrograd), and the step time for graphs of 10^3 … 10^6 nodes (it should grow linearly).
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import math
 import os
 import sys
 
@@ -72,7 +80,7 @@ def _make_step(impl: str, n_points: int):
     model, X, labels, Y = _model_and_data(n_points)
     params = model.parameters()
     extra = {}
-    if impl in ("engine", "engine-paused", "tape"):
+    if impl in ("engine", "engine-paused", "tape", "tape-fast"):
         from tinygrad_edu.engine import collector_paused
         loss_fn = _engine_loss(model, labels)
 
@@ -81,10 +89,10 @@ def _make_step(impl: str, n_points: int):
             for p in params:
                 p.data -= lr * p.grad
 
-        if impl == "tape":
+        if impl in ("tape", "tape-fast"):
             from tinygrad_edu.tape import compile
             start = common.time.perf_counter()
-            tape = compile(loss_fn, X)
+            tape = compile(loss_fn, X, exact=impl == "tape")
             extra = {"record_s": common.time.perf_counter() - start, "nodes": len(tape)}
 
             def step(k):
@@ -250,6 +258,238 @@ def task_graph(spec):
     return {"ns_per_op": common.median(times) / ops * 1e9, "ops": ops}
 
 
+# ---------------------------------------------------------------- the digits epoch
+DIGITS_BATCH = 32
+
+
+def _digits_work():
+    """(minibatches, model): the 1,438 training images of data.digits (seed 0) in order, as
+    minibatches of 32 (the last 30 images left out, as drop_last does), and MLP(64, [32, 10])."""
+    from tinygrad_edu import data, nn
+    X, y = data.digits("train", seed=0)
+    end = len(X) // DIGITS_BATCH * DIGITS_BATCH
+    work = [(X[i:i + DIGITS_BATCH], y[i:i + DIGITS_BATCH]) for i in range(0, end, DIGITS_BATCH)]
+    return work, nn.MLP(64, [32, 10], seed=0)
+
+
+def _micrograd_cross_entropy(Value):
+    """micrograd has no exp or log: both added here in its own style (a closure per node),
+    and the batch-mean cross-entropy written with them (the max subtracted as a constant)."""
+    def exp(self):
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def log(self):
+        out = Value(math.log(self.data), (self,), "log")
+
+        def _backward():
+            self.grad += out.grad / self.data
+        out._backward = _backward
+        return out
+
+    def loss(scores, y):
+        total = 0
+        for zs, t in zip(scores, y):
+            top = max(z.data for z in zs)
+            total = total + (log(sum(exp(z - top) for z in zs)) + top - zs[t])
+        return total * (1.0 / len(scores))
+    return loss
+
+
+def _adam(params, grads, state, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
+    """optim.Adam's update, for micrograd's parameters."""
+    state["t"] += 1
+    t, m, v = state["t"], state["m"], state["v"]
+    step_size = lr / (1.0 - b1 ** t)
+    root = math.sqrt(1.0 - b2 ** t)
+    for i, (p, g) in enumerate(zip(params, grads)):
+        m[i] = b1 * m[i] + (1.0 - b1) * g
+        v[i] = b2 * v[i] + (1.0 - b2) * g * g
+        p.data -= step_size * m[i] / (math.sqrt(v[i]) / root + eps)
+
+
+class ArrayAdam:
+    """optim.Adam's update with m and v kept in numpy arrays — a what-if for this benchmark,
+    not the library's optimizer: how fast the fast tape's epoch would be if the update were
+    not a Python loop over 2,410 scalars. Same formula, same numbers."""
+
+    def __init__(self, params, lr=0.01, betas=(0.9, 0.999), eps=1e-8):
+        import numpy as np
+        self.np, self.params, self.lr, self.betas, self.eps = np, params, lr, betas, eps
+        self.m, self.v, self.t = np.zeros(len(params)), np.zeros(len(params)), 0
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        np, (b1, b2) = self.np, self.betas
+        g = np.array([p.grad for p in self.params])
+        self.t += 1
+        self.m *= b1
+        self.m += (1.0 - b1) * g
+        self.v *= b2
+        self.v += (1.0 - b2) * g * g
+        root = math.sqrt(1.0 - b2 ** self.t)
+        data = np.array([p.data for p in self.params])
+        data -= self.lr / (1.0 - b1 ** self.t) * self.m / (np.sqrt(self.v) / root + self.eps)
+        for p, x in zip(self.params, data.tolist()):
+            p.data = x
+
+
+def _digits_step(impl: str, work, model):
+    """(step(Xb, yb) -> loss, extra facts): forward, backward and an Adam step (lr 0.01)."""
+    from tinygrad_edu import losses, optim
+    params = model.parameters()
+    extra = {}
+    if impl == "engine":
+        from tinygrad_edu.train import step as train_step
+        opt = optim.Adam(params, lr=0.01)
+
+        def step(Xb, yb):
+            return train_step(model, Xb, yb, losses.cross_entropy, opt).loss
+    elif impl in ("tape", "tape-fast", "tape-fast-array-adam"):
+        from tinygrad_edu.tape import compile
+        opt = ArrayAdam(params) if impl.endswith("array-adam") else optim.Adam(params, lr=0.01)
+
+        def onehot(yb):
+            return [[float(j == t) for j in range(10)] for t in yb]
+
+        def loss_fn(X, T):
+            return losses.cross_entropy([model(x) for x in X], T)
+        start = common.time.perf_counter()
+        tape = compile(loss_fn, work[0][0], onehot(work[0][1]), exact=impl == "tape")
+        extra = {"record_s": common.time.perf_counter() - start, "nodes": len(tape)}
+
+        def step(Xb, yb):
+            opt.zero_grad()
+            loss = tape(Xb, onehot(yb))
+            tape.backward()
+            opt.step()
+            return loss
+    elif impl == "micrograd":
+        from micrograd import nn as mg_nn
+        from micrograd.engine import Value
+        mg = mg_nn.MLP(64, [32, 10])
+        mg_params = mg.parameters()
+        for mine, theirs in zip(params, mg_params):
+            theirs.data = mine.data
+        loss_of = _micrograd_cross_entropy(Value)
+        state = {"t": 0, "m": [0.0] * len(mg_params), "v": [0.0] * len(mg_params)}
+
+        def step(Xb, yb):
+            total = loss_of([mg([Value(x) for x in row]) for row in Xb], yb)
+            mg.zero_grad()
+            total.backward()
+            _adam(mg_params, [p.grad for p in mg_params], state)
+            return total.data
+    elif impl == "torch":
+        import torch
+        torch.set_num_threads(1)
+        weights = []
+        for layer in model.layers:
+            weights.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
+                                        dtype=torch.float64, requires_grad=True))
+            weights.append(torch.tensor([n.b.data for n in layer.neurons],
+                                        dtype=torch.float64, requires_grad=True))
+        opt = torch.optim.Adam(weights, lr=0.01)
+        tensors = {id(Xb): (torch.tensor(Xb, dtype=torch.float64), torch.tensor(yb))
+                   for Xb, yb in work}
+
+        def step(Xb, yb):
+            h, target = tensors[id(Xb)]
+            for i in range(0, len(weights), 2):
+                h = h @ weights[i].T + weights[i + 1]
+                if i + 2 < len(weights):
+                    h = h.relu()
+            loss = torch.nn.functional.cross_entropy(h, target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss.item()
+    else:
+        raise ValueError(impl)
+    return step, extra
+
+
+def task_digits(spec):
+    """Each implementation in turn, epoch by epoch (or its first ``steps`` minibatches,
+    extrapolated to an epoch), in one process: seconds per epoch, medians."""
+    work, _ = _digits_work()
+    runs = {}
+    for impl in spec["impls"]:
+        _, model = _digits_work()
+        runs[impl] = _digits_step(impl, work, model)
+    times = {impl: [] for impl in runs}
+    losses = {impl: [] for impl in runs}
+    for rnd in range(spec["rounds"]):
+        for impl, (step, _) in runs.items():
+            count = spec["steps"].get(impl, len(work))
+            if rnd >= spec["limit"].get(impl, spec["rounds"]):
+                continue
+            batches = work[:count]
+            gc.collect()
+            start = common.time.perf_counter()
+            for Xb, yb in batches:
+                loss = step(Xb, yb)
+            elapsed = common.time.perf_counter() - start
+            times[impl].append(elapsed / count * len(work))
+            losses[impl].append(loss)
+    return {impl: dict(epoch_s=common.median(times[impl]), runs_s=times[impl],
+                       steps_timed=spec["steps"].get(impl, len(work)), epoch_steps=len(work),
+                       last_loss=losses[impl][-1], **runs[impl][1]) for impl in runs}
+
+
+def digits_section(quick: bool, targets: list, results: dict) -> None:
+    """Print the digits epoch for every implementation; add the fast tape's target."""
+    print("\n2. Digits epoch: MLP(64, [32, 10]) relu, cross-entropy, Adam(lr=0.01), 44 minibatches "
+          "of 32\n   (data.digits train split, seed 0) — forward, backward, update; seconds "
+          "per epoch, medians;\n   last loss: the last minibatch's after the epochs each ran "
+          "(the same count for the\n   fast tape and PyTorch)")
+    slow = common.run_worker(SCRIPT, {
+        "task": "digits", "impls": ["engine", "micrograd", "tape"], "rounds": 1 if quick else 3,
+        "steps": {"engine": 2 if quick else 4, "micrograd": 1, "tape": 4 if quick else 44},
+        "limit": {"micrograd": 1 if quick else 2}}, timeout=1200)
+    fast = common.run_worker(SCRIPT, {
+        "task": "digits", "impls": ["tape-fast", "tape-fast-array-adam", "torch"],
+        "rounds": 3 if quick else 15,
+        "steps": {}, "limit": {}})
+    rows = [("micrograd", "micrograd 0.1.0 (+ exp, log)", slow),
+            ("engine", "tinygrad_edu engine (train.step)", slow),
+            ("tape", "tinygrad_edu compiled tape", slow),
+            ("tape-fast", "tinygrad_edu fast tape (exact=False)", fast),
+            ("tape-fast-array-adam", "  the same, Adam on arrays (what-if)", fast),
+            ("torch", "PyTorch, vectorised float64", fast)]
+    print(f"   {'implementation':<42}{'s per epoch':>12}{'steps timed':>13}{'record':>8}"
+          f"{'last loss':>11}")
+    for impl, name, run in rows:
+        r = run.get(impl, run)
+        if "error" in r:
+            print(f"   {name:<42}  failed: {r['error']}")
+            continue
+        timed = f"{r['steps_timed']} × {len(r['runs_s'])}"
+        record = f"{r['record_s']:.1f} s" if "record_s" in r else ""
+        print(f"   {name:<42}{r['epoch_s']:>12.4f}{timed:>13}{record:>8}{r['last_loss']:>11.6f}")
+    results["digits"] = {"slow": slow, "fast": fast}
+    f, t = fast.get("tape-fast", {}), fast.get("torch", {})
+    if "epoch_s" in f and "epoch_s" in t:
+        ratio = f["epoch_s"] / t["epoch_s"]
+        for impl in ("engine", "tape", "micrograd"):
+            if "epoch_s" in slow.get(impl, {}):
+                times = slow[impl]["epoch_s"] / f["epoch_s"]
+                print(f"   fast tape vs {impl}: {times:,.0f}× faster")
+        targets.append((f"digits epoch, fast tape / PyTorch vectorised: {ratio:.2f}× "
+                        f"(target ≤ 2×)", ratio <= 2.0))
+        what_if = fast.get("tape-fast-array-adam", {})
+        if "epoch_s" in what_if:
+            print(f"   fast tape / PyTorch: {ratio:.2f}× with optim.Adam (a Python loop over "
+                  f"2,410 scalars), {what_if['epoch_s'] / t['epoch_s']:.2f}× with Adam on arrays")
+
+
 # ---------------------------------------------------------------- the report
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -265,18 +505,22 @@ def main():
     impls = [("engine", "tinygrad_edu engine (as is)"),
              ("engine-paused", "tinygrad_edu engine (collector paused)"),
              ("tape", "tinygrad_edu compiled tape"),
+             ("tape-fast", "tinygrad_edu fast tape (exact=False)"),
              ("micrograd", "micrograd 0.1.0"),
              ("hand", "plain Python floats, by hand"),
              ("torch", "PyTorch, vectorised (perspective)")]
     print("\n1. Moons step: MLP(2, [16, 16, 1]), 100 points, hinge + 1e-4·L2, SGD — forward, "
           "backward, update")
-    print("   (all but PyTorch in one process, taking turns step by step; PyTorch alone)")
+    print("   (all but PyTorch in one process, taking turns step by step; PyTorch taking turns"
+          "\n   with a second fast tape in another process)")
     print(f"   {'implementation':<42}{'ms/step (median)':>18}{'first loss':>22}")
     rounds = common.run_worker(SCRIPT, {
         "task": "moons-round", "impls": [impl for impl, _ in impls if impl != "torch"],
         "n_points": 100, "warmup": 2, "repeat": 5 if quick else 15, "limit": reps})
-    torch_run = common.run_worker(SCRIPT, {"task": "moons", "impl": "torch", "n_points": 100,
-                                           "warmup": 2, "repeat": 5 if quick else 15})
+    paired = common.run_worker(SCRIPT, {
+        "task": "moons-round", "impls": ["tape-fast", "torch"], "n_points": 100, "warmup": 5,
+        "repeat": 20 if quick else 90})        # the demo's schedule: 100 steps at most
+    torch_run = paired.get("torch", paired)
     moons = {}
     for impl, name in impls:
         r = torch_run if impl == "torch" else rounds.get(impl, rounds)
@@ -316,14 +560,25 @@ def main():
     if ms("engine") and ms("tape") and ms("torch"):
         print(f"   PyTorch vectorised is {ms('engine') / ms('torch'):.1f}× faster than the "
               f"engine and {ms('tape') / ms('torch'):.1f}× faster than the tape")
+    fast = paired.get("tape-fast", {})
+    if "step_ms" in fast and ms("torch"):
+        ratio = fast["step_ms"] / ms("torch")
+        print(f"   fast tape {fast['step_ms']:.3f} ms and PyTorch {ms('torch'):.3f} ms, taking "
+              f"turns in one process ({len(fast['runs_ms'])} steps each)")
+        targets.append((f"moons step, fast tape / PyTorch vectorised: {ratio:.2f}× "
+                        f"(target ≤ 1×)", ratio <= 1.0))
+    results["moons_paired"] = paired
     for text, ok in targets:
         print(f"   {text}: {common.verdict(ok)}")
 
-    # 2. graphs: ns per op ----------------------------------------------------------------
+    # 2. the digits epoch -------------------------------------------------------------------
+    digits_section(quick, targets, results)
+
+    # 3. graphs: ns per op ----------------------------------------------------------------
     n_mixed = 2_500 if quick else 25_000
     n_chain = 10_000 if quick else 100_000
     n_sum = 10_000 if quick else 100_000
-    print("\n2. ns per op, forward + backward (engine and micrograd as is, leaves made outside the "
+    print("\n3. ns per op, forward + backward (engine and micrograd as is, leaves made outside the "
           "timing;\n   tape: one replay from plain floats, its one-off recording apart)")
     print(f"   {'graph':<44}{'engine':>10}{'tape':>10}{'micrograd':>12}{'record':>10}")
     graphs = {}
@@ -343,9 +598,9 @@ def main():
         print(f"   {label:<44}{cells[0]:>10}{cells[1]:>10}{cells[2]:>12}{record:>10}")
     results["graphs"] = graphs
 
-    # 3. linear growth ----------------------------------------------------------------------
+    # 4. linear growth ----------------------------------------------------------------------
     sizes = [2, 16] if quick else [2, 16, 160, 1600]
-    print("\n3. Step time against graph size (the moons step on more points)")
+    print("\n4. Step time against graph size (the moons step on more points)")
     print(f"   {'points':>7}{'nodes':>12}{'engine (as is)':>24}{'engine (paused)':>24}"
           f"{'tape':>22}")
     scaling = []
@@ -379,6 +634,6 @@ def main():
 if __name__ == "__main__":
     if "--worker" in sys.argv:
         common.worker_main({"moons": task_moons, "moons-round": task_moons_round,
-                            "graph": task_graph})
+                            "graph": task_graph, "digits": task_digits})
     else:
         main()

@@ -88,15 +88,20 @@ def _numpy():
 
 
 # ---------------------------------------------------------------- recording
-def compile(fn, *example_inputs) -> "Tape":
+def compile(fn, *example_inputs, exact=True) -> "Tape":
     """Record ``fn(*inputs)`` once and return a :class:`Tape` that replays it.
 
     ``example_inputs`` are numbers or rectangular (nested) lists of numbers; ``fn`` receives
     them as ``Value`` leaves arranged the same way and must return one ``Value`` (a scalar,
     such as a loss). Every other leaf ``Value`` it touches counts as a parameter.
+    ``exact=False`` returns the fast tape (:mod:`tinygrad_edu.fast_tape`): matrix products
+    and numpy ufuncs, sums reordered, numbers within about 1e-12 of the engine's.
     """
     _refuse_no_grad("compile")
     output, leaves, shapes = _run(fn, example_inputs, "compile")
+    if not exact:
+        from .fast_tape import FastTape
+        return FastTape(output, leaves, shapes, fn)
     return Tape(output, leaves, _shapes=shapes, _fn=fn)
 
 
@@ -141,7 +146,7 @@ def _as_array(x, who: str):
     return values.astype(float)
 
 
-class _Graph:
+class RecordedGraph:
     """A recorded graph in the tape's indexing; built the same way for recording and ``verify``.
 
     Node indices are :func:`graph.flatten`'s: leaves first (the inputs, then the other leaves
@@ -168,8 +173,8 @@ class _Graph:
                         for i in ops_in_order]
         self.locals = [flat.local_grads[i] for i in ops_in_order]
         self.constants = flat.constants
-        self.param_index = [i for i in range(self.n_inputs, n_leaves)
-                            if i not in set(self.constants)]
+        constants = set(self.constants)           # once: a set per leaf was quadratic
+        self.param_index = [i for i in range(self.n_inputs, n_leaves) if i not in constants]
         self.params = [self.leaves[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
@@ -196,6 +201,9 @@ class Tape:
     accumulated by ``backward``) or constants (the numbers written into expressions).
     """
 
+    exact = True
+    """True: the engine's numbers bit for bit; False for the fast tape."""
+
     def __init__(self, output: Value, inputs=(), *, _shapes=None, _fn=None):
         np = _numpy()
         if not isinstance(output, Value):
@@ -204,7 +212,7 @@ class Tape:
         if any(not isinstance(v, Value) for v in inputs):
             raise TypeError("Tape: inputs must be leaf Values")
         with collector_paused():
-            graph = _Graph(output, inputs)
+            graph = RecordedGraph(output, inputs)
         self._fn = _fn
         self._shapes = _shapes if _shapes is not None else [(len(inputs),)] if inputs else []
         self._signature = graph.signature()
@@ -233,7 +241,7 @@ class Tape:
 
     def __repr__(self) -> str:
         return (f"Tape({len(self)} ops, {self._n_inputs} inputs, {len(self.params)} "
-                f"parameters)")
+                f"parameters, {'exact' if self.exact else 'fast'})")
 
     # ------------------------------------------------------------------ forward
     def __call__(self, *inputs) -> float:
@@ -359,15 +367,18 @@ class Tape:
         _refuse_no_grad("verify")
         output, leaves, _ = _run(self._fn, inputs, "verify")
         with collector_paused():
-            signature = _Graph(output, leaves).signature()
+            signature = RecordedGraph(output, leaves).signature()
         if signature != self._signature:
             raise ValueError("the function builds a different graph for these inputs than the "
                              "one recorded (other ops or constants: Python control flow on "
                              ".data?): record a new tape for them")
         expected, got = output.data, self.forward(*inputs)
-        if not (expected == got or expected != expected and got != got):
+        if not self._agrees(expected, got):
             raise ValueError(f"replay gives {got!r}, the engine {expected!r}")
         return True
+
+    def _agrees(self, expected: float, got: float) -> bool:
+        return expected == got or expected != expected and got != got
 
 
 # ---------------------------------------------------------------- the replay schedules
@@ -401,7 +412,7 @@ def _vectorises(name: str, args, recorded) -> bool:
         return False
 
 
-def _forward_schedule(graph: _Graph) -> list:
+def _forward_schedule(graph: RecordedGraph) -> list:
     """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
     ops, p1, n = graph.ops, graph.parent1, graph.n
     groups = {}                                   # depth → op → positions r in order
@@ -527,7 +538,7 @@ class _ForwardRun:
             local[self.edge1] = local1
 
 
-def _backward_schedule(graph: _Graph):
+def _backward_schedule(graph: RecordedGraph):
     """Steps from the output down: array steps for wide levels, node runs for thin ones.
 
     Levels are the forward's depths, deepest first: every user of a node is deeper, so its

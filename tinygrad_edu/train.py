@@ -209,7 +209,7 @@ class TapeStep:
     bit. Which class each output names is read from the same network evaluated on floats.
     """
 
-    def __init__(self, model, loss, optimizer, penalty, clip_value, clip_norm):
+    def __init__(self, model, loss, optimizer, penalty, clip_value, clip_norm, exact=True):
         if not isinstance(model, nn.MLP) or model.dropout is not None or model.residual:
             raise ValueError("fit(compiled=True) replays one recorded graph: it needs an "
                              "nn.MLP without dropout (a new mask every step) or residual links")
@@ -220,6 +220,7 @@ class TapeStep:
                              f"binary_cross_entropy_with_logits or cross_entropy")
         self.model, self.loss, self.optimizer = model, loss, optimizer
         self.update = (penalty, clip_value, clip_norm)
+        self.exact = exact
         self.tapes = {}
 
     def _targets(self, y) -> list:
@@ -235,7 +236,7 @@ class TapeStep:
         targets = self._targets(y)
         tape = self.tapes.get(len(X))
         if tape is None:
-            tape = self.tapes[len(X)] = record(self._objective, X, targets)
+            tape = self.tapes[len(X)] = record(self._objective, X, targets, exact=self.exact)
         correct = None
         if is_labels(y):   # the outputs as the model gives them before this step, on floats
             correct = _count_correct(_eval_outputs(self.model, X), y, self.loss)
@@ -354,7 +355,8 @@ def _show(bar, history: History) -> None:
 # ---------------------------------------------------------------- fit
 def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val=None,
         early_stopping=None, progress="auto", seed=0, lr_schedule=None, penalty=None,
-        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0, compiled=False) -> History:
+        clip_norm=None, clip_value=None, shuffle=True, min_delta=0.0, compiled=False,
+        exact=True) -> History:
     """Train ``model`` on (X, y) by minibatch gradient descent; returns a ``History``.
 
     * ``loss``: a function (outputs, targets) → Value. Default: ``cross_entropy`` for k
@@ -376,6 +378,8 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       (``tinygrad_edu.compile``) and replays it for every minibatch of that size: the same
       losses and weights as the engine, bit for bit, many times faster. It needs an MLP
       without dropout and the loss mse, binary_cross_entropy_with_logits or cross_entropy.
+      With ``exact=False`` it records the fast tape instead: array operations, sums
+      reordered, numbers within about 1e-12 of the engine's rather than bit for bit.
 
     Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.
     """
@@ -397,7 +401,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
         raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
 
     if compiled:
-        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)
+        train_step = TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm, exact)
     else:
         def train_step(Xb, yb):
             return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)

@@ -29,6 +29,8 @@ MAX_NODES = 150
 """Larger graphs are refused: stepping through hundreds of rows teaches nothing."""
 MAX_TEXT = 200
 NETWORK_ACTIVATIONS = tuple(nn.ACTIVATIONS)
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 PRESETS = {
     "slide": {"title": "y = ln(x1) + x1·x2 − sin(x2)", "text": "ln(x1) + x1*x2 - sin(x2)",
@@ -125,21 +127,14 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons, start=1):
+            where = str(k).translate(SUPERSCRIPTS) + str(j).translate(SUBSCRIPTS)
             for i, w in enumerate(neuron.w, start=1):
-                w.label = f"w{_superscript(k)}{_subscript(j)}{_subscript(i)}"
-            neuron.b.label = f"b{_superscript(k)}{_subscript(j)}"
+                w.label = f"w{where}{str(i).translate(SUBSCRIPTS)}"
+            neuron.b.label = f"b{where}"
     z = model([Value(x1, "x1"), Value(x2, "x2")])
     loss = losses.binary_cross_entropy_with_logits([z], [int(target)])
     loss.label = "L"
     return loss
-
-
-def _superscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
-def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def build(request: dict):

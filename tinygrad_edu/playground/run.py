@@ -69,7 +69,6 @@ class Run:
         X, y = make_data(s)
         self.X_train, self.y_train, self.X_val, self.y_val = data.train_val_split(
             X, y, val_fraction=s.val_fraction, seed=s.seed)
-        self.classes = s.num_classes
         self.model = build_model(s)
         self.loss = LOSSES[s.output]
         self.optimizer = optim.make(s.optimizer, self.model.parameters(), lr=s.lr)
@@ -165,10 +164,8 @@ class Run:
 
     def network(self) -> dict:
         """Layer sizes and every weight and bias, for the network drawing."""
-        layers = []
-        for W, b, _ in float_layers(self.model):
-            layers.append({"w": [[_r(w, 4) for w in row] for row in W],
-                           "b": [_r(v, 4) for v in b]})
+        layers = [{"w": [[_r(w, 4) for w in row] for row in W], "b": [_r(v, 4) for v in b]}
+                  for W, b, _ in float_layers(self.model)]
         return {"sizes": [2] + list(self.settings.hidden) + [self.settings.outputs],
                 "activation": self.settings.activation, "output": self.settings.output,
                 "layers": layers}
@@ -190,7 +187,8 @@ class Run:
 
     def points(self) -> dict:
         """The data set as [x1, x2, label] rows, split into training and validation."""
-        return {"run": self.id, "classes": self.classes, "bounds": [_r(v) for v in self.bounds],
+        return {"run": self.id, "classes": self.settings.num_classes,
+                "bounds": [_r(v) for v in self.bounds],
                 "train": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_train, self.y_train)],
                 "val": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_val, self.y_val)]}
 
@@ -228,13 +226,10 @@ def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> di
         with open(path, encoding="utf-8") as f:
             document = json.load(f)
     arch = model.architecture()
-    document["playground"] = {
-        "settings": s.to_dict(),
-        "epoch": epoch,
-        "metrics": metrics,
-        "load_with": (f"MLP(2, {arch['nouts']}, activation={arch['activation']!r}, "
-                      f"output_activation={arch['output_activation']!r}).load(path)"),
-    }
+    document["playground"] = {"settings": s.to_dict(), "epoch": epoch, "metrics": metrics,
+                              "load_with": f"MLP(2, {arch['nouts']}, activation="
+                                           f"{arch['activation']!r}, output_activation="
+                                           f"{arch['output_activation']!r}).load(path)"}
     return document
 
 
@@ -247,7 +242,7 @@ def picture_png(s: Settings, weights: dict, epoch: int) -> bytes:
     run = Run(s)
     run.model.load_state_dict(weights)
     figure = plots.decision_boundary(run.model, run.X_train, run.y_train, run.X_val, run.y_val,
-                                     classes=run.classes, title=f"{s.dataset}, epoch {epoch}")
+                                     classes=s.num_classes, title=f"{s.dataset}, epoch {epoch}")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100)
     return buffer.getvalue()

@@ -85,6 +85,11 @@ def _depth(document) -> int:
     return deepest
 
 
+REFUSALS = {SettingsError: HTTPStatus.BAD_REQUEST, backprop.BackpropError: HTTPStatus.BAD_REQUEST,
+            Conflict: HTTPStatus.CONFLICT, TooManySessions: HTTPStatus.SERVICE_UNAVAILABLE}
+"""The status that answers each refusal of the layers below."""
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, field: str | None = None):
         super().__init__(message)
@@ -242,8 +247,8 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
             if method == "POST":
                 self.close_connection = True  # the body may not have been read
             self._error(err)
-        except (SettingsError, backprop.BackpropError) as err:
-            self._error(ApiError(HTTPStatus.BAD_REQUEST, str(err), getattr(err, "field", None)))
+        except tuple(REFUSALS) as err:
+            self._error(ApiError(REFUSALS[type(err)], str(err), getattr(err, "field", None)))
         except (BrokenPipeError, ConnectionResetError):
             pass
         except Exception as err:  # a bug: answer, log, and keep serving
@@ -284,11 +289,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         self._send(200, path.read_bytes(), ctype, {"Cache-Control": "no-cache"})
 
     def _create(self) -> tuple:
-        settings = self._body().get("settings", {})
-        try:
-            return 201, self.server.store.create(settings).snapshot()
-        except TooManySessions as err:  # also: the server is stopping
-            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
+        return 201, self.server.store.create(self._body().get("settings", {})).snapshot()
 
     def _backprop(self) -> tuple:
         return 200, backprop.describe(*backprop.build(self._body()))
@@ -319,10 +320,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         elif action == "reset":
             session.reset()
         elif action in ("play", "pause", "step"):
-            try:
-                getattr(session, action)()
-            except Conflict as err:
-                raise ApiError(HTTPStatus.CONFLICT, str(err)) from None
+            getattr(session, action)()
         else:
             raise ApiError(HTTPStatus.NOT_FOUND, f"no such action: {action}")
         self._json(200, session.snapshot())

@@ -1,18 +1,15 @@
 """Sessions: one per browser tab, each with its own run, trained in its own process.
 
-A tab's page creates a session when it loads and names it in every request (an
-unguessable id), so two tabs never share a run. Each session has a training process
-(``worker``) and, in the server, a thread that listens to it: the worker sends a snapshot
-(metrics, curves, boundary, weights as ready-made JSON) a few times a second while it trains,
-and the thread keeps the latest one. A poll reads it and returns: it never waits for
-training, and training never holds the server's interpreter lock. Settings, Reset, Play,
-Pause and Step change the session's status at once and send the worker a numbered
-command; a new run's first picture is drawn by the server itself, so the page sees it at once.
+A page creates a session when it loads and names it (an unguessable id) in every request,
+so two tabs never share a run. Each session has a training process (``worker``) and, in the
+server, a thread that keeps the latest snapshot the worker sent (metrics, curves, boundary,
+weights, as ready-made JSON): a poll reads it and returns at once, never waiting for
+training. Settings, Reset, Play, Pause and Step change the session's status at once and send
+the worker a numbered command; a new run's first picture is drawn by the server itself.
 
-Limits: at most ``max_sessions`` sessions (so at most that many training processes, each at
-a low priority: requests are served first); a session nobody has asked about for
-``idle_timeout`` seconds is closed with its process, and a playing session whose page
-stopped polling for ``idle_pause`` seconds pauses itself.
+Limits: at most ``max_sessions`` sessions (so as many training processes, at a low
+priority); a session nobody has asked about for ``idle_timeout`` seconds is closed with its
+process, and a playing session whose page stopped polling for ``idle_pause`` s pauses.
 """
 from __future__ import annotations
 

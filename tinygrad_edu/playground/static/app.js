@@ -92,21 +92,19 @@ const SELECTS = ["dataset", "activation", "output", "optimizer", "decay", "regul
 const NUMBERS = ["samples", "classes", "lr", "decay_rate", "reg_strength", "batch_size", "seed"];
 const RANGES = ["noise", "val_fraction"];
 
-function describe(field, choice) {
-  const d = app.options.descriptions[field];
-  return d && d[choice] ? d[choice] : "";
+function addOption(select, value, text, title = "") {
+  const option = document.createElement("option");
+  option.value = value;
+  option.textContent = text;
+  option.title = title;
+  select.append(option);
 }
 
 function buildForm() {
   const opts = app.options;
   for (const field of SELECTS) {
-    const select = $(field);
     for (const choice of opts.choices[field]) {
-      const option = document.createElement("option");
-      option.value = choice;
-      option.textContent = opts.labels[field][choice];
-      option.title = describe(field, choice);
-      select.append(option);
+      addOption($(field), choice, opts.labels[field][choice], opts.descriptions[field][choice]);
     }
   }
   const limits = opts.limits;
@@ -578,28 +576,10 @@ const bp = { graph: null, index: -1, requests: 0, layout: null, scale: 1 };
 
 function setupBackprop(examples) {
   const source = $("bp-source");
-  for (const [key, p] of Object.entries(examples.presets)) {
-    const option = document.createElement("option");
-    option.value = "preset:" + key;
-    option.textContent = p.title;
-    source.append(option);
-  }
-  const net = document.createElement("option");
-  net.value = "network";
-  net.textContent = "a tiny network on one example (loss L)";
-  source.append(net);
-  if (examples.expressions) {
-    const expr = document.createElement("option");
-    expr.value = "expression";
-    expr.textContent = "type an expression…";
-    source.append(expr);
-  }
-  for (const a of examples.network_activations) {
-    const option = document.createElement("option");
-    option.value = a;
-    option.textContent = a;
-    $("bp-activation").append(option);
-  }
+  for (const [key, p] of Object.entries(examples.presets)) addOption(source, "preset:" + key, p.title, p.note);
+  addOption(source, "network", "a tiny network on one example (loss L)");
+  if (examples.expressions) addOption(source, "expression", "type an expression…");
+  for (const a of examples.network_activations) addOption($("bp-activation"), a, a);
   $("bp-activation").value = "tanh";   // the server's default for a tiny network
   source.addEventListener("change", () => {
     $("bp-expression").hidden = source.value !== "expression";

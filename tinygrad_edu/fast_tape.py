@@ -1,0 +1,299 @@
+"""The fast tape, ``compile(fn, *inputs, exact=False)``: the structure an MLP's graph hides.
+
+A neuron is a chain of ``+`` over ``×`` terms, Σⱼ wⱼ·xⱼ + b; a layer over a batch is many
+such chains whose operands line up: sample row i times weight row k. The scalar graph does
+not say so, but it can be read back out of it. At recording, this module
+
+1. collapses every chain of ``+`` whose inner nodes have one consumer into one n-ary sum,
+   and takes each ``×`` term used by that sum alone into it as a product a·b;
+2. gives every remaining node a level (longest path from a leaf) and groups the nodes by
+   level and kind: an op (all relu of one level), or sums with as many products;
+3. turns each group into a step of :mod:`tinygrad_edu.array_program`: a group of sums whose
+   products form a full grid — term j of sum (r, c) pairs operand j of row r of one side with
+   operand j of row c of the other (either order of the × operands) — is a matrix product;
+   other sums are gather × gather and a segment sum; ops run as numpy ufuncs, an op without a
+   numpy form (one a user registered) as the op table's function per element;
+4. lays the nodes out in the value array group by group, so that a layer's outputs are one
+   block and the next layer reads them as a view.
+
+What it promises, and what it does not. Values and gradients agree with the engine to about
+1e-12 relative to the size of the terms: a matrix product and the backward scatter-adds add
+in another order than the engine (a segment sum adds left to right, the engine's order for a
+chain built left to right), and numpy's exp or tanh may differ from Python's in the last bit,
+so where a sum cancels the error is relative to Σ|terms| (for a gradient: to the sum over
+paths of |upstream × local|), not to the result (``tests/test_tape_fast.py`` states the bound
+it checks). Branches (relu, max, abs) are decided by each replay's live data, so an operand
+within that error of a kink may take the other branch than in the engine. The
+refusals and errors are the exact tape's (:class:`tinygrad_edu.tape.Tape`): no recording
+under ``no_grad()``, no ``backward`` before a successful forward, and when numpy reports an
+overflow, a division by zero or an invalid operation, ``fn`` runs once through the engine and
+the engine's error is raised (if the engine finds none — an inf or nan that was only carried
+along — the replay is redone without the checks). One difference remains: a partial sum that
+overflows in the engine's order but not in the reordered one (terms within a factor n of
+1.8e308) raises in the engine and not here.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .array_program import GridStep, OpStep, Slots, SumStep, array_form
+from .engine import _as_float, collector_paused
+from .ops import OpError
+from .tape import RecordedGraph, Tape
+
+__all__ = ["FastTape"]
+
+GRID_MIN = 64
+"""A grid of sums runs as a matrix product when rows × columns × terms reaches this."""
+
+
+# ---------------------------------------------------------------- 1. sums and products
+def _collapse(flat):
+    """{sum root: [(term, is_product)]} and the set of nodes folded into a sum.
+
+    A ``+`` node used once, by another ``+``, is folded into that one; a ``×`` used once, by
+    a sum, becomes one of its products. A plain two-term ``+`` stays an op.
+    """
+    n, first_op = len(flat.nodes), flat.n_leaves
+    ops, parents = flat.ops, flat.parents
+    uses, consumer = [0] * n, [-1] * n
+    for i in range(first_op, n):
+        for p in parents[i]:
+            uses[p] += 1
+            consumer[p] = i
+    consumer[flat.output] = -1                      # the output is used by the caller
+    folded = {i for i in range(first_op, n)
+              if ops[i] == "+" and uses[i] == 1 and consumer[i] >= 0 and ops[consumer[i]] == "+"}
+    sums = {}
+    for i in range(first_op, n):
+        if ops[i] != "+" or i in folded:
+            continue
+        terms, stack = [], list(reversed(parents[i]))
+        while stack:                                # the chain's terms, left to right
+            p = stack.pop()
+            if p in folded:
+                stack.extend(reversed(parents[p]))
+            else:
+                terms.append((p, ops[p] == "×" and uses[p] == 1 and consumer[p] >= 0))
+        if len(terms) > 2 or any(product for _, product in terms):
+            sums[i] = terms
+            folded.update(t for t, product in terms if product)
+    return sums, folded
+
+
+def _operands(flat, sums, i):
+    if i in sums:
+        return [p for t, product in sums[i] for p in (flat.parents[t] if product else (t,))]
+    return flat.parents[i]
+
+
+# ---------------------------------------------------------------- 2.–4. groups, layout, steps
+class _Layout:
+    """Node → slot: inputs, parameters, constants, then each group's outputs as one block."""
+
+    def __init__(self, flat, param_index):
+        self.slot = {}
+        leaves = list(range(flat.n_inputs)) + list(param_index)
+        placed = set(leaves)
+        leaves += [i for i in range(flat.n_leaves) if i not in placed]
+        for i in leaves:
+            self.slot[i] = len(self.slot)
+        self.size = flat.n_leaves
+
+    def place(self, nodes) -> slice:
+        start = self.size
+        for i in nodes:
+            self.slot[i] = self.size
+            self.size += 1
+        return slice(start, self.size)
+
+    def slots(self, nodes, shape=None) -> Slots:
+        return Slots([self.slot[i] for i in nodes], shape)
+
+
+def _program(flat, param_index):
+    """(steps, layout) for the graph below ``flat.output``."""
+    sums, folded = _collapse(flat)
+    level = [0] * len(flat.nodes)
+    groups = {}
+    for i in range(flat.n_leaves, len(flat.nodes)):
+        if i in folded:
+            continue
+        level[i] = 1 + max(level[p] for p in _operands(flat, sums, i))
+        if i in sums:
+            n_products = sum(product for _, product in sums[i])
+            key = (level[i], "Σ", n_products)
+        else:
+            key = (level[i], flat.ops[i])
+        groups.setdefault(key, []).append(i)
+    layout = _Layout(flat, param_index)
+    params = set(param_index)
+    steps = []
+    for key in sorted(groups, key=lambda k: (k[0], str(k[1:]))):
+        nodes = groups[key]
+        if key[1] == "Σ":
+            steps.append(_grid(flat, sums, nodes, layout, params)
+                         or _sum(flat, sums, nodes, layout))
+        else:
+            steps.append(_op(flat, key[1], nodes, layout))
+    return steps, layout
+
+
+def _op(flat, name, nodes, layout):
+    parents = flat.parents
+    nodes = sorted(nodes, key=lambda i: [layout.slot[p] for p in parents[i]])
+    arity = len(parents[nodes[0]])
+    operands = [[flat.data[parents[i][k]] for i in nodes[:64]] for k in range(arity)]
+    form = array_form(name, operands)
+    out = layout.place(nodes)
+    return OpStep(name, form, out, [layout.slots([parents[i][k] for i in nodes])
+                                    for k in range(arity)])
+
+
+def _sum(flat, sums, nodes, layout):
+    nodes = sorted(nodes, key=lambda i: layout.slot[_operands(flat, sums, i)[0]])
+    segment, left, right, at_products, plain, at_plain = [], [], [], [], [], []
+    for s, i in enumerate(nodes):
+        for t, product in sums[i]:
+            if product:
+                a, b = flat.parents[t]
+                left.append(a)
+                right.append(b)
+                at_products.append(len(segment))
+            else:
+                plain.append(t)
+                at_plain.append(len(segment))
+            segment.append(s)
+    out = layout.place(nodes)
+    return SumStep(out, segment, layout.slots(left) if left else None,
+                   layout.slots(right) if right else None, at_products,
+                   layout.slots(plain) if plain else None, at_plain)
+
+
+def _grid(flat, sums, nodes, layout, params):
+    """A GridStep if the sums' products form a full grid of rows × columns, else None."""
+    rows, cols, cells, plains = {}, {}, {}, {}
+    for i in nodes:
+        left, right, plains[i] = [], [], []
+        for t, product in sums[i]:
+            if not product:
+                plains[i].append(t)
+                continue
+            a, b = flat.parents[t]
+            if a in params and b not in params:     # the parameter's side is the columns'
+                a, b = b, a
+            left.append(a)
+            right.append(b)
+        r = rows.setdefault(tuple(left), len(rows))
+        c = cols.setdefault(tuple(right), len(cols))
+        if (r, c) in cells:
+            return None
+        cells[r, c] = i
+    n_terms = len(next(iter(rows)))
+    if len(rows) * len(cols) != len(nodes) or len(nodes) < 2 or len(nodes) * n_terms < GRID_MIN:
+        return None
+    if len(rows) < len(cols) and not any(p in params for col in cols for p in col):
+        rows, cols = cols, rows                     # the longer side runs down the rows
+        cells = {(c, r): i for (r, c), i in cells.items()}
+    row_keys = sorted(rows, key=lambda row: [layout.slot[p] for p in row])
+    col_keys = sorted(cols, key=lambda col: [layout.slot[p] for p in col])
+    order = [cells[rows[r], cols[c]] for r in row_keys for c in col_keys]
+    shape = (len(row_keys), len(col_keys))
+    plain = segment = None
+    if any(plains.values()):
+        first_row = [plains[i] for i in order[:shape[1]]]
+        if all(len(p) == 1 for p in first_row) and all(
+                plains[i] == first_row[k % shape[1]] for k, i in enumerate(order)):
+            plain = layout.slots([p[0] for p in first_row])      # a bias per column
+        else:
+            terms = [(k, t) for k, i in enumerate(order) for t in plains[i]]
+            plain = layout.slots([t for _, t in terms])
+            segment = [k for k, _ in terms]
+    out = layout.place(order)
+    return GridStep(out, shape, layout.slots([p for row in row_keys for p in row],
+                                             (shape[0], n_terms)),
+                    layout.slots([p for col in col_keys for p in col], (shape[1], n_terms)),
+                    plain, segment)
+
+
+# ---------------------------------------------------------------- the tape
+class FastTape(Tape):
+    """A recorded graph replayed as array operations; made by ``compile(..., exact=False)``.
+
+    The interface is :class:`tinygrad_edu.tape.Tape`'s (``forward``, ``backward``,
+    ``input_grads``, ``verify``); the numbers agree with the engine to about 1e-12 relative
+    to the size of the terms summed (see the module's docstring), not bit for bit.
+    """
+
+    exact = False
+
+    def __init__(self, output, inputs, shapes, fn):    # noqa: D107 - see compile
+        with collector_paused():
+            graph = RecordedGraph(output, list(inputs))
+            steps, layout = _program(graph.flat, graph.param_index)
+        self._fn, self._shapes = fn, shapes
+        self._signature = graph.signature()
+        self._n_inputs = graph.n_inputs
+        self.params = graph.params
+        """The parameters: leaf Values other than inputs and constants, as first met."""
+        self._steps = steps
+        self._root = layout.slot[graph.root]
+        self._values = np.zeros(layout.size)
+        self._values[:graph.n_leaves] = [graph.data[i] for i, _ in sorted(
+            layout.slot.items(), key=lambda item: item[1])[:graph.n_leaves]]
+        self._adjoint = np.zeros(layout.size)
+        self._n_leaves = self._n_inputs + len(self.params)
+        self._leaf_grads = self._adjoint[:self._n_leaves]
+        self._fresh = self._backward_done = False
+        self.value = None
+        """The output of the last ``forward`` (a float)."""
+        self._evaluation = None
+
+    def forward(self, *inputs) -> float:
+        """Replay the forward pass on new inputs (same count and shapes) and current params;
+        returns the output as a float."""
+        values = self._values
+        flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
+        self._fresh = self._backward_done = False
+        self.value = None
+        if flat_inputs is not None:
+            values[:self._n_inputs] = flat_inputs
+        values[self._n_inputs:self._n_leaves] = [p.data for p in self.params]
+        try:
+            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+                for step in self._steps:
+                    step.forward(values)
+        except (FloatingPointError, OpError) as err:
+            failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
+            if failure is not None:
+                raise failure from None
+            with np.errstate(all="ignore"):         # inf or nan carried along, not made
+                for step in self._steps:
+                    step.forward(values)
+        self._fresh = True
+        self.value = float(values[self._root])
+        return self.value
+
+    def backward(self, grad=1.0) -> None:
+        """Reverse sweep of the last forward: ∂output/∂leaf × ``grad`` added into each
+        parameter's ``.grad`` (leaves accumulate, as with ``Value.backward``); the inputs'
+        gradients are in :meth:`input_grads`."""
+        if not self._fresh:
+            raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
+                               "or since the last forward raised: call forward first")
+        adjoint = self._adjoint
+        adjoint.fill(0.0)
+        adjoint[self._root] = _as_float(grad, "backward(grad=...)")
+        with np.errstate(all="ignore"):
+            for step in reversed(self._steps):
+                step.backward(adjoint)
+        grads = adjoint[self._n_inputs:self._n_leaves].tolist()
+        for p, g in zip(self.params, grads):
+            p.grad = p.grad + g
+        self._backward_done = True
+
+    def _agrees(self, expected: float, got: float) -> bool:
+        return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12) or (
+            expected != expected and got != got)
