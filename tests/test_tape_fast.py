@@ -189,6 +189,25 @@ def test_either_order_of_the_product_operands_still_forms_a_grid():
     assert_fast_matches_engine(tape, fn, [w for row in W for w in row], X2)
 
 
+def test_a_grid_of_two_inputs_runs_its_longer_side_down_the_rows():
+    def fn(A, B):                                # Σ_{i,k} relu(a_i · b_k): no parameters
+        total = Value(0.0)
+        for a in A:
+            for b in B:
+                z = a[0] * b[0]
+                for x, y in zip(a[1:], b[1:]):
+                    z = z + x * y
+                total = total + z.relu()
+        return total
+
+    rng = random.Random(4)
+    A = [[rng.uniform(-1, 1) for _ in range(8)] for _ in range(3)]
+    B = [[rng.uniform(-1, 1) for _ in range(8)] for _ in range(10)]
+    tape = compile(fn, A, B, exact=False)
+    assert [s.shape for s in kinds_of(tape, GridStep)] == [(10, 3)]
+    assert_fast_matches_engine(tape, fn, [], A, B)
+
+
 def test_sums_that_are_no_grid_keep_the_engines_order_bit_for_bit():
     w = [Value(0.1 * k) for k in range(5)]
 
@@ -383,6 +402,12 @@ def test_interface_matches_the_exact_tape():
         p.grad = 0.0
     loss_fn(X).backward()
     assert grads == pytest.approx([3 * p.grad for p in fast.params], rel=1e-12, abs=1e-15)
+    with pytest.raises(TypeError, match="backward"):
+        fast.backward("twice")                   # refused before anything changed:
+    exact(X)
+    exact.backward(2.0)                          # the last pass's input gradients stay
+    assert np.ravel(fast.input_grads()).tolist() == pytest.approx(
+        np.ravel(exact.input_grads()).tolist(), rel=1e-12, abs=1e-15)
 
 
 def test_slide_example_through_the_fast_tape():

@@ -163,13 +163,11 @@ def from_torch(seq):
                     dropout=dropouts[0][1] if dropouts else 0.0)
         engine_layers = model.layers
     else:
-        modules, engine_layers = [], []
-        for i, (linear, activation) in enumerate(layers):
+        engine_layers = [Layer(lin.in_features, lin.out_features, act) for lin, act in layers]
+        modules = []
+        for i in range(len(layers) + 1):  # the dropouts found before layer i, then layer i
             modules += [EngineDropout(p) for position, p in dropouts if position == i]
-            layer = Layer(linear.in_features, linear.out_features, activation)
-            modules.append(layer)
-            engine_layers.append(layer)
-        modules += [EngineDropout(p) for position, p in dropouts if position == len(layers)]
+            modules += engine_layers[i:i + 1]
         model = Sequential(*modules)
     for layer, (linear, _) in zip(engine_layers, layers):
         _copy_weights(layer, linear)

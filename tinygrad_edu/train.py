@@ -21,7 +21,7 @@ from .engine import Value, collector_paused, is_recording, no_grad
 from .tape import compile as record
 
 __all__ = ["fit", "step", "descend", "Step", "TapeStep", "evaluate", "History", "predict",
-           "predict_labels", "accuracy", "is_labels", "output_label"]
+           "predict_labels", "accuracy", "is_labels"]
 
 AUTO_PROGRESS_WORK = 20_000
 """With ``progress="auto"`` the bar appears when epochs × samples reaches this many."""
@@ -59,9 +59,8 @@ class History:
 
 
 # ---------------------------------------------------------------- predictions
-def output_label(output, threshold: float) -> int:
-    """The class one output names: argmax of k scores, or 1 if a single output exceeds
-    ``threshold`` (else 0)."""
+def _label(output, threshold: float) -> int:
+    """Class of one output: argmax of k scores, or 1 if a single output exceeds threshold."""
     if isinstance(output, (list, tuple)):
         scores = [float(o) for o in output]
         return max(range(len(scores)), key=scores.__getitem__)
@@ -104,7 +103,7 @@ def predict_labels(model, X, loss=None, threshold=None) -> list:
     """Class labels: argmax for k outputs; for one output, 1 where it exceeds the threshold
     (given, or the loss's: 0.5 for probabilities, 0 for logits; 0 by default)."""
     cut = _threshold(loss, threshold)
-    return [output_label(out, cut) for out in predict(model, X)]
+    return [_label(out, cut) for out in predict(model, X)]
 
 
 def accuracy(model, X, y, loss=None, threshold=None) -> float:
@@ -146,13 +145,10 @@ def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=
          threshold=None) -> Step:
     """One step of gradient descent on the minibatch (X, y); returns a ``Step``.
 
-    Forward (``model(x)`` for every row) and L = loss(outputs, y); then, as ``descend``
-    does: the penalty R = ``penalty(model)``, ``optimizer.zero_grad()``, ``backward`` of L
-    and of R (every parameter gets ∂(L + R)/∂w: leaves add up across the two passes),
-    optional clipping (by value, then by norm) and ``optimizer.step()``. A loss that is not
-    finite raises ``FloatingPointError`` before any weight changes. ``threshold`` cuts a
-    single output into a class (default: the loss's own, see ``losses``). Python's cyclic
-    garbage collector is paused for the step only.
+    Forward (``model(x)`` for every row) and L = loss(outputs, y), then ``descend``: penalty,
+    backward, clipping, ``optimizer.step()``. ``threshold`` cuts a single output into a class
+    (default: the loss's own, see ``losses``). Python's cyclic garbage collector is paused
+    for the step only.
     """
     _require_recording("step")
     with collector_paused():
@@ -171,13 +167,16 @@ def _count_correct(outputs, y, loss, threshold=None):
     if not is_labels(y):
         return None
     cut = _threshold(loss, threshold)
-    return sum(int(output_label(o, cut) == t) for o, t in zip(outputs, y))
+    return sum(int(_label(o, cut) == t) for o, t in zip(outputs, y))
 
 
 def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_value=None,
             clip_norm=None) -> None:
     """The loop body after the forward pass: given the loss's value and a ``backward()``
-    that puts ∂L/∂w into the parameters, add the penalty, clip and take the step.
+    that puts ∂L/∂w into the parameters, add the penalty R = ``penalty(model)`` (its own
+    backward: leaves add up, so every parameter gets ∂(L + R)/∂w), clip (by value, then by
+    norm) and take the step. A loss that is not finite raises ``FloatingPointError``
+    before any weight changes.
 
     ``step`` calls it with the engine's ``loss.backward``, the compiled path of ``fit``
     with a tape's ``backward``: one copy of the update for both.
