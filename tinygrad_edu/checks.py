@@ -1,17 +1,14 @@
 """Checking what callers pass in: one module, one policy, messages that say what was wrong.
 
 Every public function that takes a number checks it here, so the same input gets the same
-answer everywhere — from ``Value(...)`` to ``gradcheck(eps=...)`` to ``fit(min_delta=...)``.
+answer everywhere, from ``Value(...)`` to ``gradcheck(eps=...)`` to ``fit(min_delta=...)``:
 
-The policy:
-
-* **A real number** is an ``int``, a ``float``, a ``fractions.Fraction``, a ``decimal.Decimal``
-  or a numpy scalar (anything registered as ``numbers.Real``), stored as a float.
-* **Booleans are numbers**: ``True`` is 1 and ``False`` is 0, as in Python's own arithmetic
-  (``True + True == 2``). They are accepted everywhere a real number is expected.
-* Anything else — a string, ``None``, a list, a complex number, a ``Value`` — is a
-  ``TypeError`` naming its type. An integer too large for a float is an ``OverflowError``.
-  A number outside what is allowed (nan, inf, a negative step) is a ``ValueError``.
+* **a real number** is anything registered as ``numbers.Real`` (int, float, ``Fraction``, a
+  numpy scalar) or a ``Decimal``, stored as a float;
+* **booleans are numbers**, 1 and 0, as in Python's own arithmetic (``True + True == 2``);
+* anything else (a string, ``None``, a list, a complex number, a ``Value``) is a ``TypeError``
+  naming its type; an integer too large for a float is an ``OverflowError``; a number outside
+  what is allowed (nan, inf, a negative step) is a ``ValueError``.
 
 Each helper takes ``what``, the name of the thing checked as the caller wants it shown
 (``"gradcheck: eps"``), and returns the checked number.
