@@ -20,7 +20,7 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "shown", "short_repr"]
+           "whole", "flag", "shown", "short_repr"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -106,3 +106,11 @@ def whole(x, what: str = "count", low=None) -> int:
     if low is not None and number < low:
         raise ValueError(f"{what} must be a whole number ≥ {low}, got {short_repr(x)}")
     return int(x) if isinstance(x, int) else int(number)
+
+
+def flag(x, what: str) -> bool:
+    """A yes/no setting: ``True`` or ``False`` only. Read by its truth, ``"no"`` would mean yes
+    and ``None`` no, the opposite of what was perhaps meant; so anything else is refused."""
+    if isinstance(x, bool):
+        return x
+    raise TypeError(f"{what} must be True or False, got {shown(x)}")

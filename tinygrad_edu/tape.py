@@ -64,7 +64,7 @@ forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
-from .checks import real
+from .checks import flag, real
 from .engine import Value, collector_paused, is_recording
 from .graph import depths, evaluation_order, flatten
 from .ops import OPS, OpError
@@ -99,6 +99,7 @@ def compile(fn, *example_inputs, exact=True) -> "Tape":
     and numpy ufuncs, sums reordered, numbers within about 1e-12 of the engine's.
     """
     _refuse_no_grad("compile")
+    exact = flag(exact, "compile: exact")
     output, leaves, shapes = _run(fn, example_inputs, "compile")
     if not exact:
         from .fast_tape import FastTape
