@@ -434,3 +434,10 @@ def test_a_nan_weight_makes_every_penalty_nan(penalty):
     """|nan| is nan (as in PyTorch), so a diverged weight cannot hide inside Σ|w|."""
     assert math.isnan(penalty([Value(math.nan), Value(2.0)]).data)
     assert math.isnan(F.l1_loss(torch.tensor([math.nan, 2.0]), torch.zeros(2)).item())
+
+
+@pytest.mark.parametrize("penalty", [losses.l2, losses.l1, lambda p: losses.elastic_net(p, 0.5)])
+@pytest.mark.parametrize("bad", [5, None, 2.5])
+def test_penalties_name_a_parameter_list_that_is_not_one(penalty, bad):
+    with pytest.raises(TypeError, match=r"params must be a Module or a list of Values, got"):
+        penalty(bad)

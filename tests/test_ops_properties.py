@@ -112,6 +112,10 @@ def test_subgradient_at_kink_matches_pytorch(name, point):
 
 # ---------------------------------------------------------------- random programs over the table
 KINK_MARGIN = 1e-2  # stay this far from kinks inside a program (slopes along it amplify eps)
+ROUNDING_MARGIN = 1e-9
+"""Against PyTorch, an operand a few ulps from a kink may round to the other side in one of
+the two libraries (σ is computed differently), so the slopes differ by design; the kinks
+themselves are compared exactly by test_subgradient_at_kink_matches_pytorch."""
 
 
 def scale(y, attr="data"):
@@ -132,7 +136,7 @@ def test_random_programs_match_central_differences(program):
 @given(programs())
 def test_random_programs_match_pytorch_float64(program):
     torch = need("torch")
-    leaves, y = program.values()  # at kinks both follow the same conventions
+    leaves, y = program.values(near_kink(ROUNDING_MARGIN))
     y.backward()
     ts = [tensor(torch, x) for x in program.point]
     ty = program.build(ts, torch_backend(torch))

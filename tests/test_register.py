@@ -145,3 +145,11 @@ def test_trace_picture_tape_forward_mode_and_parser_know_it(atan_op):
     assert tape.input_grads() == [pytest.approx(slope, rel=1e-15)]
     root, _ = parse("atan(x) * x").evaluate({"x": 0.5})
     assert root.data == y.data and root.parents[0].op == "atan"
+
+
+def test_an_array_form_that_is_not_callable_is_refused():
+    row = dataclasses.replace(OPS["tanh"], name="tanh_array_check", call_names=(),
+                              method="tanh_array_check", operator=None, array="np.tanh")
+    with pytest.raises(ValueError, match=r"register\('tanh_array_check'\): array: a function"):
+        register(row)
+    assert "tanh_array_check" not in OPS

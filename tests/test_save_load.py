@@ -303,3 +303,14 @@ def test_missing_file_raises_file_not_found(tmp_path):
 
 def test_describe_architecture():
     assert serialize.describe({"type": "Layer", "nin": 2, "nout": 3}) == "Layer(nin=2, nout=3)"
+
+
+@pytest.mark.parametrize("bad", [5, None, 2.5, ["a"]])
+def test_save_and_load_name_a_path_that_is_not_one(bad, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = MLP(2, [3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"save: the path must be a str or os.PathLike"):
+        model.save(bad)
+    with pytest.raises(TypeError, match=r"load: the path must be a str or os.PathLike"):
+        model.load(bad)
+    assert list(tmp_path.iterdir()) == []  # nothing half-written was left behind

@@ -526,3 +526,10 @@ def test_registered_atan_in_the_tape_replay(atan_op):
     assert_tape_matches_engine(tape, fn, [w], X2)
     expected = sum(b * a / (1 + (a * 0.3) ** 2) for a, b in X2)   # Σ b · a / (1 + (aw)²)
     assert w.grad == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", ["no", None, 0, 1, []])
+def test_compile_takes_exact_as_true_or_false_only(bad):
+    """Read by its truth, exact="no" would have chosen the exact tape and exact=None the fast."""
+    with pytest.raises(TypeError, match=r"compile: exact must be True or False, got"):
+        compile(lambda x: x * 2.0, 1.0, exact=bad)

@@ -136,6 +136,31 @@ def test_every_op_has_a_step_and_atan_runs_through_the_op_table(atan_op):
     assert w.grad == pytest.approx(expected, rel=1e-12)
 
 
+@pytest.mark.parametrize("form, used", [
+    (lambda np, a: (np.arctan(a), 1.0 / (1.0 + a * a)), True),
+    (lambda np, a: (np.arctan(a) + 1e-9, 1.0 / (1.0 + a * a)), False),  # disagrees with its row
+])
+def test_an_op_brings_its_numpy_form_in_its_row(atan_op, monkeypatch, form, used):
+    """The fast tape reads an op's numpy form from its row (Op.array), and checks it against
+    the row's float function before trusting it."""
+    import dataclasses
+
+    from tinygrad_edu import array_program
+    from tinygrad_edu.ops import OPS
+    monkeypatch.setitem(OPS, "atan", dataclasses.replace(atan_op, array=form))
+    monkeypatch.setattr(array_program, "_checked", {})
+    w = Value(0.7)
+
+    def fn(X):
+        return sum(((a * w).atan() * b for a, b in X), Value(0.0))
+
+    X = [[0.1 * k - 1.0, 0.05 * k] for k in range(20)]
+    tape = compile(fn, X, exact=False)
+    (step,) = [s for s in tape._steps if isinstance(s, OpStep) and s.name == "atan"]
+    assert (step.form is not None) is used
+    assert_fast_matches_engine(tape, fn, [w], X)
+
+
 # ---------------------------------------------------------------- MLPs: the structure found
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
 def test_mlp_layers_become_matrix_products_and_match_the_engine(activation):

@@ -412,3 +412,21 @@ def test_digits_reach_95_percent_test_accuracy_through_the_tape():
                   epochs=10, batch_size=32, progress=False, compiled=True)
     assert history.loss[-1] < history.loss[0] / 10
     assert accuracy(net, X_test, y_test) >= 0.95
+
+
+@pytest.mark.parametrize("setting", [{"compiled": "fast"}, {"compiled": 1},
+                                     {"compiled": True, "exact": "yes"}, {"exact": None}])
+def test_fit_takes_its_tape_switches_as_true_or_false_only(setting):
+    X, y = data.moons(8, seed=0)
+    model = MLP(2, [3, 1], seed=0)
+    before = [p.data for p in model.parameters()]
+    with pytest.raises(TypeError, match=r"fit: (compiled|exact) must be True or False, got"):
+        fit(model, X, y, epochs=1, **setting)
+    assert [p.data for p in model.parameters()] == before
+
+
+def test_fit_refuses_the_fast_tape_without_the_tape():
+    X, y = data.moons(8, seed=0)
+    with pytest.raises(ValueError, match=r"exact=False chooses the fast tape, so it needs "
+                                         r"compiled=True"):
+        fit(MLP(2, [3, 1], seed=0), X, y, epochs=1, exact=False)

@@ -102,7 +102,7 @@ def test_train_digits_help_states_the_recipe_and_its_accuracy():
     assert code == EXIT_OK
     line = next(line for line in out.splitlines() if line.startswith("  digits "))
     assert line.rstrip().endswith(f"test accuracy ≥ {RECIPES['digits'].expected_accuracy:.0%}")
-    assert "MLP(64, [32, 10])" in out and "through the tape" in out
+    assert "MLP(64, [32, 10])" in out and "through the fast tape" in out
     assert "tinygrad_edu[data]" in out
 
 
@@ -112,9 +112,10 @@ def test_train_digits_one_epoch_writes_its_files_and_says_where(tmp_path):
     assert lines[0] == ("digits: MLP(64, [32, 10], activation='relu'), 2410 parameters, "
                         "adam lr=0.02, 1 epochs, batch size 32")
     assert f"test accuracy        {info['val_accuracy']:.1%}   " in stdout
-    assert f"time per epoch       {info['epoch_seconds']:.2f} s (through the tape)" in stdout
+    assert f"time per epoch       {info['epoch_seconds']:.2f} s (through the fast tape)" \
+        in stdout
     assert lines[-len(FILES):] == [f"wrote {out / name}" for name in FILES]
-    assert info["held_out"] == "test" and info["compiled"] is True
+    assert info["held_out"] == "test" and info["compiled"] is True and info["exact"] is False
     assert info["samples"] == 1797 and info["val_accuracy"] > 0.5
     assert png_size(out / "confusion_matrix.png") == (600, 500)
     assert png_size(out / "loss.png") == (1000, 400)

@@ -51,8 +51,9 @@ def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
 def _same_canvas(images, Image) -> list:
     """Every frame on a canvas of the largest frame's size, drawn from the top left corner.
 
-    The nodes sit at the same place in every frame (the layout is pinned); only the caption
-    under them can make one frame a few pixels wider, and a GIF needs one size.
+    The nodes sit at the same place in every frame (every frame's boxes have the same sizes, so
+    dot lays them out the same way); only the caption under them can make one frame a few
+    pixels wider, and a GIF needs one size.
     """
     width = max(im.width for im in images)
     height = max(im.height for im in images)

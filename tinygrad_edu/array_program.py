@@ -20,11 +20,13 @@ A scatter-add into slots that repeat (a bias used by every sample) goes through
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .ops import OPS, OpError
 
-__all__ = ["Slots", "OpStep", "SumStep", "GridStep", "ARRAY_FORMS", "array_form"]
+__all__ = ["Slots", "OpStep", "SumStep", "GridStep", "array_form"]
 
 
 class Slots:
@@ -64,79 +66,10 @@ class Slots:
             buf[self.targets] += np.bincount(self.inverse, weights, len(self.targets))
 
 
-# ---------------------------------------------------------------- numpy forms of the ops
-ONE = 1.0
-"""The local gradient of + (and of − for its first operand): backward passes v̄ on as is."""
-
-# Each form takes whole arrays and returns (value, ∂/∂operand0[, ∂/∂operand1]) as the op's
-# row does for floats, NaN included (relu, abs, max, min of NaN are NaN); a local gradient
-# that is the same for every node is a plain float (ONE: v̄ passes on unchanged).
-# ``array_form`` checks a form against the op table at recording, so a form that disagrees
-# with its row is never used.
-
-def _sigmoid(a, e=None):
-    """σ(a) as the row computes it, from e = e^−|a|: 1/(1 + e) for a ≥ 0, else e/(1 + e)."""
-    e = np.exp(-np.abs(a)) if e is None else e
-    s = np.where(a >= 0.0, 1.0, e) / (1.0 + e)
-    return s, s * (1.0 - s)
-
-
-def _softplus(a):
-    e = np.exp(-np.abs(a))                          # max(a, 0) + ln(1 + e^−|a|), and σ(a)
-    return np.maximum(a, 0.0) + np.log1p(e), _sigmoid(a, e)[0]
-
-
-def _relu(a):
-    off = a <= 0.0                                  # nan: not off, so nan and slope 1
-    return np.where(off, 0.0, a), 1.0 - off
-
-
-def _leaky_relu(a, alpha):
-    on = a > 0.0
-    return np.where(on, a, alpha * a), np.where(on, 1.0, alpha), np.where(on, 0.0, a)
-
-
-def _sqrt(a):
-    r = np.sqrt(a)
-    with np.errstate(divide="ignore"):              # √ at 0: slope inf, as the row says
-        return r, 0.5 / r
-
-
-def _router(first, second, tie, nan):
-    """max's (or min's) local gradients: 1 to the chosen side, ½ each on a tie, 1 each at nan."""
-    half = 0.5 * tie
-    return first + half + nan, second + half + nan
-
-
-def _extreme(pick, a, b):
-    greater, less, tie = a > b, a < b, a == b
-    nan = ~(greater | less | tie)
-    if pick is np.maximum:
-        return (pick(a, b),) + _router(greater, less, tie, nan)
-    return (pick(a, b),) + _router(less, greater, tie, nan)
-
-
-ARRAY_FORMS = {
-    "+": lambda a, b: (a + b, ONE, ONE),
-    "−": lambda a, b: (a - b, ONE, -1.0),
-    "×": lambda a, b: (a * b, b, a),
-    "/": lambda a, b: (lambda q: (q, 1.0 / b, -q / b))(a / b),
-    "neg": lambda a: (-a, -1.0),
-    "exp": lambda a: (lambda e: (e, e))(np.exp(a)),
-    "ln": lambda a: (np.log(a), 1.0 / a),
-    "sin": lambda a: (np.sin(a), np.cos(a)),
-    "cos": lambda a: (np.cos(a), -np.sin(a)),
-    "tanh": lambda a: (lambda t: (t, 1.0 - t * t))(np.tanh(a)),
-    "sigmoid": _sigmoid,
-    "relu": _relu,
-    "leaky_relu": _leaky_relu,
-    "softplus": _softplus,
-    "sqrt": _sqrt,
-    "abs": lambda a: (np.abs(a), (a > 0.0) * 1.0 - (a < 0.0)),
-    "max": lambda a, b: _extreme(np.maximum, a, b),
-    "min": lambda a, b: _extreme(np.minimum, a, b),
-}
-"""numpy forms of the built-in ops, by op-table name (``**`` runs per element)."""
+# ---------------------------------------------------------------- the ops' numpy forms
+# Each row of the op table carries its own numpy form (``Op.array``). ``array_form`` checks it
+# against the row's float function on the recorded data, so a form that disagrees with its
+# row is never used.
 
 _checked: dict = {}
 
@@ -145,9 +78,10 @@ def array_form(name: str, operands):
     """The op's numpy form, if it agrees with the op table on ``operands`` (lists of floats,
     one per operand: recorded values) to 1e-13 relative, NaN where the row gives NaN; else
     None, and the tape calls the row's own function per element."""
-    form = ARRAY_FORMS.get(name)
-    if form is None or _checked.get(name) is False:
+    row_form = OPS[name].array
+    if row_form is None or _checked.get(name) is False:
         return None
+    form = partial(row_form, np)
     try:
         with np.errstate(all="ignore"):
             got = [np.broadcast_to(np.asarray(r, dtype=float), (len(operands[0]),))
@@ -162,6 +96,11 @@ def array_form(name: str, operands):
 
 
 # ---------------------------------------------------------------- the steps
+def _times(upstream, local):
+    """upstream × local, skipping the product where the local is the plain number 1 (+, −)."""
+    return upstream if type(local) is float and local == 1.0 else upstream * local
+
+
 class OpStep:
     """One op over a group of nodes, v = op(operands), locals kept for backward."""
 
@@ -190,10 +129,10 @@ class OpStep:
     def backward(self, adjoint) -> None:
         upstream = adjoint[self.out]
         local = self.locals[1]
-        self.a.add(adjoint, upstream if local is ONE else upstream * local)
+        self.a.add(adjoint, _times(upstream, local))
         if self.b is not None:
             local = self.locals[2]
-            self.b.add(adjoint, upstream if local is ONE else upstream * local)
+            self.b.add(adjoint, _times(upstream, local))
 
 
 class SumStep:

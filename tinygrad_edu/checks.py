@@ -1,17 +1,14 @@
 """Checking what callers pass in: one module, one policy, messages that say what was wrong.
 
 Every public function that takes a number checks it here, so the same input gets the same
-answer everywhere — from ``Value(...)`` to ``gradcheck(eps=...)`` to ``fit(min_delta=...)``.
+answer everywhere, from ``Value(...)`` to ``gradcheck(eps=...)`` to ``fit(min_delta=...)``:
 
-The policy:
-
-* **A real number** is an ``int``, a ``float``, a ``fractions.Fraction``, a ``decimal.Decimal``
-  or a numpy scalar (anything registered as ``numbers.Real``), stored as a float.
-* **Booleans are numbers**: ``True`` is 1 and ``False`` is 0, as in Python's own arithmetic
-  (``True + True == 2``). They are accepted everywhere a real number is expected.
-* Anything else — a string, ``None``, a list, a complex number, a ``Value`` — is a
-  ``TypeError`` naming its type. An integer too large for a float is an ``OverflowError``.
-  A number outside what is allowed (nan, inf, a negative step) is a ``ValueError``.
+* **a real number** is anything registered as ``numbers.Real`` (int, float, ``Fraction``, a
+  numpy scalar) or a ``Decimal``, stored as a float;
+* **booleans are numbers**, 1 and 0, as in Python's own arithmetic (``True + True == 2``);
+* anything else (a string, ``None``, a list, a complex number, a ``Value``) is a ``TypeError``
+  naming its type; an integer too large for a float is an ``OverflowError``; a number outside
+  what is allowed (nan, inf, a negative step) is a ``ValueError``.
 
 Each helper takes ``what``, the name of the thing checked as the caller wants it shown
 (``"gradcheck: eps"``), and returns the checked number.
@@ -23,7 +20,7 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "shown", "short_repr"]
+           "whole", "flag", "shown", "short_repr"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -109,3 +106,11 @@ def whole(x, what: str = "count", low=None) -> int:
     if low is not None and number < low:
         raise ValueError(f"{what} must be a whole number ≥ {low}, got {short_repr(x)}")
     return int(x) if isinstance(x, int) else int(number)
+
+
+def flag(x, what: str) -> bool:
+    """A yes/no setting: ``True`` or ``False`` only. Read by its truth, ``"no"`` would mean yes
+    and ``None`` no, the opposite of what was perhaps meant; so anything else is refused."""
+    if isinstance(x, bool):
+        return x
+    raise TypeError(f"{what} must be True or False, got {shown(x)}")

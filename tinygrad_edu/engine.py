@@ -147,7 +147,7 @@ def _short(x: float) -> str:
 
 
 def _data_of(other) -> float:
-    return other.data if isinstance(other, Value) else real(other, "comparing with a Value")
+    return other.data if isinstance(other, Value) else real(other, "comparison with a Value")
 
 
 # ---------------------------------------------------------------- operators from the op table
@@ -235,7 +235,9 @@ def _named(method, op):
     """``method`` named and documented after its row (``Value.tanh``, for help and errors)."""
     method.__name__ = op.method or f"__{op.operator}__"
     method.__qualname__ = f"Value.{method.__name__}"
-    method.__doc__ = f"{op.doc.capitalize()}: one '{op.name}' node, local gradients {op.local}."
+    x = ("x", "y")[:op.arity]
+    local = ", ".join(f"∂/∂{n} = {op.write_local(i, x, 'out')}" for i, n in enumerate(x))
+    method.__doc__ = f"out = {op.write(*x)}, {op.doc}: one '{op.name}' node; {local}."
     return method
 
 

@@ -20,7 +20,8 @@ from .graph import evaluation_order
 from .ops import OPS
 from .table import ForwardRow, TraceTable, dot, format_value
 
-__all__ = ["jvp", "propagate_tangents", "TangentTrace", "TangentRow", "dot"]
+__all__ = ["jvp", "propagate_tangents", "TangentTrace", "TangentRow", "dot", "as_numbers",
+           "fresh_inputs"]
 
 
 def propagate_tangents(outputs, seed: dict) -> dict:
@@ -50,7 +51,8 @@ def propagate_tangents(outputs, seed: dict) -> dict:
     return tangent
 
 
-def _numbers(values, what: str, who: str) -> list:
+def as_numbers(values, what: str, who: str) -> list:
+    """A point or direction as floats: a number, a Value (its data) or a list of them."""
     if isinstance(values, (Value, numbers.Real)):
         values = [values]
     try:
@@ -70,11 +72,11 @@ def _numbers(values, what: str, who: str) -> list:
     return out
 
 
-def _inputs(xs, who: str) -> list:
+def fresh_inputs(xs, who: str) -> list:
     """Fresh input leaves x1, x2, … at the given point (a recorded graph is needed)."""
     if not is_recording():
         raise RuntimeError(f"{who} needs a recorded graph, but it was called inside no_grad()")
-    return [Value(x, f"x{i}") for i, x in enumerate(_numbers(xs, "xs", who), start=1)]
+    return [Value(x, f"x{i}") for i, x in enumerate(as_numbers(xs, "xs", who), start=1)]
 
 
 def _outputs(out, who: str):
@@ -95,8 +97,8 @@ def jvp(f, xs, tangents):
     derivative is ∂f/∂x1. One forward sweep, whatever n is; returns floats (lists of floats
     when f returns a list), like ``torch.func.jvp``.
     """
-    inputs = _inputs(xs, "jvp")
-    direction = _numbers(tangents, "tangents", "jvp")
+    inputs = fresh_inputs(xs, "jvp")
+    direction = as_numbers(tangents, "tangents", "jvp")
     if len(direction) != len(inputs):
         raise ValueError(f"jvp: {len(inputs)} inputs but {len(direction)} tangents")
     outs, single = _outputs(f(*inputs), "jvp")

@@ -18,7 +18,7 @@ import numbers
 
 from .checks import shown
 from .engine import Constant, Value, is_recording
-from .forward import _inputs, _numbers, propagate_tangents
+from .forward import as_numbers, fresh_inputs, propagate_tangents
 from .graph import evaluation_order
 from .ops import OPS, ieee_arithmetic
 
@@ -79,7 +79,7 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
         raise RuntimeError("grad(..., create_graph=True) records a graph, but it was called "
                            "inside no_grad()")
     if not isinstance(grad_output, Value):
-        grad_output = _numbers(grad_output, "grad_output", "grad")[0]
+        grad_output = as_numbers(grad_output, "grad_output", "grad")[0]
     elif not create_graph:
         grad_output = grad_output.data
 
@@ -144,7 +144,7 @@ def hessian(f, xs) -> list:
     Reverse over reverse: one ``grad(..., create_graph=True)`` gives ∇f as n Values, then
     one more reverse sweep per component gives a row. ``f`` takes n Values and returns one.
     """
-    inputs = _inputs(xs, "hessian")
+    inputs = fresh_inputs(xs, "hessian")
     y = _scalar_output(f, inputs, "hessian")
     gradient = grad(y, inputs, create_graph=True)
     return [grad(g, inputs) for g in gradient]
@@ -156,8 +156,8 @@ def hvp(f, xs, v):
     Forward over reverse: ∇f is built as a graph (``create_graph=True``), then one forward
     tangent sweep along ``v`` gives d/dε ∇f(xs + ε·v) = H·v — one pass whatever n is.
     """
-    inputs = _inputs(xs, "hvp")
-    direction = _numbers(v, "v", "hvp")
+    inputs = fresh_inputs(xs, "hvp")
+    direction = as_numbers(v, "v", "hvp")
     if len(direction) != len(inputs):
         raise ValueError(f"hvp: {len(inputs)} inputs but v has {len(direction)} entries")
     y = _scalar_output(f, inputs, "hvp")

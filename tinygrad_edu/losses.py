@@ -301,7 +301,13 @@ def hinge(scores, targets) -> Value:
 def _params(params, who: str) -> list:
     if hasattr(params, "weights") and callable(params.weights):
         params = params.weights()  # a Module: penalise its weights, not its biases
-    params = list(params)
+    if isinstance(params, Value):
+        params = [params]
+    try:
+        params = list(params)
+    except TypeError:
+        raise TypeError(f"{who}: params must be a Module or a list of Values, "
+                        f"got {type(params).__name__}") from None
     if not params:
         raise ValueError(f"{who}: no parameters given")
     for i, p in enumerate(params):

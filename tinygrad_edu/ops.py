@@ -377,6 +377,12 @@ class Op:
     (``"add"`` → ``x + y`` and ``2 + x``; ``"abs"`` → ``abs(x)``). A binary method's second
     operand is called ``keyword`` and defaults to ``default`` if that is not None: leaky_relu's
     slope α = 0.01 lives there and nowhere else.
+
+    ``array(np, *arrays)`` is the same row on whole numpy arrays, for the fast tape:
+    ``(values, ∂/∂operand0[, ∂/∂operand1])``, NaN where ``forward`` gives NaN; a local that is
+    the same for every node may be a plain float. ``np`` is handed in, so this module needs no
+    numpy. None (``**``, or an op a user registers without one): the tape runs ``forward`` per
+    element.
     """
 
     name: str
@@ -395,6 +401,7 @@ class Op:
     latex: str = ""
     default: float | None = None
     keyword: str = "other"
+    array: Callable | None = None
 
     def __post_init__(self):
         if not self.adjoint:
@@ -449,6 +456,49 @@ def _latex_template(notation: str) -> str:
     return text
 
 
+# The rows' numpy forms (Op.array, for the fast tape): each row's forward, on whole arrays.
+def _sigmoid_array(np, a, e=None):
+    """σ(a) as ``_sigmoid`` computes it, from e = e^−|a|: 1/(1 + e) for a ≥ 0, else e/(1 + e)."""
+    e = np.exp(-np.abs(a)) if e is None else e
+    s = np.where(a >= 0.0, 1.0, e) / (1.0 + e)
+    return s, s * (1.0 - s)
+
+
+def _softplus_array(np, a):
+    e = np.exp(-np.abs(a))                          # max(a, 0) + ln(1 + e^−|a|), and σ(a)
+    return np.maximum(a, 0.0) + np.log1p(e), _sigmoid_array(np, a, e)[0]
+
+
+def _relu_array(np, a):
+    off = a <= 0.0                                  # nan: not off, so nan and slope 1
+    return np.where(off, 0.0, a), 1.0 - off
+
+
+def _leaky_relu_array(np, a, alpha):
+    on = a > 0.0
+    return np.where(on, a, alpha * a), np.where(on, 1.0, alpha), np.where(on, 0.0, a)
+
+
+def _sqrt_array(np, a):
+    r = np.sqrt(a)
+    with np.errstate(divide="ignore"):              # √ at 0: slope inf, as the row says
+        return r, 0.5 / r
+
+
+def _quotient_array(np, a, b):
+    q = a / b
+    return q, 1.0 / b, -q / b
+
+
+def _extreme_array(np, a, b, larger: bool):
+    """max (or min) and its router: 1 to the chosen side, ½ each on a tie, 1 each at nan."""
+    greater, less, tie = a > b, a < b, a == b
+    nan, half = ~(greater | less | tie), 0.5 * tie
+    first, second = (greater, less) if larger else (less, greater)
+    return (np.maximum(a, b) if larger else np.minimum(a, b),
+            first + half + nan, second + half + nan)
+
+
 _ANY = (-4.0, 4.0)
 _POSITIVE = (0.05, 6.0)
 
@@ -456,61 +506,79 @@ _POSITIVE = (0.05, 6.0)
 # expression that reads like the `local` column beside it.
 _TABLE = [
     Op("+", "+", _add, "{0} + {1}", ("1", "1"), domain=(_ANY, _ANY), doc="addition",
-       derivative=lambda xs, out, call: (1.0, 1.0), operator="add"),
+       derivative=lambda xs, out, call: (1.0, 1.0), operator="add",
+       array=lambda np, a, b: (a + b, 1.0, 1.0)),
     Op("−", "−", _sub, "{0} − {1}", ("1", "−1"), domain=(_ANY, _ANY), doc="subtraction",
-       derivative=lambda xs, out, call: (1.0, -1.0), operator="sub"),
+       derivative=lambda xs, out, call: (1.0, -1.0), operator="sub",
+       array=lambda np, a, b: (a - b, 1.0, -1.0)),
     Op("×", "×", _mul, "{0} × {1}", ("{1}", "{0}"), domain=(_ANY, _ANY), doc="multiplication",
        derivative=lambda xs, out, call: (xs[1], xs[0]), operator="mul",
-       latex=r"{0} \times {1}"),
+       latex=r"{0} \times {1}",
+       array=lambda np, a, b: (a * b, b, a)),
     Op("/", "/", _div, "{0} / {1}", ("1 / {1}", "−{0} / {1}²"),
        adjoint=("{g} / {1}", "{g} × (−{0} / {1}²)"), domain=(_ANY, (0.5, 4.0)), doc="division",
        derivative=lambda xs, out, call: (1.0 / xs[1], -out / xs[1]),  # −a/b² as −(a/b)/b
-       operator="truediv", latex=r"\frac{{{0}}}{{{1}}}"),
+       operator="truediv", latex=r"\frac{{{0}}}{{{1}}}",
+       array=_quotient_array),
     Op("neg", "−", _neg, "−{0}", ("−1",), domain=(_ANY,), doc="negation",
-       derivative=lambda xs, out, call: (-1.0,), operator="neg"),
+       derivative=lambda xs, out, call: (-1.0,), operator="neg",
+       array=lambda np, a: (-a, -1.0)),
     Op("**", "**", _pow, "{0}^{1}", ("{1} × {0}^({1} − 1)", "{out} × ln {0}"),
        domain=(_POSITIVE, (-2.5, 2.5)), doc="power (number or Value exponent)", derivative=_d_pow,
        operator="pow", latex="{0}^{{{1}}}"),
     Op("exp", "exp", _exp, "exp {0}", ("{out}",), call_names=("exp",), domain=(_ANY,),
-       doc="exponential", derivative=lambda xs, out, call: (out,), method="exp"),
+       doc="exponential", derivative=lambda xs, out, call: (out,), method="exp",
+       array=lambda np, a: (np.exp(a),) * 2),
     Op("ln", "ln", _log, "ln {0}", ("1 / {0}",), adjoint=("{g} / {0}",),
        call_names=("ln", "log"), domain=(_POSITIVE,), doc="natural logarithm",
-       derivative=lambda xs, out, call: (1.0 / xs[0],), method="log"),
+       derivative=lambda xs, out, call: (1.0 / xs[0],), method="log",
+       array=lambda np, a: (np.log(a), 1.0 / a)),
     Op("sin", "sin", _sin, "sin {0}", ("cos {0}",), call_names=("sin",), domain=(_ANY,),
-       doc="sine", derivative=lambda xs, out, call: (call("cos", xs[0]),), method="sin"),
+       doc="sine", derivative=lambda xs, out, call: (call("cos", xs[0]),), method="sin",
+       array=lambda np, a: (np.sin(a), np.cos(a))),
     Op("cos", "cos", _cos, "cos {0}", ("−sin {0}",), call_names=("cos",), domain=(_ANY,),
-       doc="cosine", derivative=lambda xs, out, call: (-call("sin", xs[0]),), method="cos"),
+       doc="cosine", derivative=lambda xs, out, call: (-call("sin", xs[0]),), method="cos",
+       array=lambda np, a: (np.cos(a), -np.sin(a))),
     Op("tanh", "tanh", _tanh, "tanh {0}", ("1 − {out}²",), call_names=("tanh",),
        domain=(_ANY,), doc="hyperbolic tangent",
-       derivative=lambda xs, out, call: (1.0 - out * out,), method="tanh"),
+       derivative=lambda xs, out, call: (1.0 - out * out,), method="tanh",
+       array=lambda np, a: (lambda t: (t, 1.0 - t * t))(np.tanh(a))),
     Op("sigmoid", "σ", _sigmoid, "σ({0})", ("{out} × (1 − {out})",), call_names=("sigmoid",),
        domain=(_ANY,), doc="logistic sigmoid 1 / (1 + e^−x)",
-       derivative=lambda xs, out, call: (out * (1.0 - out),), method="sigmoid"),
+       derivative=lambda xs, out, call: (out * (1.0 - out),), method="sigmoid",
+       array=_sigmoid_array),
     Op("relu", "ReLU", _relu, "relu {0}", ("1[{0} > 0]",), call_names=("relu",),
        domain=(_ANY,), kink=_kink_at_zero, doc="max(0, x)",
-       derivative=lambda xs, out, call: (0.0 if float(xs[0]) <= 0.0 else 1.0,), method="relu"),
+       derivative=lambda xs, out, call: (0.0 if float(xs[0]) <= 0.0 else 1.0,), method="relu",
+       array=_relu_array),
     Op("leaky_relu", "LReLU", _leaky_relu, "leaky_relu({0}, {1})",
        ("1[{0} > 0] + {1} × 1[{0} ≤ 0]", "{0} × 1[{0} ≤ 0]"), call_names=("leaky_relu",),
        domain=(_ANY, (0.0, 0.5)), kink=_kink_at_zero, doc="max(x, αx)",
        derivative=lambda xs, out, call: (1.0, 0.0) if float(xs[0]) > 0.0 else (xs[1], xs[0]),
-       method="leaky_relu", default=0.01, keyword="alpha"),
+       method="leaky_relu", default=0.01, keyword="alpha",
+       array=_leaky_relu_array),
     Op("softplus", "softplus", _softplus, "softplus {0}", ("σ({0})",),
        call_names=("softplus",), domain=(_ANY,), doc="ln(1 + e^x)",
-       derivative=lambda xs, out, call: (call("sigmoid", xs[0]),), method="softplus"),
+       derivative=lambda xs, out, call: (call("sigmoid", xs[0]),), method="softplus",
+       array=_softplus_array),
     Op("sqrt", "√", _sqrt, "√{0}", ("1 / (2 × {out})",), call_names=("sqrt",),
        domain=(_POSITIVE,), doc="square root", derivative=lambda xs, out, call: (0.5 / out,),
-       method="sqrt", latex=r"\sqrt{{{0}}}"),
+       method="sqrt", latex=r"\sqrt{{{0}}}",
+       array=_sqrt_array),
     Op("abs", "abs", _abs, "|{0}|", ("sign {0}",), call_names=("abs",), domain=(_ANY,),
        kink=_kink_at_zero, doc="absolute value",
        derivative=lambda xs, out, call: (_sign(float(xs[0])),), method="abs", operator="abs",
-       latex=r"\lvert {0} \rvert"),
+       latex=r"\lvert {0} \rvert",
+       array=lambda np, a: (np.abs(a), (a > 0.0) * 1.0 - (a < 0.0))),
     Op("max", "max", _max, "max({0}, {1})", ("1[{0} > {1}]", "1[{1} > {0}]"),
        call_names=("max",), domain=(_ANY, _ANY), kink=_kink_at_equal,
        doc="larger of two: the gradient router", method="max",
-       derivative=lambda xs, out, call: _router(float(xs[0]), float(xs[1]))),
+       derivative=lambda xs, out, call: _router(float(xs[0]), float(xs[1])),
+       array=lambda np, a, b: _extreme_array(np, a, b, larger=True)),
     Op("min", "min", _min, "min({0}, {1})", ("1[{0} < {1}]", "1[{1} < {0}]"),
        call_names=("min",), domain=(_ANY, _ANY), kink=_kink_at_equal, doc="smaller of two",
-       method="min", derivative=lambda xs, out, call: _router(float(xs[1]), float(xs[0]))),
+       method="min", derivative=lambda xs, out, call: _router(float(xs[1]), float(xs[0])),
+       array=lambda np, a, b: _extreme_array(np, a, b, larger=False)),
 ]
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}
@@ -590,6 +658,8 @@ def _validate(op: Op) -> None:
                           f"'self', got {op.keyword!r}")
     if not callable(op.derivative):
         refuse("derivative", "needed for grad(create_graph=True) and hessian")
+    if op.array is not None and not callable(op.array):
+        refuse("array", f"a function array(np, *arrays), or None, got {shown(op.array)}")
     if len(op.domain) != n or not all(len(d) == 2 and d[0] < d[1] for d in op.domain):
         refuse("domain", f"one interval (low, high) per operand: {n}, got {op.domain!r}")
     _check_placeholders(op, refuse)

@@ -110,9 +110,17 @@ def check_state(state, names) -> list:
     return values
 
 
+def _file_path(path, who: str) -> str:
+    try:
+        return os.fspath(path)
+    except TypeError:
+        raise TypeError(f"{who}: the path must be a str or os.PathLike, "
+                        f"got {type(path).__name__}") from None
+
+
 def atomic_write_text(path, text: str) -> None:
     """Write ``text`` to ``path`` so that ``path`` is never seen half-written."""
-    path = os.fspath(path)
+    path = _file_path(path, "save")
     folder = os.path.dirname(os.path.abspath(path))
     fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".",
                                 suffix=".tmp")
@@ -144,7 +152,7 @@ def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:
     """Read and check a model file for a model of ``architecture`` with parameter ``names``;
     returns its state dict. Raises ``ModelFileError`` (``ArchitectureMismatch`` for another
     shape) naming what is wrong; returns nothing half-checked."""
-    path = os.fspath(path)
+    path = _file_path(path, "load")
     try:
         with open(path, "rb") as f:
             raw = f.read()

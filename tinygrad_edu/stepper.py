@@ -98,8 +98,7 @@ class Walk(list):
     ``table`` is the trace the steps come from (it prints the same rows); ``names`` maps
     each node to its trace name (``v-1``, ``v5``; plain numbers have none), ``input_names``
     each input to its own (``x1``); ``output`` is the traced Value and ``output_name`` its
-    name (``y``); ``mode`` is "reverse" or "forward". ``cache`` is where a view keeps what
-    it worked out once for the whole walk (a picture's layout).
+    name (``y``); ``mode`` is "reverse" or "forward".
     """
 
     def __init__(self, mode: str, table):
@@ -110,7 +109,6 @@ class Walk(list):
         self.names = table.names
         self.input_names = table.input_names
         self.output_name = table.output_name
-        self.cache = {}
 
     def add(self, **fields) -> None:
         self.append(Step(index=len(self), mode=self.mode, walk=self, **fields))

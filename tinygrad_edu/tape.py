@@ -64,7 +64,8 @@ forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
-from .engine import Value, _as_float, collector_paused, is_recording
+from .checks import flag, real
+from .engine import Value, collector_paused, is_recording
 from .graph import depths, evaluation_order, flatten
 from .ops import OPS, OpError
 
@@ -98,6 +99,7 @@ def compile(fn, *example_inputs, exact=True) -> "Tape":
     and numpy ufuncs, sums reordered, numbers within about 1e-12 of the engine's.
     """
     _refuse_no_grad("compile")
+    exact = flag(exact, "compile: exact")
     output, leaves, shapes = _run(fn, example_inputs, "compile")
     if not exact:
         from .fast_tape import FastTape
@@ -328,7 +330,7 @@ class Tape:
             raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
                                "or since the last forward raised: call forward first")
         contrib, local, adjoint = self._contrib, self._locals, self._adjoint
-        contrib[-1] = _as_float(grad, "backward(grad=...)")
+        contrib[-1] = real(grad, "backward(grad=...)")
         adjoint.fill(0.0)
         with np.errstate(all="ignore"):            # inf and nan as Python floats give them
             for step in self._backward_steps:

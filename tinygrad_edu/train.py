@@ -486,6 +486,9 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
     _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, progress,
                     min_delta, clip_value, clip_norm)
     epochs = checks.whole(epochs, "fit: epochs", low=1)
+    compiled, exact = checks.flag(compiled, "fit: compiled"), checks.flag(exact, "fit: exact")
+    if not (compiled or exact):
+        raise ValueError("fit: exact=False chooses the fast tape, so it needs compiled=True")
     batch_size = len(X) if batch_size is None else checks.whole(batch_size, "fit: batch_size",
                                                                  low=1)
     stopper = None

@@ -149,12 +149,9 @@ def _text_width(text: str, size: float) -> float:
     Frames of one animation give their changing cells this width, so that every frame has
     the same geometry and dot lays them all out the same way.
     """
-    width = 0.0
-    for c in text:
-        if unicodedata.combining(c):
-            continue
-        width += 0.32 if c in " .,:;|!il" else 0.66
-    return width * size
+    narrow = " .,:;|!il"  # combining marks (the bar of v̄) take no width
+    return size * sum(0.32 if c in narrow else 0.66
+                      for c in text if not unicodedata.combining(c))
 
 
 def _cell(text: str, fill: str, width: float | None = None, color: str | None = None,

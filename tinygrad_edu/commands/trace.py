@@ -129,18 +129,28 @@ def _gradcheck(expression, values: dict):
         raise UsageError(f"--check: {err}") from None
 
 
+def _tolerances() -> dict:
+    """gradcheck's own defaults (eps, atol, rtol), read from its signature, not copied."""
+    from inspect import signature
+
+    from ..gradcheck import gradcheck
+    return {name: p.default for name, p in signature(gradcheck).parameters.items()
+            if p.default is not p.empty}
+
+
 def _check_dict(result) -> dict:
     if result is None:
         return {"passed": True, "inputs": []}
-    return {"passed": bool(result), "eps": 1e-6, "atol": 1e-5, "rtol": 1e-3,
+    return {"passed": bool(result), **_tolerances(),
             "inputs": [{"name": c.label, "x": c.x, "reverse_mode": c.reverse_mode,
                         "numeric": c.numeric, "error": c.error, "ok": c.ok}
                        for c in result.inputs]}
 
 
 def _print_check(result, comment: str) -> None:
+    eps = _tolerances()["eps"]
     lines = (["nothing to check: the expression has no variables"] if result is None
-             else ["finite-difference check (central differences, eps = 1e-06):"]
+             else [f"finite-difference check (central differences, eps = {eps:g}):"]
              + str(result).split("\n"))
     print()
     print("\n".join(f"{comment} {line}" if comment else line for line in lines))
