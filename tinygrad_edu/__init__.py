@@ -7,18 +7,20 @@ Python's collector with objects it never uses (each full collection rescans them
 """
 from importlib import import_module
 
+# trace and gradcheck load now although they are light extras: a function named as its module
+# would be shadowed by the module the first time anything imported it.
 from .engine import Constant, Value, no_grad
+from .gradcheck import gradcheck, numerical_grad
 from .ops import OPS, DivisionByZero, DomainError, OpError, OpOverflow
-from .trace import trace  # loaded now: importing the module trace would shadow the function
+from .trace import trace
 
 __version__ = "0.1.0"
 
 _WHERE = {
-    "data": "data", "losses": "losses", "optim": "optim",
-    "render_animation": "animate", "jvp": "forward", "gradcheck": "gradcheck",
-    "numerical_grad": "gradcheck", "grad": "higher", "hessian": "higher", "hvp": "higher",
-    "steps": "stepper", "Tape": "tape", "compile": "tape", "fit": "train",
-    "draw_dot": "viz", "render": "viz", "to_dot": "viz", "step_through": "widget",
+    "data": "data", "losses": "losses", "optim": "optim", "render_animation": "animate",
+    "jvp": "forward", "grad": "higher", "hessian": "higher", "hvp": "higher", "steps": "stepper",
+    "Tape": "tape", "compile": "tape", "fit": "train", "draw_dot": "viz", "render": "viz",
+    "to_dot": "viz", "step_through": "widget",
 }
 """Each public name that loads on first use → the module that defines it (its own name for the
 modules ``data``, ``losses`` and ``optim``)."""
@@ -34,7 +36,7 @@ def __getattr__(name: str):
     submodule's name (``tinygrad_edu.viz``) loads that module, as an eager import would."""
     if name in _WHERE:
         module = import_module(f".{_WHERE[name]}", __name__)
-        value = module if name == _WHERE[name] else getattr(module, name)
+        value = module if name in ("data", "losses", "optim") else getattr(module, name)
         globals()[name] = value
         return value
     if not name.startswith("_"):
