@@ -583,3 +583,21 @@ def test_the_vector_step_is_used_only_where_it_gives_the_same_training():
     assert not VectorStep.applies(net, adam, None, None, 1.0)
     assert not VectorStep.applies(net, Halve(net, lr=0.1), None, None, None)
     assert not VectorStep.applies(net, optim.Adam(net.parameters()[::-1]), None, None, None)
+
+
+@pytest.mark.parametrize("activation", list(nn.ACTIVATIONS))
+@pytest.mark.parametrize("output_activation", ["linear", "sigmoid"])
+def test_fit_fast_path_counts_answers_from_the_same_network(activation, output_activation):
+    """VectorStep counts right answers from θ with numpy; its outputs are the engine's."""
+    import numpy as np
+
+    from tinygrad_edu.train import VectorStep
+    net = nn.MLP(3, [4, 4, 2], activation=activation, output_activation=output_activation,
+                 seed=3)
+    step = VectorStep(net, losses.cross_entropy, optim.Adam(net.parameters(), lr=0.01))
+    X = [[random.Random(k).uniform(-2, 2) for _ in range(3)] for k in range(6)]
+    with no_grad():
+        expected = [[o.data for o in net(x)] for x in X]
+    got = step._outputs(np.asarray(X, dtype=float)).tolist()
+    for row, want in zip(got, expected):
+        assert row == pytest.approx(want, rel=1e-12, abs=1e-15)

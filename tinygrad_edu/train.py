@@ -20,6 +20,7 @@ import numpy as np
 
 from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
+from .ops import OPS
 from .tape import compile as record
 
 __all__ = ["fit", "step", "descend", "Step", "TapeStep", "VectorStep", "evaluate", "History",
@@ -332,14 +333,16 @@ class VectorStep(TapeStep):
 
 
 def _array_activation(name):
-    """The activation ``name`` on arrays (None for linear), for counting right answers."""
-    if name == "linear":
+    """The activation ``name`` on arrays (None for linear), for counting right answers: its
+    op row's numpy form (with the row's default operand, leaky_relu's α), else the row's float
+    function element by element."""
+    if nn.ACTIVATIONS[name] is None:
         return None
-    if name == "relu":
-        return lambda z: np.maximum(z, 0.0)
-    if name == "tanh":
-        return np.tanh
-    return np.vectorize(nn.float_activation(name), otypes=[float])
+    op = OPS[name]
+    operands = () if op.default is None else (op.default,)
+    if op.array is None:
+        return np.vectorize(nn.float_activation(name), otypes=[float])
+    return lambda z: op.array(np, z, *operands)[0]
 
 
 # ---------------------------------------------------------------- fit: checking the settings
