@@ -161,6 +161,20 @@ def test_an_op_brings_its_numpy_form_in_its_row(atan_op, monkeypatch, form, used
     assert_fast_matches_engine(tape, fn, [w], X)
 
 
+def test_a_numpy_form_with_a_bug_names_its_op(atan_op, monkeypatch):
+    import dataclasses
+
+    from tinygrad_edu import array_program
+    from tinygrad_edu.ops import OPS
+    broken = dataclasses.replace(atan_op, array=lambda np, a: (np.arctann(a), 1.0))
+    monkeypatch.setitem(OPS, "atan", broken)
+    monkeypatch.setattr(array_program, "_checked", {})
+    w = Value(0.7)
+    with pytest.raises(AttributeError) as caught:
+        compile(lambda X: sum(((a * w).atan() for a in X), Value(0.0)), [0.1, 0.2], exact=False)
+    assert "in op 'atan''s numpy form (Op.array)" in "\n".join(caught.value.__notes__)
+
+
 # ---------------------------------------------------------------- MLPs: the structure found
 @pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
 def test_mlp_layers_become_matrix_products_and_match_the_engine(activation):

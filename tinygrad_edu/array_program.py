@@ -89,6 +89,10 @@ def array_form(name: str, operands):
         want = np.array([OPS[name].forward(*xs) for xs in zip(*operands)]).T
     except (OpError, ArithmeticError, ValueError, TypeError):
         return form if _checked.get(name) else None   # outside the domain: no evidence
+    except Exception as err:                          # a bug in a registered form: say whose
+        err.add_note(f"in op {name!r}'s numpy form (Op.array), which the fast tape was "
+                     f"checking against the op's forward")
+        raise
     agrees = len(got) == len(want) and all(
         np.allclose(g, w, rtol=1e-13, atol=0.0, equal_nan=True) for g, w in zip(got, want))
     _checked[name] = agrees
