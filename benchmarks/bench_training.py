@@ -77,6 +77,17 @@ def _timed_steps(step, spec) -> dict:
             "first_loss": first_loss, "last_loss": loss}
 
 
+def _torch_weights(torch, model) -> list:
+    """The model's weights as float64 tensors, a matrix and a bias vector per layer."""
+    weights = []
+    for layer in model.layers:
+        weights.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
+                                    dtype=torch.float64, requires_grad=True))
+        weights.append(torch.tensor([n.b.data for n in layer.neurons],
+                                    dtype=torch.float64, requires_grad=True))
+    return weights
+
+
 def _make_step(impl: str, n_points: int):
     """(step(k) -> loss, extra facts) for one implementation, on its own copy of the model."""
     model, X, labels, Y = _model_and_data(n_points)
@@ -149,12 +160,7 @@ def _make_step(impl: str, n_points: int):
     elif impl == "torch":
         import torch
         torch.set_num_threads(1)
-        weights = []
-        for layer in model.layers:
-            weights.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
-                                        dtype=torch.float64, requires_grad=True))
-            weights.append(torch.tensor([n.b.data for n in layer.neurons],
-                                        dtype=torch.float64, requires_grad=True))
+        weights = _torch_weights(torch, model)
         Xt = torch.tensor(X, dtype=torch.float64)
         Yt = torch.tensor(Y, dtype=torch.float64)
 
@@ -383,12 +389,7 @@ def _digits_step(impl: str, work, model):
     elif impl == "torch":
         import torch
         torch.set_num_threads(1)
-        weights = []
-        for layer in model.layers:
-            weights.append(torch.tensor([[w.data for w in n.w] for n in layer.neurons],
-                                        dtype=torch.float64, requires_grad=True))
-            weights.append(torch.tensor([n.b.data for n in layer.neurons],
-                                        dtype=torch.float64, requires_grad=True))
+        weights = _torch_weights(torch, model)
         opt = torch.optim.Adam(weights, lr=0.01)
         tensors = {id(Xb): (torch.tensor(Xb, dtype=torch.float64), torch.tensor(yb))
                    for Xb, yb in work}
