@@ -20,7 +20,7 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "flag", "shown", "short_repr"]
+           "whole", "flag", "instances", "shown", "short_repr"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -114,3 +114,22 @@ def flag(x, what: str) -> bool:
     if isinstance(x, bool):
         return x
     raise TypeError(f"{what} must be True or False, got {shown(x)}")
+
+
+def instances(x, kind: type, who: str, expected: str, item: str) -> list:
+    """``x`` as a list of ``kind`` objects: one alone is a list of one, else any iterable.
+
+    A ``TypeError`` names what came instead: the whole (``"{who}: {expected}, got int"``) or
+    the first item that is not one (``"{who}: {item} 2 is a str, not a Value"``).
+    """
+    if isinstance(x, kind):
+        return [x]
+    try:
+        items = list(x)
+    except TypeError:
+        raise TypeError(f"{who}: {expected}, got {type(x).__name__}") from None
+    for i, one in enumerate(items):
+        if not isinstance(one, kind):
+            raise TypeError(f"{who}: {item} {i} is a {type(one).__name__}, "
+                            f"not a {kind.__name__}")
+    return items

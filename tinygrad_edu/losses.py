@@ -301,18 +301,10 @@ def hinge(scores, targets) -> Value:
 def _params(params, who: str) -> list:
     if hasattr(params, "weights") and callable(params.weights):
         params = params.weights()  # a Module: penalise its weights, not its biases
-    if isinstance(params, Value):
-        params = [params]
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(f"{who}: params must be a Module or a list of Values, "
-                        f"got {type(params).__name__}") from None
+    params = checks.instances(params, Value, who, "params must be a Module or a list of Values",
+                              "parameter")
     if not params:
         raise ValueError(f"{who}: no parameters given")
-    for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
     return params
 
 

@@ -33,18 +33,11 @@ def _param_list(params, who: str) -> list:
     """Parameters as a list of leaf Values (a Module stands for its ``parameters()``)."""
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
-    if isinstance(params, Value):
-        params = [params]
-    try:
-        params = list(params)
-    except TypeError:
-        raise TypeError(f"{who}: params must be a list of Values or a Module, "
-                        f"got {type(params).__name__}") from None
+    params = checks.instances(params, Value, who, "params must be a list of Values or a Module",
+                              "parameter")
     if not params:
         raise ValueError(f"{who}: got an empty parameter list")
     for i, p in enumerate(params):
-        if not isinstance(p, Value):
-            raise TypeError(f"{who}: parameter {i} is a {type(p).__name__}, not a Value")
         if not p.is_leaf:
             raise ValueError(f"{who}: parameter {i} ({p!r}) is computed from other nodes; "
                              f"only leaves (weights, biases) can be optimised")
