@@ -456,6 +456,40 @@ def outcome(run):
         return ("error", type(err), str(err))
 
 
+def recordable_rows(fn, program, rows: int) -> list:
+    """``rows`` copies of the program's point mapped into [0, 1], inside every op's domain; a
+    program that cannot even be recorded there is dropped (``assume``)."""
+    X0 = [[(x + 3.0) / 6.0 for x in program.point]] * rows
+    try:
+        fn([[Value(x) for x in xs] for xs in X0])
+    except OpError:
+        assume(False)
+    return X0
+
+
+def hostile_rows(X0, rng, hostile) -> list:
+    """The recorded rows moved by N(0, 0.01), with the hostile numbers written over some
+    entries (``(k, x)``: entry k, counted through all the rows, becomes x)."""
+    flat = [x + rng.gauss(0.0, 0.01) for row in X0 for x in row]
+    for k, x in hostile:
+        flat[k % len(flat)] = x
+    n = len(X0[0])
+    return [flat[n * r:n * r + n] for r in range(len(X0))]
+
+
+def same_outcome(fn, tape, weights, X):
+    """Run the engine and the tape on X: the same error (checked here, then None), or both
+    results ((value, parameter grads, input grads) from each)."""
+    engine = outcome(lambda: engine_run(fn, weights, X))
+    replayed = outcome(lambda: tape_run(tape, weights, X))
+    event(engine[0] if engine[0] == "value" else engine[1].__name__)
+    assert engine[0] == replayed[0], (engine, replayed)
+    if engine[0] == "error":
+        assert engine[1:] == replayed[1:]
+        return None
+    return engine[1], replayed[1]
+
+
 @given(program=programs(max_steps=6), rows=st.sampled_from([1, 3, 26]),
        min_array=st.sampled_from([2, 24]), seed=st.integers(0, 2**16),
        hostile=st.lists(st.tuples(st.integers(0, 10**4), st.sampled_from(HOSTILE)),
@@ -470,34 +504,20 @@ def test_engine_and_tape_agree_on_hostile_inputs(program, rows, min_array, seed,
     rng = random.Random(seed)
     weights = [Value(1.0) for _ in program.point]
     fn = batch_fn(program, weights, UNSQUASHED)
-    start = [(x + 3.0) / 6.0 for x in program.point]   # in [0, 1]: inside every op's domain
-    X0 = [start] * rows
-    try:
-        fn([[Value(x) for x in xs] for xs in X0])
-    except OpError:
-        assume(False)                          # a program that cannot even be recorded here
+    X0 = recordable_rows(fn, program, rows)
     saved = tape_module.MIN_ARRAY
     tape_module.MIN_ARRAY = min_array
     try:
         tape = compile(fn, X0)
     finally:
         tape_module.MIN_ARRAY = saved
-    n = len(program.point)
-    replay = [x + rng.gauss(0.0, 0.01) for _ in range(rows) for x in start]
-    for k, x in hostile:
-        replay[k % len(replay)] = x
-    X = [replay[n * r:n * r + n] for r in range(rows)]
+    X = hostile_rows(X0, rng, hostile)
     for w, p in zip(weights, params):
         if p is not None:                      # None: the weight keeps its recorded value
             w.data = p
-    engine = outcome(lambda: engine_run(fn, weights, X))
-    replayed = outcome(lambda: tape_run(tape, weights, X))
-    event(engine[0] if engine[0] == "value" else engine[1].__name__)
-    assert engine[0] == replayed[0], (engine, replayed)
-    if engine[0] == "error":
-        assert engine[1:] == replayed[1:]
-    else:
-        (e_value, e_params, e_inputs), (t_value, t_params, t_inputs) = engine[1], replayed[1]
+    both = same_outcome(fn, tape, weights, X)
+    if both is not None:
+        (e_value, e_params, e_inputs), (t_value, t_params, t_inputs) = both
         assert_same([t_value], [e_value], "output")
         assert_same(t_params, e_params, "parameter grad")
         assert_same(t_inputs, e_inputs, "input grad")
