@@ -39,7 +39,8 @@ import math
 import numpy as np
 
 from .array_program import GridStep, OpStep, Slots, SumStep, array_form
-from .engine import _as_float, collector_paused
+from .checks import real
+from .engine import collector_paused
 from .ops import OpError
 from .tape import RecordedGraph, Tape
 
@@ -316,7 +317,7 @@ class FastTape(Tape):
         if not self._fresh:
             raise RuntimeError(f"Tape.{who}: no forward has succeeded since the tape was made "
                                "or since the last forward raised: call forward first")
-        seed = _as_float(grad, f"{who}(grad=...)")
+        seed = real(grad, f"{who}(grad=...)")
         adjoint = self._adjoint
         adjoint.fill(0.0)
         adjoint[self._root] = seed
