@@ -18,6 +18,7 @@ import importlib.util
 import io
 import json
 import os
+import pickle
 import secrets
 import subprocess
 import sys
@@ -327,7 +328,7 @@ class SessionStore:
         build_model(settings).load_state_dict(info["weights"])  # refuses nan and inf
         try:
             done = subprocess.run(**_worker_process("--picture"), capture_output=True,
-                                  input=worker.frame((settings, info["weights"], info["epoch"])),
+                                  input=pickle.dumps((settings, info["weights"], info["epoch"])),
                                   timeout=PICTURE_TIMEOUT)
         except subprocess.TimeoutExpired:  # run() has killed the process
             raise TimeoutError(f"drawing took more than {PICTURE_TIMEOUT:g} s") from None

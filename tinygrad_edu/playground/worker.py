@@ -15,8 +15,8 @@ obeys them between two minibatches; the end of its input ends it. It writes back
 ``("snapshot", seq, body, info, status)``: the last command obeyed, the page's picture as
 JSON bytes (``Run.state``), what the server needs itself (epoch, metrics, weights), and
 None or (status, message) when training stopped by itself (paused after a Step, finished
-at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is a
-pickle preceded by its length. With ``--picture`` it draws one boundary picture instead
+at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is one
+pickle, which marks its own end. With ``--picture`` it draws one boundary picture instead
 (``run.picture_png``): (settings, weights, epoch) in, PNG bytes out.
 """
 from __future__ import annotations
@@ -25,7 +25,6 @@ import os
 import pickle
 import queue
 import signal
-import struct
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ import traceback
 from .run import MAX_EPOCHS, Diverged, Run, picture_png
 from .settings import check_settings
 
-__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "frame", "read_message",
+__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "read_message",
            "write_message"]
 
 PUBLISH_EVERY = 0.2
@@ -150,26 +149,18 @@ class Trainer:
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
 
 
-def frame(message) -> bytes:
-    """One message as bytes: its pickle's length (4 bytes), then the pickle."""
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return struct.pack("!I", len(data)) + data
-
-
 def write_message(stream, message) -> None:
-    stream.write(frame(message))
+    pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
     stream.flush()
 
 
 def read_message(stream):
-    """The next message, or None at the end of the stream. Only ever reads what the other
-    end of our own pipe wrote (never data from the network)."""
-    head = stream.read(4)
-    if len(head) < 4:
+    """The next message, or None at the end of the stream (or in a message cut short). Only
+    ever reads what the other end of our own pipe wrote (never data from the network)."""
+    try:
+        return pickle.load(stream)
+    except (EOFError, pickle.UnpicklingError):
         return None
-    size = struct.unpack("!I", head)[0]
-    data = stream.read(size)
-    return pickle.loads(data) if len(data) == size else None
 
 
 class Reports:
