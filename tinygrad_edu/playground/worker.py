@@ -112,16 +112,14 @@ class Trainer:
             return self._stop("diverged", f"{err}. Press Reset, or lower the learning rate.")
         except Exception as err:  # a bug: say so on the page, keep the session alive
             return self._fail("training", err)
-        status = None
         if epoch_done and self.pending:
             self.pending -= 1
-            if not self.pending and not self.running:
-                status = ("paused", None)
         if run.epoch >= self.max_epochs and (self.running or self.pending):
             return self._stop(*self._finished())
-        if status is not None or not (self.running or self.pending) \
-                or time.monotonic() >= self.next_publish:
-            self.publish(status)
+        if not (self.running or self.pending):  # a Step's last epoch, or a new run measured
+            self.publish(("paused", None) if epoch_done else None)
+        elif time.monotonic() >= self.next_publish:
+            self.publish()
 
     def _stop(self, status: str, message: str) -> None:
         self.running, self.pending = False, 0
