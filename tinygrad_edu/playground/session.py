@@ -77,9 +77,6 @@ class Session:
         self._start_worker(self._command("new", settings.to_dict()))
 
     # ------------------------------------------------------------------ requests
-    def touch(self) -> None:
-        self.last_contact = time.monotonic()
-
     def configure(self, changes: dict) -> Run:
         """Check ``changes`` against the current settings and start a new run with them
         (paused). A refused setting raises ``SettingsError`` and changes nothing."""
@@ -295,17 +292,17 @@ class SessionStore:
             raise TooManySessions("the playground server is stopping")
         return session
 
-    def get(self, sid: str) -> Session | None:
-        with self._lock:
-            session = self._sessions.get(sid)
-        if session is not None:
-            session.touch()
-        return session
-
     def peek(self, sid: str) -> Session | None:
         """The session, without counting this as the page asking about it."""
         with self._lock:
             return self._sessions.get(sid)
+
+    def get(self, sid: str) -> Session | None:
+        """The session, asked about by its page now (see ``idle_timeout``)."""
+        session = self.peek(sid)
+        if session is not None:
+            session.last_contact = time.monotonic()
+        return session
 
     def close(self, sid: str) -> bool:
         with self._lock:
