@@ -13,7 +13,7 @@ numbered commands on its standard input — ``("new", seq, settings)`` (a new ru
 ``("play", seq)``, ``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause) — and
 obeys them between two minibatches; the end of its input ends it. It writes back
 ``("snapshot", seq, body, info, status)``: the last command obeyed, the page's picture as
-JSON bytes (``Run.state``), what the server needs itself (epoch, metrics, weights), and
+JSON bytes (``Run.snapshot``), what the server needs itself (epoch, metrics, weights), and
 None or (status, message) when training stopped by itself (paused after a Step, finished
 at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is one
 pickle, which marks its own end. With ``--picture`` it draws one boundary picture instead
