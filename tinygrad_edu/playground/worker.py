@@ -141,7 +141,6 @@ class Trainer:
                 if self.stopped is None:
                     return self._fail("drawing", err)
                 traceback.print_exc(file=sys.stderr)
-                body = info = None
         self.reports.send(("snapshot", self.seq, body, info, status))
         cost = time.monotonic() - start
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
