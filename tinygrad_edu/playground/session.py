@@ -206,7 +206,7 @@ class Session:
         try:
             while (report := worker.read_message(process.stdout)) is not None:
                 self._receive(report)
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError):  # the pipe closed under us
             pass
         finally:
             process.stdout.close()

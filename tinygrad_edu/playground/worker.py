@@ -48,7 +48,7 @@ class Trainer:
     """One worker's state: its run, what it was told to do, and when to send a snapshot."""
 
     def __init__(self, reports, max_epochs: int = MAX_EPOCHS):
-        self.reports = reports            # a Connection (anything with ``send``)
+        self.reports = reports            # anything with ``send``: the report pipe
         self.max_epochs = max_epochs
         self.run = None
         self.seq = 0
@@ -196,7 +196,7 @@ def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> N
             if command is None:  # the server closed our input: this session is over
                 return
             trainer.obey(command)
-    except (BrokenPipeError, OSError):  # the server stopped reading: it is gone
+    except OSError:  # a broken pipe: the server stopped reading, it is gone
         return
 
 
