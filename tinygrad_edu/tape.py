@@ -149,12 +149,9 @@ class RecordedGraph:
 
     def __init__(self, output: Value, inputs):
         flat = flatten(output, inputs)
-        n_leaves = flat.n_leaves
-        n = len(flat.nodes) - n_leaves
-        self.n_leaves = n_leaves
-        self.n = n
+        n_leaves = self.n_leaves = flat.n_leaves
+        self.n = len(flat.nodes) - n_leaves
         ops_in_order = range(len(flat.nodes) - 1, n_leaves - 1, -1)   # backward's order
-        self.leaves = flat.nodes[:n_leaves]
         self.data = flat.data
         self.n_inputs = flat.n_inputs
         self.root = flat.output
@@ -166,7 +163,7 @@ class RecordedGraph:
         self.constants = flat.constants
         constants = set(self.constants)           # once: a set per leaf was quadratic
         self.param_index = [i for i in range(self.n_inputs, n_leaves) if i not in constants]
-        self.params = [self.leaves[i] for i in self.param_index]
+        self.params = [flat.nodes[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
         self.flat = flat
@@ -220,7 +217,7 @@ class Tape:
         n_leaves, n = graph.n_leaves, graph.n
         self._root = graph.root
         self._values = np.zeros(n_leaves + n)
-        self._values[:n_leaves] = [leaf.data for leaf in graph.leaves]   # constants keep theirs
+        self._values[:n_leaves] = graph.data[:n_leaves]   # constants keep theirs
         self._param_index = np.array(graph.param_index, dtype=np.intp)
         self._locals = np.zeros(2 * n + 1)         # ∂node/∂parent per edge (2r, 2r + 1)
         self._contrib = np.zeros(2 * n + 1)        # upstream × local per edge; last: the seed
@@ -391,50 +388,48 @@ def _evaluation_program(flat) -> list:
             for node in evaluation_order(flat.nodes[flat.output]) if node.parents]
 
 
-def _vectorises(name: str, args, recorded) -> bool:
-    """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit?"""
-    if len(args[0]) < 2:                          # a 1-element array can pass for a float
+def _vectorises(name: str, rs, graph: RecordedGraph) -> bool:
+    """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit on
+    the nodes at positions ``rs`` (a sample of the op's nodes)?"""
+    if len(rs) < 2:                               # a 1-element array can pass for a float
         return False
+    data = graph.data
+    args = [[data[graph.parent0[r]] for r in rs]]
+    if graph.parent1[rs[0]] >= 0:
+        args.append([data[graph.parent1[r]] for r in rs])
+    recorded = [[data[graph.node(r)] for r in rs]] + [[graph.locals[r][k] for r in rs]
+                                                      for k in range(len(args))]
     try:
         with np.errstate(all="raise"):
             result = OPS[name].forward(*(np.array(a) for a in args))
         if not isinstance(result, tuple) or len(result) != len(recorded):
             return False
-        k = len(args[0])
-        return all(np.broadcast_to(np.asarray(r, dtype=float), (k,)).tobytes()
+        return all(np.broadcast_to(np.asarray(r, dtype=float), (len(rs),)).tobytes()
                    == np.array(expected).tobytes() for r, expected in zip(result, recorded))
     except Exception:  # noqa: BLE001 - any failure only means "run this op node by node"
         return False
 
 
 def _forward_schedule(graph: RecordedGraph) -> list:
-    """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
-    ops, p1, n = graph.ops, graph.parent1, graph.n
+    """Steps in dependency order: one array call per wide (depth, op) group whose op
+    vectorises, the other nodes in runs between them."""
     groups = {}                                   # depth → op → positions r in order
-    for r in range(n - 1, -1, -1):
-        groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
-    array_ops = {}
+    for r in range(graph.n - 1, -1, -1):
+        groups.setdefault(graph.depth[r], {}).setdefault(graph.ops[r], []).append(r)
+    array_ops = {}                                # op → vectorises? (its first wide group)
     for by_op in groups.values():
         for name, rs in by_op.items():
             if name not in array_ops and len(rs) >= MIN_ARRAY:
-                sample, data = rs[:64], graph.data
-                args = [[data[graph.parent0[r]] for r in sample]]
-                if p1[rs[0]] >= 0:
-                    args.append([data[p1[r]] for r in sample])
-                recorded = [[data[graph.node(r)] for r in sample]]
-                recorded += [[graph.locals[r][k] for r in sample] for k in range(len(args))]
-                array_ops[name] = _vectorises(name, args, recorded)
+                array_ops[name] = _vectorises(name, rs[:64], graph)
     steps, run = [], []
     for d in sorted(groups):
-        for name, rs in groups[d].items():
-            if array_ops.get(name) and len(rs) >= MIN_ARRAY:
-                if run:
-                    steps.append(_ForwardRun(run, graph))
-                    run = []
-                steps.append(_ForwardArray(name, rs, graph))
-        for name, rs in groups[d].items():
-            if not (array_ops.get(name) and len(rs) >= MIN_ARRAY):
-                run.extend(rs)
+        wide = {name: rs for name, rs in groups[d].items()
+                if len(rs) >= MIN_ARRAY and array_ops[name]}
+        if wide and run:
+            steps.append(_ForwardRun(run, graph))
+            run = []
+        steps += [_ForwardArray(name, rs, graph) for name, rs in wide.items()]
+        run += [r for name, rs in groups[d].items() if name not in wide for r in rs]
     if run:
         steps.append(_ForwardRun(run, graph))
     return steps
@@ -495,14 +490,10 @@ class _ForwardRun:
             for parent in (graph.parent0[r], graph.parent1[r]):
                 if parent >= 0 and parent not in made and parent not in outside:
                     outside[parent] = len(outside)
-        first = len(outside)                      # buffer: outside values, then this run's
-
-        def where(parent):
-            return -1 if parent < 0 else outside[parent] if parent in outside \
-                else first + made[parent]
-
-        self.program = [(OPS[graph.ops[r]].forward, where(graph.parent0[r]),
-                         where(graph.parent1[r])) for r in rs]
+        # node → place in the buffer: the outside values, then this run's; -1: no operand
+        where = {-1: -1, **outside, **{node: len(outside) + k for node, k in made.items()}}
+        self.program = [(OPS[graph.ops[r]].forward, where[graph.parent0[r]],
+                         where[graph.parent1[r]]) for r in rs]
         self.names = [graph.ops[r] for r in rs]
         self.gather = np.array(list(outside), dtype=np.intp)
         self.out = np.array(list(made), dtype=np.intp)
@@ -601,22 +592,16 @@ class _BackwardRun:
 
     def __init__(self, rs, graph, incoming):
         in_run = set(rs)
-        made = {}                                 # edge → position among this run's products
         outside = {}                              # edge → position among gathered ones
         for r in rs:
             for e in incoming[graph.node(r)]:
                 if e // 2 not in in_run and e not in outside:
                     outside[e] = len(outside)
-        first = len(outside)
-        program = []
         out = _out_edges(graph, rs)
-        for e in out:
-            made[e] = first + len(made)
-        for r in rs:
-            sources = tuple(outside[e] if e in outside else made[e]
-                            for e in incoming[graph.node(r)])
-            program.append((sources, graph.parent1[r] >= 0))
-        self.program = program
+        # edge → place in the buffer: the gathered contributions, then this run's products
+        where = {**outside, **{e: len(outside) + k for k, e in enumerate(out)}}
+        self.program = [(tuple(where[e] for e in incoming[graph.node(r)]), graph.parent1[r] >= 0)
+                        for r in rs]
         self.gather = np.array(list(outside), dtype=np.intp)
         self.out = np.array(out, dtype=np.intp)
 
