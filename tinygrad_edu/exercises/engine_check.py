@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 
+from ..engine import Value
 from .programs import (
     ALIASES,
     KINDS,
@@ -14,11 +15,11 @@ from .programs import (
     Program,
     Step,
     apply_step,
+    build,
     close,
     compare,
     random_program,
     reference,
-    reference_data,
     write_step,
 )
 from .report import SIGN_MISTAKES, Failure, Report, is_blank, number_text, same_number
@@ -137,7 +138,7 @@ def _check_one(cls, case: str, prog: Program, iterative: bool, report: Report):
         return None
     except Broke as broke:
         return Failure(case, _short_text(prog), prog.input_text(), broke.where,
-                       got=broke.detail, hint=_hint_broke(broke))
+                       got=broke.detail, hint=broke.hint)
     if mismatch is None:
         return None
     quantity, expected, got = mismatch
@@ -216,8 +217,8 @@ def _isolate(cls, prog: Program):
     All parts of a smallest failing sub-expression pass, so its last op is the suspect.
     """
     step = prog.steps[-1]
-    data = reference_data(prog)
-    xs = [data[a] for a in step.args]
+    nodes = build(Value, prog)
+    xs = [nodes[a].data for a in step.args]
     names = ("a", "b")[:len(xs)]
     single = Program(names, tuple(xs), (Step(step.kind, tuple(range(len(xs))), step.power),))
     try:
@@ -231,14 +232,6 @@ def _isolate(cls, prog: Program):
     which = q.split("/∂")[1]
     at = "at " + single.input_text()
     return (f"d({node})/da" if len(xs) == 1 else f"∂({node})/∂{which}"), at, e, g
-
-
-def _hint_broke(broke: Broke) -> str:
-    if broke.where == "backward()":
-        return "backward() raised: run it by hand on this expression and read the traceback"
-    if broke.where.startswith("the "):
-        return "after backward(), .data and every input's .grad must be numbers"
-    return "an op raised where tinygrad_edu computes a value"
 
 
 def _unshared_agrees(cls, prog: Program) -> bool:

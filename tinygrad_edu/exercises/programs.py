@@ -13,9 +13,6 @@ from ..engine import Value, reverse_topological_order
 from ..ops import OPS
 from .report import RTOL, number_text
 
-# A case is a small program: leaves first, then steps, each applying one op to earlier nodes.
-# The same program runs on the learner's class and on tinygrad_edu.Value; a sub-expression is
-# the program restricted to what one node depends on.
 
 @dataclass(frozen=True)
 class Kind:
@@ -144,10 +141,12 @@ def write_step(step: Step, texts: list, precs: list):
 
 # ---------------------------------------------------------------- running a program
 class Broke(Exception):
-    """The learner's class raised, or gave something that is not a number."""
+    """The learner's class raised, or gave something that is not a number: ``where`` it
+    happened, the ``detail`` (the error or the value) and the ``hint`` a report shows."""
 
-    def __init__(self, where: str, error: BaseException | None = None, detail: str = ""):
-        self.where, self.error = where, error
+    def __init__(self, where: str, hint: str, error: BaseException | None = None,
+                 detail: str = ""):
+        self.where, self.hint = where, hint
         self.detail = detail or f"{type(error).__name__}: {error}"
         super().__init__(f"{where}: {self.detail}")
 
@@ -159,30 +158,39 @@ def apply_step(step: Step, operands):
 def _number(x, what: str) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
-    raise Broke(what, detail=f"{what} is {type(x).__name__} {x!r:.40}, not a number")
+    raise Broke(what, "after backward(), .data and every input's .grad must be numbers",
+                detail=f"{what} is {type(x).__name__} {x!r:.40}, not a number")
 
 
-def run(cls, prog: Program):
-    """(output value, [gradient of each leaf]) of ``prog`` built from ``cls`` and backward()."""
+def build(cls, prog: Program) -> list:
+    """Every node of ``prog`` built from ``cls``, leaves first (the output is the last)."""
+    hint = "an op raised where tinygrad_edu computes a value"
     nodes = []
     for v in prog.leaves:
         try:
             nodes.append(cls(v))
         except Exception as err:
-            raise Broke(f"{cls.__name__}({number_text(v)})", err) from None
-    for k, step in enumerate(prog.steps):
+            raise Broke(f"{cls.__name__}({number_text(v)})", hint, err) from None
+    for step in prog.steps:
         try:
             nodes.append(apply_step(step, [nodes[a] for a in step.args]))
         except Exception as err:
             what = write_step(step, [f"v{a}" for a in step.args], [9] * len(step.args))[0]
-            raise Broke(f"computing {what}", err) from None
+            raise Broke(f"computing {what}", hint, err) from None
+    return nodes
+
+
+def run(cls, prog: Program):
+    """(output value, [gradient of each leaf]) of ``prog`` built from ``cls`` and backward()."""
+    nodes = build(cls, prog)
     y = nodes[-1]
     try:
         y.backward()
     except RecursionError:
         raise
     except Exception as err:
-        raise Broke("backward()", err) from None
+        raise Broke("backward()", "backward() raised: run it by hand on this expression and "
+                    "read the traceback", err) from None
     value = _number(getattr(y, "data", None), "the output's .data")
     grads = [_number(getattr(leaf, "grad", None), f"the .grad of {name}")
              for leaf, name in zip(nodes, prog.names)]
@@ -195,9 +203,7 @@ def reference(prog: Program):
     The scale of a gradient is the sum over all paths of ``|upstream| × |local|``: rounding grows
     with it when paths cancel, so it sets the absolute part of the tolerance.
     """
-    nodes = [Value(v) for v in prog.leaves]
-    for step in prog.steps:
-        nodes.append(apply_step(step, [nodes[a] for a in step.args]))
+    nodes = build(Value, prog)
     y = nodes[-1]
     y.backward()
     size = {y: 1.0}
@@ -225,13 +231,6 @@ def compare(cls, prog: Program):
         if not close(g, e, s):
             return f"∂y/∂{name}", e, g
     return None
-
-
-def reference_data(prog: Program) -> list:
-    nodes = [Value(v) for v in prog.leaves]
-    for step in prog.steps:
-        nodes.append(apply_step(step, [nodes[a] for a in step.args]))
-    return [n.data for n in nodes]
 
 
 # ---------------------------------------------------------------- random graphs
