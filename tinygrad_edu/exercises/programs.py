@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 from ..engine import Value, reverse_topological_order
@@ -69,14 +70,11 @@ class Program:
 
     def below(self, i: int) -> list:
         """The nodes node ``i`` depends on (itself included), in program order."""
-        seen, stack = {i}, [i]
-        while stack:
-            step = self.step(stack.pop())
-            for j in step.args if step else ():
-                if j not in seen:
-                    seen.add(j)
-                    stack.append(j)
-        return sorted(seen)
+        needed = {i}
+        for j in reversed(range(len(self.leaves), i + 1)):   # a step uses earlier nodes only
+            if j in needed:
+                needed.update(self.step(j).args)
+        return sorted(needed)
 
     def sub(self, i: int) -> Program:
         """The sub-expression computed at node ``i``, as a program of its own."""
@@ -91,11 +89,8 @@ class Program:
                               for s in steps))
 
     def uses(self) -> list:
-        counts = [0] * self.size
-        for s in self.steps:
-            for a in s.args:
-                counts[a] += 1
-        return counts
+        counts = Counter(a for s in self.steps for a in s.args)
+        return [counts[i] for i in range(self.size)]
 
     def text(self) -> str:
         """The expression in slide notation; a part used more than once is named qk."""
@@ -277,15 +272,11 @@ def _safe(kind: str, xs: list, power) -> float | None:
         return None
     if kind == "** n" and (power < 0 or not power.is_integer()) and xs[0] < 0.2:
         return None
-    if kind == "exp" and xs[0] > 3 or kind == "relu" and abs(xs[0]) < 0.01:
-        return None
-    if kind == "max" and abs(xs[0] - xs[1]) < 0.01:
+    row = OPS[KINDS[kind].table]
+    if kind == "exp" and xs[0] > 3 or row.kink is not None and row.kink(*xs) < 0.01:
         return None
     try:
-        if kind == "** n":
-            out = OPS["**"].forward(xs[0], power)[0]
-        else:
-            out = OPS[KINDS[kind].table].forward(*xs)[0]
+        out = row.forward(*xs, power)[0] if kind == "** n" else row.forward(*xs)[0]
     except ArithmeticError:
         return None
     return out if math.isfinite(out) and abs(out) < 50 else None
