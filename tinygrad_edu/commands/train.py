@@ -18,6 +18,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from functools import partial
 
 from ..ops import format_number
 from . import EXIT_OK, MissingTool, UsageError, add_command, json_ready, make_dir
@@ -47,7 +48,7 @@ RECIPES = {"moons": Recipe(40, 0.95), "circles": Recipe(40, 0.95), "xor": Recipe
 
 
 # ---------------------------------------------------------------- option types
-def _whole(text: str, low: int = 1, high: int = 1_000_000) -> int:
+def _whole(text: str, low: int, high: int) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -59,7 +60,8 @@ def _whole(text: str, low: int = 1, high: int = 1_000_000) -> int:
     return value
 
 
-def _number_in(text: str, low: float, high: float, low_open: bool, high_open: bool) -> float:
+def _number_in(text: str, low: float, high: float, low_open: bool = False,
+               high_open: bool = False) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -83,18 +85,6 @@ def _hidden(text: str) -> list:
         raise argparse.ArgumentTypeError(f"expected 1 to 8 hidden layers of 1 to 256 neurons, "
                                          f"got {text[:40]!r}")
     return sizes
-
-
-OPTION_TYPES = {
-    "epochs": lambda t: _whole(t, 1, 100_000),
-    "batch_size": lambda t: _whole(t, 1, 1_000_000),
-    "samples": lambda t: _whole(t, 8, 100_000),
-    "seed": lambda t: _whole(t, -(2**63), 2**63 - 1),
-    "lr": lambda t: _number_in(t, 0.0, 10.0, True, False),
-    "noise": lambda t: _number_in(t, 0.0, 10.0, False, False),
-    "val_fraction": lambda t: _number_in(t, 0.0, 1.0, True, True),
-    "hidden": _hidden,
-}
 
 
 # ---------------------------------------------------------------- the parser
@@ -132,10 +122,9 @@ def add_parser(subcommands) -> argparse.ArgumentParser:
                "digit\n"
                "  model.json             the trained weights (MLP.load reads it back)\n"
                "  run.json               the settings, the history and the accuracies")
-    t = OPTION_TYPES
     p.add_argument("dataset", choices=tuple(RECIPES), metavar="DATASET",
                    help=f"one of {', '.join(RECIPES)}")
-    p.add_argument("--hidden", type=t["hidden"], metavar="SIZES",
+    p.add_argument("--hidden", type=_hidden, metavar="SIZES",
                    help="hidden layer sizes, comma separated (default: 16,16; 32 for digits)")
     activations = tuple(a for a in nn.ACTIVATIONS if a != "linear")
     p.add_argument("--activation", choices=activations, default="relu",
@@ -143,20 +132,22 @@ def add_parser(subcommands) -> argparse.ArgumentParser:
     p.add_argument("--optimizer", choices=tuple(optim.OPTIMIZERS), default="adam",
                    help="; ".join(f"{name}: {label}" for name, (label, _, _)
                                   in optim.OPTIMIZERS.items()) + " (default: adam)")
-    p.add_argument("--lr", type=t["lr"], metavar="RATE", help="learning rate (default: " +
-                   ", ".join(f"{n} {lr:g}" for n, (_, lr, _) in optim.OPTIMIZERS.items()) + ")")
-    p.add_argument("--epochs", type=t["epochs"], metavar="N",
+    p.add_argument("--lr", type=partial(_number_in, low=0.0, high=10.0, low_open=True),
+                   metavar="RATE", help="learning rate (default: " + ", ".join(
+                       f"{n} {lr:g}" for n, (_, lr, _) in optim.OPTIMIZERS.items()) + ")")
+    p.add_argument("--epochs", type=partial(_whole, low=1, high=100_000), metavar="N",
                    help="passes over the training data (default: per data set, see below)")
-    p.add_argument("--batch-size", type=t["batch_size"], default=32, metavar="N",
-                   help="minibatch size (default: 32)")
-    p.add_argument("--samples", type=t["samples"], metavar="N",
+    p.add_argument("--batch-size", type=partial(_whole, low=1, high=1_000_000), default=32,
+                   metavar="N", help="minibatch size (default: 32)")
+    p.add_argument("--samples", type=partial(_whole, low=8, high=100_000), metavar="N",
                    help="data set size (default: per data set, see below)")
-    p.add_argument("--noise", type=t["noise"], metavar="SIGMA",
+    p.add_argument("--noise", type=partial(_number_in, low=0.0, high=10.0), metavar="SIGMA",
                    help="Gaussian noise of the data (default: per data set)")
-    p.add_argument("--val-fraction", type=t["val_fraction"], default=0.2, metavar="F",
+    p.add_argument("--val-fraction", default=0.2, metavar="F",
+                   type=partial(_number_in, low=0.0, high=1.0, low_open=True, high_open=True),
                    help="share of the data held out for validation (digits: for the test) "
                         "(default: 0.2)")
-    p.add_argument("--seed", type=t["seed"], default=0,
+    p.add_argument("--seed", type=partial(_whole, low=-(2**63), high=2**63 - 1), default=0,
                    help="seed for data, initialisation and shuffling (default: 0)")
     p.add_argument("--out", metavar="DIR", help="where to write the files (default: out/DATASET)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
