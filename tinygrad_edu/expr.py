@@ -390,8 +390,6 @@ def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:
         message = "a number runs into a name: write 2*x for a product"
     elif message.startswith("invalid syntax. Perhaps you forgot a comma"):
         message = "invalid syntax: two terms without an operator between them"
-    elif "unexpected indent" in message:
-        message = "invalid syntax"
     if col >= len(text):
         col, length = len(text), 1
     return ExprError(message, text, col, max(1, length))
@@ -506,7 +504,7 @@ def parse(text: str) -> Expression:
     """Check ``text`` and return an :class:`Expression`, or raise :class:`ExprError`."""
     if not isinstance(text, str):
         raise TypeError(f"parse needs a str, got {type(text).__name__}")
-    _scan(text)
+    _scan(text)  # one line of printable ASCII, short: Python's parser can only find bad syntax
     stripped = text.lstrip(" \t")
     offset = len(text) - len(stripped)
     try:
@@ -518,8 +516,6 @@ def parse(text: str) -> Expression:
     except (RecursionError, MemoryError):
         raise ExprError("the expression is too deeply nested to parse", text, 0, len(text),
                         "limit") from None
-    except ValueError as err:  # e.g. a null character, or an integer literal too long
-        raise ExprError(f"invalid expression: {err}", text, 0, len(text)) from None
     return Expression(text, _Compiler(text, offset).compile(tree))
 
 
