@@ -410,7 +410,7 @@ class _Frame:
                                  12) for s in walk)
         self.value_width = widest + 16
         lines = [_caption_lines(s) for s in walk]
-        self.caption_width = max(_text_width(_plain(line), CAPTION_SIZE)
+        self.caption_width = max(_text_width("".join(text for text, _ in line), CAPTION_SIZE)
                                  for pair in lines for line in pair) + 12
 
     def highlights(self, node: Value, operand: int) -> bool:
@@ -471,10 +471,6 @@ def _caption_lines(step):
         if step.expr.startswith(step.name + " + "):
             second.append((f", added to what {step.name} held (gradients add up)", None))
     return head, second
-
-
-def _plain(line) -> str:
-    return "".join(text for text, _ in line)
 
 
 def _caption_cell(line, width: float) -> str:
