@@ -76,7 +76,7 @@ def check_engine(value_class, ops=None, cases=200, seed=0, iterative=False) -> R
 
 def _supported(cls):
     """The op kinds ``cls`` handles (trying each on fresh 1.3 and 0.7), and why others fail."""
-    ok, refused = [], {}
+    refused = {}
     for kind, spec in KINDS.items():
         step = Step(kind, (0, 1)[:spec.arity], 2.0 if kind == "** n" else None)
         try:
@@ -86,9 +86,7 @@ def _supported(cls):
             out.backward
         except Exception as err:
             refused[kind] = f"{type(err).__name__}: {err}"
-            continue
-        ok.append(kind)
-    return ok, refused
+    return [kind for kind in KINDS if kind not in refused], refused
 
 
 def _resolve(ops) -> list:
@@ -246,9 +244,9 @@ def _unshared_agrees(cls, prog: Program) -> bool:
         for i, v in enumerate(prog.leaves):
             copies.append([cls(v) for _ in range(paths[i])])
         leaves = [list(c) for c in copies]
-        for step in prog.steps:
+        for i, step in enumerate(prog.steps, start=n):
             copies.append([apply_step(step, [copies[a].pop() for a in step.args])
-                           for _ in range(paths[len(copies)])])
+                           for _ in range(paths[i])])
         copies[out][0].backward()
         grads = [sum(float(c.grad) for c in leaf) for leaf in leaves]
     except Exception:

@@ -178,8 +178,7 @@ def _check_row_at(op, xs, names):
     where = _at(names, xs)
     for i in range(op.arity):
         h = 1e-6 * max(1.0, abs(xs[i]))
-        up = list(xs)
-        down = list(xs)
+        up, down = list(xs), list(xs)
         up[i] += h
         down[i] -= h
         slope = (op.forward(*up)[0] - op.forward(*down)[0]) / (2 * h)
