@@ -37,7 +37,6 @@ from __future__ import annotations
 import numpy as np
 
 from .array_program import GridStep, OpStep, Slots, SumStep, array_form
-from .ops import OpError
 from .tape import Tape
 
 __all__ = ["FastTape"]
@@ -237,13 +236,13 @@ class FastTape(Tape):
         self._values = np.zeros(layout.size)
         self._values[:graph.n_leaves] = [graph.data[i] for i in layout.leaves]
         self._adjoint = np.zeros(layout.size)
-        self._n_leaves = graph.n_inputs + len(graph.params)
-        self._leaf_grads = self._adjoint[:self._n_leaves]
+        n_leaves = graph.n_inputs + len(graph.params)
+        self._param_index = slice(graph.n_inputs, n_leaves)   # the parameters' slots, in order
+        self._leaf_grads = self._adjoint[:n_leaves]
 
-    def forward(self, *inputs) -> float:
-        """Replay the forward pass on new inputs (same count and shapes) and current params;
-        returns the output as a float."""
-        return self._replay(inputs, [p.data for p in self.params], None)
+    def _forward(self, values) -> None:
+        for step in self._steps:
+            step.forward(values)
 
     def forward_with(self, params, *inputs) -> float:
         """``forward`` with the parameters' values taken from ``params`` (one float per entry
@@ -258,28 +257,7 @@ class FastTape(Tape):
         if params.shape != (len(self.params),):
             raise ValueError(f"forward_with: params needs one number per parameter "
                              f"({len(self.params)}), got shape {params.shape}")
-        return self._replay(inputs, params, params)
-
-    def _replay(self, inputs, param_values, vector) -> float:
-        values = self._load(inputs)
-        values[self._n_inputs:self._n_leaves] = param_values
-        try:
-            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                for step in self._steps:
-                    step.forward(values)
-        except (FloatingPointError, OpError) as err:
-            if vector is not None:
-                for p, x in zip(self.params, vector.tolist()):
-                    p.data = x
-            failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
-            if failure is not None:
-                raise failure from None
-            with np.errstate(all="ignore"):         # inf or nan carried along, not made
-                for step in self._steps:
-                    step.forward(values)
-        self._fresh = True
-        self.value = float(values[self._root])
-        return self.value
+        return self._replay(inputs, params, theta=params)
 
     def param_grads(self, grad=1.0):
         """The reverse sweep of the last forward, as ``backward`` does it, but returning
@@ -296,4 +274,4 @@ class FastTape(Tape):
             for step in reversed(self._steps):
                 step.backward(adjoint)
         self._backward_done = True
-        return adjoint[self._n_inputs:self._n_leaves]
+        return adjoint[self._param_index]
