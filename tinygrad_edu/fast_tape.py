@@ -8,11 +8,10 @@ not say so, but it can be read back out of it. At recording, this module
    and takes each ``×`` term used by that sum alone into it as a product a·b;
 2. gives every remaining node a level (longest path from a leaf) and groups the nodes by
    level and kind: an op (all relu of one level), or sums with as many products;
-3. turns each group into a step of :mod:`tinygrad_edu.array_program`: a group of sums whose
-   products form a full grid — term j of sum (r, c) pairs operand j of row r of one side with
-   operand j of row c of the other (either order of the × operands) — is a matrix product;
-   other sums are gather × gather and a segment sum; ops run as numpy ufuncs, an op without a
-   numpy form (one a user registered) as the op table's function per element;
+3. turns each group into a step of :mod:`tinygrad_edu.array_program`: a matrix product when
+   the sums' products form a full grid — term j of sum (r, c) pairs operand j of row r of one
+   side with operand j of row c of the other (either order of the × operands) — else a
+   segment sum, or, for an op, its numpy form;
 4. lays the nodes out in the value array group by group, so that a layer's outputs are one
    block and the next layer reads them as a view.
 
@@ -23,14 +22,13 @@ chain built left to right), and numpy's exp or tanh may differ from Python's in 
 so where a sum cancels the error is relative to Σ|terms| (for a gradient: to the sum over
 paths of |upstream × local|), not to the result (``tests/test_tape_fast.py`` states the bound
 it checks). Branches (relu, max, abs) are decided by each replay's live data, so an operand
-within that error of a kink may take the other branch than in the engine. The
-refusals and errors are the exact tape's (:class:`tinygrad_edu.tape.Tape`): no recording
-under ``no_grad()``, no ``backward`` before a successful forward, and when numpy reports an
-overflow, a division by zero or an invalid operation, ``fn`` runs once through the engine and
-the engine's error is raised (if the engine finds none — an inf or nan that was only carried
-along — the replay is redone without the checks). One difference remains: a partial sum that
-overflows in the engine's order but not in the reordered one (terms within a factor n of
-1.8e308) raises in the engine and not here.
+within that error of a kink may take the other branch than in the engine. The refusals
+and errors are the exact tape's, from its own code (:class:`tinygrad_edu.tape.Tape`): when
+numpy reports an overflow, a division by zero or an invalid operation, ``fn`` runs once
+through the engine and the engine's error is raised (if the engine finds none — an inf or nan
+only carried along — the replay is redone without the checks). One difference remains: a
+partial sum that overflows in the engine's order but not in the reordered one (terms within a
+factor n of 1.8e308) raises in the engine and not here.
 """
 from __future__ import annotations
 
