@@ -132,11 +132,8 @@ class Value:
 
 
 class Constant(Value):
-    """A plain number that took part in an operation (the 3 in ``x * 3``).
-
-    It is a leaf like an input, but traces and pictures write it as a number instead of
-    numbering it as an input.
-    """
+    """A plain number that took part in an operation (the 3 in ``x * 3``): a leaf, which
+    traces and pictures write as a number instead of numbering it as an input."""
 
     __slots__ = ()
 
