@@ -23,14 +23,6 @@ PILLOW_HELP = ("render_animation writes GIFs with Pillow, which is not installed
                "pip install 'tinygrad_edu[gif]' (or pip install Pillow)")
 
 
-def _pillow():
-    try:
-        from PIL import Image
-    except ImportError:
-        raise ImportError(PILLOW_HELP) from None
-    return Image
-
-
 def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
            dpi: int = 110) -> list:
     """One PNG picture (bytes) per step of ``steps(y, mode, seed)``, every node in place."""
@@ -48,25 +40,6 @@ def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
     return pictures
 
 
-def _same_canvas(images, Image) -> list:
-    """Every frame on a canvas of the largest frame's size, drawn from the top left corner.
-
-    The nodes sit at the same place in every frame (every frame's boxes have the same sizes, so
-    dot lays them out the same way); only the caption under them can make one frame a few
-    pixels wider, and a GIF needs one size.
-    """
-    width = max(im.width for im in images)
-    height = max(im.height for im in images)
-    out = []
-    for im in images:
-        if im.size != (width, height):
-            canvas = Image.new("RGB", (width, height), "white")
-            canvas.paste(im, (0, 0))
-            im = canvas
-        out.append(im)
-    return out
-
-
 def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: str = "TB",
                      dpi: int = 110, seconds_per_step: float = 1.6,
                      pause: float = 5.0) -> str:
@@ -81,7 +54,10 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
 
     Needs Graphviz's ``dot`` and Pillow (the ``gif`` extra).
     """
-    Image = _pillow()
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(PILLOW_HELP) from None
     for what, value in (("seconds_per_step", seconds_per_step), ("pause", pause)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not 0.02 <= value <= 600:
@@ -93,7 +69,6 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
                          f"got {path!r}")
     images = [Image.open(io.BytesIO(png)).convert("RGB")
               for png in frames(y, mode, seed, rankdir, dpi)]
-    images = _same_canvas(images, Image)
     indexed = _one_palette(images, Image)
     durations = [round(seconds_per_step * 1000)] * (len(indexed) - 1) + [round(pause * 1000)]
     indexed[0].save(path, save_all=True, append_images=indexed[1:], duration=durations,
@@ -102,17 +77,22 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
 
 
 def _one_palette(images, Image) -> list:
-    """The frames in one shared 255-colour palette (taken from all of them together).
+    """The frames on one white canvas of the largest frame's size, in one shared 255-colour
+    palette (taken from all of them together).
 
-    With one palette a pixel that does not change keeps its index, so each frame after the
-    first stores only what changed (half the file), and no colour flickers between frames.
+    The nodes sit at the same place in every frame; only the caption can make one frame a
+    few pixels wider, and a GIF needs one size. With one palette a pixel that does not change
+    keeps its index, so each frame after the first stores only what changed (half the file),
+    and no colour flickers between frames.
     """
-    width, height = images[0].size
-    sheet = Image.new("RGB", (width, height * len(images)))
+    width = max(im.width for im in images)
+    height = max(im.height for im in images)
+    sheet = Image.new("RGB", (width, height * len(images)), "white")
     for k, im in enumerate(images):
         sheet.paste(im, (0, k * height))
     palette = sheet.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    indexed = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    indexed = [sheet.crop((0, k * height, width, (k + 1) * height))
+               .quantize(palette=palette, dither=Image.Dither.NONE) for k in range(len(images))]
     background = indexed[0].getpixel((0, 0))  # the margin: the paper stays pure white
     colours = indexed[0].getpalette()
     colours[3 * background:3 * background + 3] = [255, 255, 255]

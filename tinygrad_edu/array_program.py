@@ -132,11 +132,9 @@ class OpStep:
 
     def backward(self, adjoint) -> None:
         upstream = adjoint[self.out]
-        local = self.locals[1]
-        self.a.add(adjoint, _times(upstream, local))
+        self.a.add(adjoint, _times(upstream, self.locals[1]))
         if self.b is not None:
-            local = self.locals[2]
-            self.b.add(adjoint, _times(upstream, local))
+            self.b.add(adjoint, _times(upstream, self.locals[2]))
 
 
 class SumStep:

@@ -6,11 +6,8 @@
     tinygrad-edu playground [--port 8000]
 
 This module assembles the parser from the commands (``tinygrad_edu.commands``: each one
-declares its own options) and turns every refusal into a one-line message and an exit code:
-0 success; 1 an unexpected error (a bug: please report it); 2 bad input (usage, the
-expression, a value, a value that does not exist such as ln 0, a file that cannot be
-written); 3 ``--check`` found a gradient that disagrees with finite differences; 4 a tool that
-is needed is missing (Graphviz's ``dot`` for ``--svg``/``--png``, matplotlib for plots).
+declares its own options) and turns every refusal into a one-line message and an exit code,
+never a stack trace: the codes are ``commands.EXIT_CODES_HELP``, which ends every ``--help``.
 """
 from __future__ import annotations
 
@@ -132,11 +129,9 @@ def _run(args) -> int:
            else COMMANDS[args.command].run)
     try:
         return run(args)
-    except ExprError as err:
-        status(err.render() if err.col is not None else f"tinygrad-edu: error: {err.message}")
-        return EXIT_USAGE
-    except UsageError as err:
-        status(f"tinygrad-edu: error: {err}")
+    except (ExprError, UsageError) as err:  # an expression's error underlines its place
+        located = isinstance(err, ExprError) and err.col is not None
+        status(err.render() if located else f"tinygrad-edu: error: {err}")
         return EXIT_USAGE
     except MissingTool as err:
         status(f"tinygrad-edu: missing tool: {err}")

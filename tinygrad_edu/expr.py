@@ -235,7 +235,6 @@ _REFUSED_NODES = {
     ast.GeneratorExp: "generator expressions are not allowed",
     ast.JoinedStr: "strings are not allowed", ast.FormattedValue: "strings are not allowed",
     ast.NamedExpr: "assignment (:=) is not allowed",
-    ast.Starred: "* unpacking is not allowed",
     ast.Await: "await is not allowed", ast.Yield: "yield is not allowed",
     ast.YieldFrom: "yield is not allowed",
 }
@@ -315,8 +314,9 @@ class _Compiler:
             if op is not ast.USub:
                 self.refuse("not is not supported" if op is ast.Not else "~ is not supported",
                             node)
-            if _number_literal(node.operand):  # -3 is the number −3, not neg(3)
-                return [], (_NUM, -self.number(node.operand), span)
+            operand = node.operand
+            if isinstance(operand, ast.Constant) and type(operand.value) in (int, float):
+                return [], (_NUM, -self.number(operand), span)  # -3 is the number −3, not neg(3)
             return [node.operand], (_APPLY, operator.neg, 1, span)
         if kind is ast.Call:
             return self.check_call(node)
@@ -373,11 +373,6 @@ def _apply_method(op):
     its first operand (numbers in expressions are Constant Values, so there always is one)."""
     name = op.method
     return lambda first, *rest: getattr(first, name)(*rest)
-
-
-def _number_literal(node) -> bool:
-    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
-            and not isinstance(node.value, bool))
 
 
 def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:

@@ -34,15 +34,11 @@ overflows in the engine's order but not in the reordered one (terms within a fac
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .array_program import GridStep, OpStep, Slots, SumStep, array_form
-from .checks import real
-from .engine import collector_paused
 from .ops import OpError
-from .tape import RecordedGraph, Tape
+from .tape import Tape
 
 __all__ = ["FastTape"]
 
@@ -230,27 +226,19 @@ class FastTape(Tape):
     """
 
     exact = False
+    _rel_tol, _abs_tol = 1e-9, 1e-12
 
     def __init__(self, output, inputs, shapes, fn):
-        with collector_paused():
-            graph = RecordedGraph(output, list(inputs))
-            steps, layout = _program(graph.flat, graph.param_index)
-        self._fn, self._shapes = fn, shapes
-        self._signature = graph.signature()
-        self._n_inputs = graph.n_inputs
-        self.params = graph.params
-        """The parameters: leaf Values other than inputs and constants, as first met."""
-        self._steps = steps
+        super().__init__(output, inputs, _shapes=shapes, _fn=fn)
+
+    def _plan(self, graph) -> None:
+        self._steps, layout = _program(graph.flat, graph.param_index)
         self._root = layout.slot[graph.root]
         self._values = np.zeros(layout.size)
         self._values[:graph.n_leaves] = [graph.data[i] for i in layout.leaves]
         self._adjoint = np.zeros(layout.size)
-        self._n_leaves = self._n_inputs + len(self.params)
+        self._n_leaves = graph.n_inputs + len(graph.params)
         self._leaf_grads = self._adjoint[:self._n_leaves]
-        self._fresh = self._backward_done = False
-        self.value = None
-        """The output of the last ``forward`` (a float)."""
-        self._evaluation = None
 
     def forward(self, *inputs) -> float:
         """Replay the forward pass on new inputs (same count and shapes) and current params;
@@ -273,12 +261,7 @@ class FastTape(Tape):
         return self._replay(inputs, params, params)
 
     def _replay(self, inputs, param_values, vector) -> float:
-        values = self._values
-        flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
-        self._fresh = self._backward_done = False
-        self.value = None
-        if flat_inputs is not None:
-            values[:self._n_inputs] = flat_inputs
+        values = self._load(inputs)
         values[self._n_inputs:self._n_leaves] = param_values
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
@@ -298,14 +281,6 @@ class FastTape(Tape):
         self.value = float(values[self._root])
         return self.value
 
-    def backward(self, grad=1.0) -> None:
-        """Reverse sweep of the last forward: ∂output/∂leaf × ``grad`` added into each
-        parameter's ``.grad`` (leaves accumulate, as with ``Value.backward``); the inputs'
-        gradients are in :meth:`input_grads`."""
-        grads = self._sweep(grad, "backward").tolist()
-        for p, g in zip(self.params, grads):
-            p.grad = p.grad + g
-
     def param_grads(self, grad=1.0):
         """The reverse sweep of the last forward, as ``backward`` does it, but returning
         ∂output/∂θ × ``grad`` as a new array (``self.params`` order) instead of adding it into
@@ -314,11 +289,7 @@ class FastTape(Tape):
 
     def _sweep(self, grad, who: str):
         """v̄ of every slot from the output's down; returns the parameters' (a view)."""
-        if not self._fresh:
-            raise RuntimeError(f"Tape.{who}: no forward has succeeded since the tape was made "
-                               "or since the last forward raised: call forward first")
-        seed = real(grad, f"{who}(grad=...)")
-        adjoint = self._adjoint
+        seed, adjoint = self._seed(grad, who), self._adjoint
         adjoint.fill(0.0)
         adjoint[self._root] = seed
         with np.errstate(all="ignore"):
@@ -326,7 +297,3 @@ class FastTape(Tape):
                 step.backward(adjoint)
         self._backward_done = True
         return adjoint[self._n_inputs:self._n_leaves]
-
-    def _agrees(self, expected: float, got: float) -> bool:
-        return math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12) or (
-            expected != expected and got != got)

@@ -204,8 +204,6 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-_LATEX_WORDS = {"ln": r"\ln", "sin": r"\sin", "cos": r"\cos", "tanh": r"\tanh",
-                "exp": r"\exp", "max": r"\max", "min": r"\min"}
 _ACCENTS = {BAR: "bar", DOT: "dot"}
 
 
@@ -215,7 +213,7 @@ def latex(text: str, letter: str = "v") -> str:
                   lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}"
                   + (f"_{{{m.group(3)}}}" if m.group(3) else ""), text)
     text = re.sub(rf"\b{letter}(-?\d+)", rf"{letter}_{{\1}}", text)
-    text = re.sub(r"\b(ln|sin|cos|tanh|exp|max|min)\b", lambda m: _LATEX_WORDS[m.group(1)], text)
+    text = re.sub(r"\b(ln|sin|cos|tanh|exp|max|min)\b", r"\\\1", text)   # LaTeX's own \ln …
     for plain, tex in (("×", r"\times"), ("−", "-"), ("σ", r"\sigma"), ("√", r"\sqrt"),
                        ("²", "^2"), ("≤", r"\le"), ("≥", r"\ge")):
         text = text.replace(plain, f" {tex} " if plain == "×" else tex)

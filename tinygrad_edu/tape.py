@@ -64,6 +64,10 @@ forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from .checks import flag, real
 from .engine import Value, collector_paused, is_recording
 from .graph import depths, evaluation_order, flatten
@@ -73,19 +77,6 @@ __all__ = ["compile", "Tape"]
 
 MIN_ARRAY = 24
 """Groups with fewer nodes than this run node by node: an array call costs a few µs."""
-
-_np = None
-
-
-def _numpy():
-    global _np
-    if _np is None:
-        try:
-            import numpy
-        except ImportError:  # pragma: no cover - numpy ships with the test and bench set-up
-            raise ImportError("the compiled tape needs numpy: pip install numpy") from None
-        _np = numpy
-    return _np
 
 
 # ---------------------------------------------------------------- recording
@@ -115,7 +106,6 @@ def _refuse_no_grad(who: str) -> None:
 
 def _run(fn, inputs, who: str):
     """Call ``fn`` through the engine on fresh leaves made from ``inputs``."""
-    np = _numpy()
     shapes, leaves, args = [], [], []
     for i, example in enumerate(inputs):
         values = _as_array(example, f"{who}: input {i}")
@@ -134,7 +124,6 @@ def _run(fn, inputs, who: str):
 
 def _as_array(x, who: str):
     """``x`` (a number or a rectangular nested list of numbers) as a float array."""
-    np = _numpy()
     if isinstance(x, Value):
         raise TypeError(f"{who}: give plain numbers, not Values (the tape makes the leaves)")
     try:
@@ -160,12 +149,9 @@ class RecordedGraph:
 
     def __init__(self, output: Value, inputs):
         flat = flatten(output, inputs)
-        n_leaves = flat.n_leaves
-        n = len(flat.nodes) - n_leaves
-        self.n_leaves = n_leaves
-        self.n = n
+        n_leaves = self.n_leaves = flat.n_leaves
+        self.n = len(flat.nodes) - n_leaves
         ops_in_order = range(len(flat.nodes) - 1, n_leaves - 1, -1)   # backward's order
-        self.leaves = flat.nodes[:n_leaves]
         self.data = flat.data
         self.n_inputs = flat.n_inputs
         self.root = flat.output
@@ -177,7 +163,7 @@ class RecordedGraph:
         self.constants = flat.constants
         constants = set(self.constants)           # once: a set per leaf was quadratic
         self.param_index = [i for i in range(self.n_inputs, n_leaves) if i not in constants]
-        self.params = [self.leaves[i] for i in self.param_index]
+        self.params = [flat.nodes[i] for i in self.param_index]
         depth = depths(range(len(flat.nodes)), flat.parents.__getitem__)
         self.depth = [depth[i] for i in ops_in_order]   # per position r
         self.flat = flat
@@ -205,37 +191,41 @@ class Tape:
 
     exact = True
     """True: the engine's numbers bit for bit; False for the fast tape."""
+    _rel_tol = _abs_tol = 0.0               # how far ``verify`` lets the replay stray
 
     def __init__(self, output: Value, inputs=(), *, _shapes=None, _fn=None):
-        np = _numpy()
         if not isinstance(output, Value):
             raise TypeError(f"Tape: output must be a Value, got {type(output).__name__}")
         inputs = list(inputs)
         if any(not isinstance(v, Value) for v in inputs):
             raise TypeError("Tape: inputs must be leaf Values")
-        with collector_paused():
-            graph = RecordedGraph(output, inputs)
         self._fn = _fn
         self._shapes = _shapes if _shapes is not None else [(len(inputs),)] if inputs else []
+        with collector_paused():
+            graph = RecordedGraph(output, inputs)
+            self._plan(graph)
         self._signature = graph.signature()
         self._n_inputs = graph.n_inputs
         self.params = graph.params
         """The parameters: leaf Values other than inputs and constants, as first met."""
+        self._fresh = self._backward_done = False
+        self.value = None
+        """The output of the last ``forward`` (a float)."""
+
+    def _plan(self, graph: RecordedGraph) -> None:
+        """The arrays and the steps of the exact replay (the fast tape has its own)."""
         n_leaves, n = graph.n_leaves, graph.n
         self._root = graph.root
         self._values = np.zeros(n_leaves + n)
-        self._values[:n_leaves] = [leaf.data for leaf in graph.leaves]   # constants keep theirs
+        self._values[:n_leaves] = graph.data[:n_leaves]   # constants keep theirs
         self._param_index = np.array(graph.param_index, dtype=np.intp)
         self._locals = np.zeros(2 * n + 1)         # ∂node/∂parent per edge (2r, 2r + 1)
         self._contrib = np.zeros(2 * n + 1)        # upstream × local per edge; last: the seed
         self._adjoint = np.zeros(n_leaves + n)
         self._forward_steps = _forward_schedule(graph)
         self._backward_steps, self._leaf_edges, self._leaf_targets = _backward_schedule(graph)
-        self._leaf_grads = np.zeros(len(self._param_index) + self._n_inputs)
-        self._fresh = self._backward_done = False
-        self.value = None
-        """The output of the last ``forward`` (a float)."""
-        self._evaluation = None if _fn is not None else _evaluation_program(graph.flat)
+        self._leaf_grads = np.zeros(len(graph.param_index) + graph.n_inputs)
+        self._evaluation = None if self._fn is not None else _evaluation_program(graph.flat)
 
     def __len__(self) -> int:
         """How many operation nodes one replay evaluates."""
@@ -254,13 +244,7 @@ class Tape:
 
         Returns the output as a float. Local gradients are kept for ``backward``.
         """
-        np = _numpy()
-        values = self._values
-        flat_inputs = self._flatten(inputs) if self._n_inputs or inputs else None
-        self._fresh = self._backward_done = False   # from here on, the arrays are not a pass
-        self.value = None
-        if flat_inputs is not None:
-            values[:self._n_inputs] = flat_inputs
+        values = self._load(inputs)
         values[self._param_index] = [p.data for p in self.params]
         local = self._locals
         try:
@@ -273,14 +257,34 @@ class Tape:
         self.value = float(values[self._root])
         return self.value
 
-    def _engine_error(self, inputs, tape_error: OpError) -> OpError:
-        """The error the engine raises for these inputs, so a replay fails exactly as it would.
+    def _load(self, inputs):
+        """Check ``inputs`` against the recorded shapes and write them into the value array.
 
-        The tape evaluates level by level, the engine in the order ``fn`` makes its nodes; when
-        two nodes fail, each meets a different one first. So ``fn`` is run once more through
-        the engine (only now, on the failing inputs) and its error is the one raised. A tape
-        made from a graph (no ``fn``), or an ``fn`` that does not fail through the engine
-        (Python control flow on ``.data``), raises the tape's own error.
+        From here until the forward succeeds the arrays hold no pass: ``backward`` refuses.
+        """
+        shapes = self._shapes
+        if len(inputs) != len(shapes):
+            raise TypeError(f"this tape takes {len(shapes)} input(s) shaped "
+                            f"{', '.join(map(str, shapes)) or '()'}, got {len(inputs)}")
+        parts = []
+        for i, (x, shape) in enumerate(zip(inputs, shapes)):
+            values = _as_array(x, f"tape input {i}")
+            if values.shape != shape:
+                raise ValueError(f"tape input {i} has shape {values.shape}, but the tape was "
+                                 f"recorded with shape {shape}: record a new tape for it")
+            parts.append(values.ravel())
+        self._fresh = self._backward_done = False
+        self.value = None
+        if parts:
+            self._values[:self._n_inputs] = np.concatenate(parts)
+        return self._values
+
+    def _engine_error(self, inputs, tape_error: OpError) -> OpError:
+        """The error the engine raises for these inputs (see the module's docstring for why).
+
+        A tape made from a graph (no ``fn``) raises the first error in evaluation order
+        instead, and an ``fn`` that does not fail through the engine (Python control flow on
+        ``.data``) the tape's own error.
         """
         if self._fn is None:
             return self._first_failure() or tape_error
@@ -302,35 +306,28 @@ class Tape:
                 return _at_node(err, name, out)
         return None
 
-    def _flatten(self, inputs):
-        np = _numpy()
-        shapes = self._shapes
-        if len(inputs) != len(shapes):
-            raise TypeError(f"this tape takes {len(shapes)} input(s) shaped "
-                            f"{', '.join(map(str, shapes)) or '()'}, got {len(inputs)}")
-        parts = []
-        for i, (x, shape) in enumerate(zip(inputs, shapes)):
-            values = _as_array(x, f"tape input {i}")
-            if values.shape != shape:
-                raise ValueError(f"tape input {i} has shape {values.shape}, but the tape was "
-                                 f"recorded with shape {shape}: record a new tape for it")
-            parts.append(values.ravel())
-        return np.concatenate(parts) if parts else np.zeros(0)
-
     # ------------------------------------------------------------------ backward
     def backward(self, grad=1.0) -> None:
         """Reverse sweep of the last forward: ∂output/∂leaf × ``grad`` into the parameters.
 
         Each parameter's ``.grad`` accumulates, exactly as ``Value.backward`` would leave it
-        (the same contributions added in the same order); the inputs' gradients of this pass
-        are in :meth:`input_grads`.
+        (the same contributions added in the same order; the fast tape: within its
+        tolerance); the inputs' gradients of this pass are in :meth:`input_grads`.
         """
-        np = _numpy()
+        for p, g in zip(self.params, self._sweep(grad, "backward").tolist()):
+            p.grad = p.grad + g                    # added once, as Value.backward does
+
+    def _seed(self, grad, who: str) -> float:
+        """ȳ for a reverse sweep; refused unless the last forward succeeded."""
         if not self._fresh:
-            raise RuntimeError("Tape.backward: no forward has succeeded since the tape was made "
+            raise RuntimeError(f"Tape.{who}: no forward has succeeded since the tape was made "
                                "or since the last forward raised: call forward first")
+        return real(grad, f"{who}(grad=...)")
+
+    def _sweep(self, grad, who: str):
+        """v̄ of every node from the output's down; returns this pass's v̄ of each parameter."""
         contrib, local, adjoint = self._contrib, self._locals, self._adjoint
-        contrib[-1] = real(grad, "backward(grad=...)")
+        contrib[-1] = self._seed(grad, who)
         adjoint.fill(0.0)
         with np.errstate(all="ignore"):            # inf and nan as Python floats give them
             for step in self._backward_steps:
@@ -338,9 +335,8 @@ class Tape:
             sums = self._leaf_grads                # this pass's v̄ of each leaf, from 0
             sums.fill(0.0)
             np.add.at(sums, self._leaf_targets, contrib[self._leaf_edges])
-        for p, g in zip(self.params, sums[self._n_inputs:].tolist()):
-            p.grad = p.grad + g                    # added once, as Value.backward does
         self._backward_done = True
+        return sums[self._n_inputs:]
 
     def input_grads(self) -> list:
         """∂output/∂input from the last ``backward``: one entry per input, shaped like it."""
@@ -348,12 +344,9 @@ class Tape:
             raise RuntimeError("Tape.input_grads: call backward after a forward that succeeded")
         grads, start = [], 0
         for shape in self._shapes:
-            size = 1
-            for k in shape:
-                size *= k
-            part = self._leaf_grads[start:start + size].reshape(shape)
+            part = self._leaf_grads[start:start + math.prod(shape)].reshape(shape)
             grads.append(part.tolist() if shape else float(part))
-            start += size
+            start += part.size
         return grads
 
     # ------------------------------------------------------------------ checking the limit
@@ -375,12 +368,10 @@ class Tape:
                              "one recorded (other ops or constants: Python control flow on "
                              ".data?): record a new tape for them")
         expected, got = output.data, self.forward(*inputs)
-        if not self._agrees(expected, got):
+        if not (math.isclose(got, expected, rel_tol=self._rel_tol, abs_tol=self._abs_tol)
+                or expected != expected and got != got):
             raise ValueError(f"replay gives {got!r}, the engine {expected!r}")
         return True
-
-    def _agrees(self, expected: float, got: float) -> bool:
-        return expected == got or expected != expected and got != got
 
 
 # ---------------------------------------------------------------- the replay schedules
@@ -397,51 +388,48 @@ def _evaluation_program(flat) -> list:
             for node in evaluation_order(flat.nodes[flat.output]) if node.parents]
 
 
-def _vectorises(name: str, args, recorded) -> bool:
-    """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit?"""
-    np = _numpy()
-    if len(args[0]) < 2:                          # a 1-element array can pass for a float
+def _vectorises(name: str, rs, graph: RecordedGraph) -> bool:
+    """Does the op's function, handed arrays, reproduce the engine's numbers bit for bit on
+    the nodes at positions ``rs`` (a sample of the op's nodes)?"""
+    if len(rs) < 2:                               # a 1-element array can pass for a float
         return False
+    data = graph.data
+    args = [[data[graph.parent0[r]] for r in rs]]
+    if graph.parent1[rs[0]] >= 0:
+        args.append([data[graph.parent1[r]] for r in rs])
+    recorded = [[data[graph.node(r)] for r in rs]] + [[graph.locals[r][k] for r in rs]
+                                                      for k in range(len(args))]
     try:
         with np.errstate(all="raise"):
             result = OPS[name].forward(*(np.array(a) for a in args))
         if not isinstance(result, tuple) or len(result) != len(recorded):
             return False
-        k = len(args[0])
-        return all(np.broadcast_to(np.asarray(r, dtype=float), (k,)).tobytes()
+        return all(np.broadcast_to(np.asarray(r, dtype=float), (len(rs),)).tobytes()
                    == np.array(expected).tobytes() for r, expected in zip(result, recorded))
     except Exception:  # noqa: BLE001 - any failure only means "run this op node by node"
         return False
 
 
 def _forward_schedule(graph: RecordedGraph) -> list:
-    """Steps in dependency order: one array call per (depth, op) group, node runs elsewhere."""
-    ops, p1, n = graph.ops, graph.parent1, graph.n
+    """Steps in dependency order: one array call per wide (depth, op) group whose op
+    vectorises, the other nodes in runs between them."""
     groups = {}                                   # depth → op → positions r in order
-    for r in range(n - 1, -1, -1):
-        groups.setdefault(graph.depth[r], {}).setdefault(ops[r], []).append(r)
-    array_ops = {}
+    for r in range(graph.n - 1, -1, -1):
+        groups.setdefault(graph.depth[r], {}).setdefault(graph.ops[r], []).append(r)
+    array_ops = {}                                # op → vectorises? (its first wide group)
     for by_op in groups.values():
         for name, rs in by_op.items():
             if name not in array_ops and len(rs) >= MIN_ARRAY:
-                sample, data = rs[:64], graph.data
-                args = [[data[graph.parent0[r]] for r in sample]]
-                if p1[rs[0]] >= 0:
-                    args.append([data[p1[r]] for r in sample])
-                recorded = [[data[graph.node(r)] for r in sample]]
-                recorded += [[graph.locals[r][k] for r in sample] for k in range(len(args))]
-                array_ops[name] = _vectorises(name, args, recorded)
+                array_ops[name] = _vectorises(name, rs[:64], graph)
     steps, run = [], []
     for d in sorted(groups):
-        for name, rs in groups[d].items():
-            if array_ops.get(name) and len(rs) >= MIN_ARRAY:
-                if run:
-                    steps.append(_ForwardRun(run, graph))
-                    run = []
-                steps.append(_ForwardArray(name, rs, graph))
-        for name, rs in groups[d].items():
-            if not (array_ops.get(name) and len(rs) >= MIN_ARRAY):
-                run.extend(rs)
+        wide = {name: rs for name, rs in groups[d].items()
+                if len(rs) >= MIN_ARRAY and array_ops[name]}
+        if wide and run:
+            steps.append(_ForwardRun(run, graph))
+            run = []
+        steps += [_ForwardArray(name, rs, graph) for name, rs in wide.items()]
+        run += [r for name, rs in groups[d].items() if name not in wide for r in rs]
     if run:
         steps.append(_ForwardRun(run, graph))
     return steps
@@ -453,7 +441,6 @@ class _ForwardArray:
     __slots__ = ("name", "forward_fn", "out", "a", "b", "edge0", "edge1")
 
     def __init__(self, name, rs, graph):
-        np = _numpy()
         self.name = name
         self.forward_fn = OPS[name].forward
         self.out = np.array([graph.node(r) for r in rs], dtype=np.intp)
@@ -497,21 +484,16 @@ class _ForwardRun:
     __slots__ = ("program", "gather", "out", "edge0", "edge1", "names")
 
     def __init__(self, rs, graph):
-        np = _numpy()
         made = {graph.node(r): k for k, r in enumerate(rs)}
         outside = {}
         for r in rs:
             for parent in (graph.parent0[r], graph.parent1[r]):
                 if parent >= 0 and parent not in made and parent not in outside:
                     outside[parent] = len(outside)
-        first = len(outside)                      # buffer: outside values, then this run's
-
-        def where(parent):
-            return -1 if parent < 0 else outside[parent] if parent in outside \
-                else first + made[parent]
-
-        self.program = [(OPS[graph.ops[r]].forward, where(graph.parent0[r]),
-                         where(graph.parent1[r])) for r in rs]
+        # node → place in the buffer: the outside values, then this run's; -1: no operand
+        where = {-1: -1, **outside, **{node: len(outside) + k for node, k in made.items()}}
+        self.program = [(OPS[graph.ops[r]].forward, where[graph.parent0[r]],
+                         where[graph.parent1[r]]) for r in rs]
         self.names = [graph.ops[r] for r in rs]
         self.gather = np.array(list(outside), dtype=np.intp)
         self.out = np.array(list(made), dtype=np.intp)
@@ -572,7 +554,6 @@ def _backward_schedule(graph: RecordedGraph):
             run.extend(rs)
     if run:
         steps.append(_BackwardRun(run, graph, incoming))
-    np = _numpy()
     # the tape's leaf-gradient array holds the inputs, then the parameters; constants get none
     positions = list(range(graph.n_inputs)) + graph.param_index
     edges = sorted((e, k) for k, leaf in enumerate(positions) for e in incoming[leaf])
@@ -591,7 +572,6 @@ class _BackwardArray:
     __slots__ = ("into", "out", "from_node")
 
     def __init__(self, rs, graph, incoming):
-        np = _numpy()
         nodes = [graph.node(r) for r in rs]
         self.into = np.array([(node, e) for node in nodes for e in incoming[node]],
                              dtype=np.intp).reshape(-1, 2).T.copy()
@@ -600,7 +580,6 @@ class _BackwardArray:
                                   dtype=np.intp)
 
     def backward(self, contrib, local, adjoint):
-        np = _numpy()
         targets, edges = self.into
         np.add.at(adjoint, targets, contrib[edges])            # v̄ = Σ contributions, in order
         contrib[self.out] = local[self.out] * adjoint[self.from_node]   # local × upstream
@@ -612,24 +591,17 @@ class _BackwardRun:
     __slots__ = ("program", "gather", "out")
 
     def __init__(self, rs, graph, incoming):
-        np = _numpy()
         in_run = set(rs)
-        made = {}                                 # edge → position among this run's products
         outside = {}                              # edge → position among gathered ones
         for r in rs:
             for e in incoming[graph.node(r)]:
                 if e // 2 not in in_run and e not in outside:
                     outside[e] = len(outside)
-        first = len(outside)
-        program = []
         out = _out_edges(graph, rs)
-        for e in out:
-            made[e] = first + len(made)
-        for r in rs:
-            sources = tuple(outside[e] if e in outside else made[e]
-                            for e in incoming[graph.node(r)])
-            program.append((sources, graph.parent1[r] >= 0))
-        self.program = program
+        # edge → place in the buffer: the gathered contributions, then this run's products
+        where = {**outside, **{e: len(outside) + k for k, e in enumerate(out)}}
+        self.program = [(tuple(where[e] for e in incoming[graph.node(r)]), graph.parent1[r] >= 0)
+                        for r in rs]
         self.gather = np.array(list(outside), dtype=np.intp)
         self.out = np.array(out, dtype=np.intp)
 

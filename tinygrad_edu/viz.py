@@ -3,18 +3,15 @@
 ``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
 Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
 to 3 decimals as the trace tables print them); each operation is a small circle with the op
-table's symbol (``ln``, ``×``, ``−``); edges run the way the data flows. Plain numbers (the 1
-in ``1 + e^−z``) are bare numbers beside the operation that used them. Options add the trace's
-names (``v-1``, ``v0`` …, as in ``trace(y)``) and the local gradients ∂node/∂operand, written
+table's symbol; edges run the way the data flows. Plain numbers (the 1 in ``1 + e^−z``) are
+bare numbers beside the operation that used them. Local gradients ∂node/∂operand are written
 *inside* the operation's node, one cell per operand where its edge comes in: edge labels,
-placed by Graphviz, used to collide.
+placed by Graphviz, used to collide. The picture shows whatever ``.grad`` holds and never
+changes it.
 
-The picture shows whatever ``.grad`` holds and never changes it. ``draw_dot(y, step=k)`` draws
-one step of backprop instead (:mod:`tinygrad_edu.stepper`). ``max_nodes`` keeps a large graph
-usable: the Values nearest the output are drawn, ``⋯`` marks where the graph goes on, and a
-note says how many were left out. Pictures need Graphviz's ``dot`` program; without it,
-rendering raises :class:`GraphvizNotFound` saying how to install it, and ``to_dot(y)`` (the DOT
-source) still works.
+Pictures need Graphviz's ``dot`` program; without it, rendering raises
+:class:`GraphvizNotFound` saying how to install it, and ``to_dot(y)`` (the DOT source) still
+works.
 """
 from __future__ import annotations
 
@@ -261,15 +258,10 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     """
     _check_options(root, rankdir, format, max_nodes)
     frame = _frame(root, step)
-    if frame is None:
-        return _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes,
-                     trace_names, None)
-    return _draw(root, rankdir, True, True, format, None, True, frame)
-
-
-def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_names, frame):
-    # a frame draws every Value (no max_nodes); plain numbers stay cells of their op
-    kept, left_out, exact = _nearest(root, max_nodes if frame is None else None)
+    if frame is not None:  # every Value (no max_nodes), with trace names and local gradients
+        show_grad = show_local_grads = trace_names = True
+        max_nodes = None
+    kept, left_out, exact = _nearest(root, max_nodes)
     order = evaluation_order(root, keep=kept)  # each Value after its operands
     names = number_nodes(root) if trace_names else {}
     ids = {node: f"n{i}" for i, node in enumerate(order)}
@@ -283,13 +275,12 @@ def _draw(root, rankdir, show_grad, show_local_grads, format, max_nodes, trace_n
     for node in order:
         fill = OUTPUT_FILL if node is root else NODE_FILL if node.parents else INPUT_FILL
         name = " ".join(t for t in (names.get(node, ""), node.label) if t)
-        if frame is None:
-            last = None
-            if show_grad:
-                last = _cell(f"grad {format_value(node.grad)}", fill, color=GRAD_COLOR)
-            g.node(ids[node], _record(node, name, fill, last), shape="plain")
+        if frame is not None:
+            label = frame.record(node, name, fill, names)
         else:
-            g.node(ids[node], frame.record(node, name, fill, names), shape="plain")
+            grad = _cell(f"grad {format_value(node.grad)}", fill, color=GRAD_COLOR)
+            label = _record(node, name, fill, grad if show_grad else None)
+        g.node(ids[node], label, shape="plain")
         if node.parents:
             _draw_operation(g, node, ids, names, hidden, show_local_grads, rankdir, frame)
 

@@ -103,25 +103,20 @@ class StepThrough:
 
     def table_html(self) -> str:
         """The trace table: rows done, the current row highlighted, rows to come greyed."""
-        title = "Reverse adjoint trace" if self.mode == "reverse" else "Forward tangent trace"
+        here = self.state.position
+        current = f"background:{TARGET_FILL};font-weight:bold;outline:2px solid {TARGET_COLOR}"
         rows = []
         for step in self.walk:
-            if step.index < self.state.position:
-                style, value = "", format_value(step.value)
-            elif step.index == self.state.position:
-                style = (f"background:{TARGET_FILL};font-weight:bold;"
-                         f"outline:2px solid {TARGET_COLOR}")
-                value = format_value(step.value)
-            else:
-                style, value = "color:#9ca3af", "…"
+            style = "" if step.index < here else current if step.index == here else "color:#9ca3af"
+            value = format_value(step.value) if step.index <= here else "…"
             cells = (html.escape(step.name), "=", html.escape(step.expr), "=", value)
             rows.append(f"<tr style='{style}'>" + "".join(
                 f"<td style='padding:1px 6px;white-space:nowrap;"
-                f"text-align:{'right' if i == 4 else 'left'}'>"
-                f"{c}</td>" for i, c in enumerate(cells)) + "</tr>")
+                f"text-align:{'right' if i == 4 else 'left'}'>{c}</td>"
+                for i, c in enumerate(cells)) + "</tr>")
         return (f"<table style='border-collapse:collapse;font-family:monospace'>"
-                f"<caption style='text-align:left;font-weight:bold'>{title}</caption>"
-                f"{''.join(rows)}</table>")
+                f"<caption style='text-align:left;font-weight:bold'>"
+                f"{self.walk.table.second_title}</caption>{''.join(rows)}</table>")
 
     # ------------------------------------------------------------- moving
     def next(self) -> int:

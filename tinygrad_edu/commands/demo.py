@@ -42,33 +42,15 @@ def add_parser(subcommands) -> argparse.ArgumentParser:
     return p
 
 
-def _write_graph(y, out: str, stem: str, missing: list) -> str:
-    """The graph as SVG and PNG, or as DOT source when Graphviz is missing (noted in
-    ``missing``); returns the line that says what was written."""
-    picture = os.path.join(out, f"{stem}_graph.svg")
+def _drawn(y, path: str, kind: str, missing: list) -> bool:
+    """Draw the graph of ``y`` into ``path`` as ``kind``; False, with the reason noted in
+    ``missing``, when a tool is missing (Graphviz, or Pillow for a GIF)."""
     try:
-        trace_command.draw(y, picture, "svg")
-        trace_command.draw(y, picture[:-4] + ".png", "png")
-        return f"    {picture}  the computation graph (also {stem}_graph.png)"
-    except MissingTool as err:
-        from .. import viz
-        source = picture[:-4] + ".dot"
-        write_text(source, viz.to_dot(y, trace_names=True, show_local_grads=True))
-        missing.append(str(err))
-        return (f"    {source}  the computation graph as DOT source (no picture: "
-                f"Graphviz's dot is missing)")
-
-
-def _write_animation(y, out: str, stem: str, missing: list) -> str:
-    """Backprop as an animated GIF, one frame per adjoint row; returns the line that says
-    what was written (or why not: Graphviz or Pillow missing, noted in ``missing``)."""
-    path = os.path.join(out, f"{stem}_backprop.gif")
-    try:
-        trace_command.draw(y, path, "gif")
+        trace_command.draw(y, path, kind)
+        return True
     except MissingTool as err:
         missing.append(str(err))
-        return f"    (no {path}: a tool is missing, see the note at the end)"
-    return f"    {path}  backprop step by step, one frame per adjoint row (for a slide)"
+        return False
 
 
 def write_expression(out: str, stem: str, text: str, values: dict, missing: list,
@@ -87,25 +69,29 @@ def write_expression(out: str, stem: str, text: str, values: dict, missing: list
     lines = [f"    {os.path.join(out, stem + '_trace.txt')}  forward and adjoint trace "
              f"tables (also {stem}_trace.md)"]
     y.backward()  # the picture shows each node's gradient
-    lines.append(_write_graph(y, out, stem, missing))
-    if animate:
-        lines.append(_write_animation(y, out, stem, missing))
+    graph = os.path.join(out, f"{stem}_graph")
+    if _drawn(y, graph + ".svg", "svg", missing) and _drawn(y, graph + ".png", "png", missing):
+        lines.append(f"    {graph}.svg  the computation graph (also {stem}_graph.png)")
+    else:  # without Graphviz, the DOT source, which any Graphviz viewer draws
+        from .. import viz
+        write_text(graph + ".dot", viz.to_dot(y, trace_names=True, show_local_grads=True))
+        lines.append(f"    {graph}.dot  the computation graph as DOT source (no picture: "
+                     f"Graphviz's dot is missing)")
+    gif = os.path.join(out, f"{stem}_backprop.gif")
+    if animate and _drawn(y, gif, "gif", missing):
+        lines.append(f"    {gif}  backprop step by step, one frame per adjoint row (for a slide)")
+    elif animate:
+        lines.append(f"    (no {gif}: a tool is missing, see the note at the end)")
     return t.gradients | {"value": t.value}, lines
 
 
-def _slide(out: str, missing: list) -> None:
-    r, lines = write_expression(out, "slide", SLIDE_EXPRESSION, SLIDE_VALUES, missing,
-                                animate=True)
-    print(f"\n1. The slide's example  y = {SLIDE_EXPRESSION}  at {at(SLIDE_VALUES)}")
-    print(f"   y = {r['value']:.3f}   ∂y/∂x1 = {r['x1']:.3f}   ∂y/∂x2 = {r['x2']:.3f}")
-    print("\n".join(lines))
-
-
-def _neuron(out: str, missing: list) -> None:
-    r, lines = write_expression(out, "neuron", NEURON_EXPRESSION, NEURON_VALUES, missing)
-    print(f"\n2. The sigmoid neuron  f = {NEURON_EXPRESSION}  at {at(NEURON_VALUES)}")
-    print(f"   f = {r['value']:.2f}   " + "   ".join(f"∂f/∂{n} = {r[n]:.2f}"
-                                                     for n in NEURON_VALUES))
+def _example(number: int, title: str, stem: str, text: str, values: dict, output: str,
+             digits: int, out: str, missing: list, animate: bool = False) -> None:
+    """Write an expression's files and print its value and gradients to ``digits`` decimals."""
+    r, lines = write_expression(out, stem, text, values, missing, animate)
+    print(f"\n{number}. {title}  {output} = {text}  at {at(values)}")
+    print(f"   {output} = {r['value']:.{digits}f}   " + "   ".join(
+        f"∂{output}/∂{n} = {r[n]:.{digits}f}" for n in values))
     print("\n".join(lines))
 
 
@@ -127,8 +113,10 @@ def run(args) -> int:
     make_dir(args.out)
     missing = []
     print(f"tinygrad-edu demo: writing to {args.out}{os.sep}")
-    _slide(args.out, missing)
-    _neuron(args.out, missing)
+    _example(1, "The slide's example", "slide", SLIDE_EXPRESSION, SLIDE_VALUES, "y", 3,
+             args.out, missing, animate=True)
+    _example(2, "The sigmoid neuron", "neuron", NEURON_EXPRESSION, NEURON_VALUES, "f", 2,
+             args.out, missing)
     _moons(args.out, progress=not args.no_progress)
     for message in dict.fromkeys(missing):
         print(f"\nnote: {message}")

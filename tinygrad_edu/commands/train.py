@@ -164,17 +164,6 @@ def add_parser(subcommands) -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------- training and its files
-def _save_figure(draw, path: str) -> None:
-    """Draw a figure (``draw()`` returns it) and write it to ``path``."""
-    from .. import plots
-    try:
-        plots.save(draw(), path)
-    except plots.PlotsUnavailable as err:
-        raise MissingTool(str(err)) from None
-    except OSError as err:
-        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
-
-
 def _load(dataset: str, samples, noise, val_fraction: float, seed: int) -> tuple:
     """``(X, y, X_held_out, y_held_out)`` and the settings that made them (samples, noise,
     classes): a toy set drawn and split, or the digits' seeded train/test split."""
@@ -215,16 +204,21 @@ def _figures(s: dict, model, history, split, predicted) -> dict:
 
 
 def _write_files(out: str, summary: dict, model, figures: dict) -> None:
+    """The model, run.json, then each figure (``draw()`` returns it)."""
+    from .. import plots
     files = summary["files"]
     try:
         model.save(files["model.json"])
         with open(files["run.json"], "w", encoding="utf-8") as f:
             json.dump(json_ready(summary), f, indent=1)
             f.write("\n")
-    except OSError as err:
-        raise UsageError(f"cannot write to {out}: {err.strerror or err}") from None
-    for name, draw in figures.items():
-        _save_figure(draw, files[name])
+        for name, draw in figures.items():
+            plots.save(draw(), files[name])
+    except plots.PlotsUnavailable as err:
+        raise MissingTool(str(err)) from None
+    except OSError as err:  # name the file (a rename's: its destination, not the temporary)
+        path = err.filename2 or err.filename or out
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
 
 def train_run(dataset: str, out: str, hidden=None, activation="relu", optimizer="adam",

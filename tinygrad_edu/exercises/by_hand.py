@@ -17,7 +17,7 @@ def check_forward_trace(y: Value, values, decimals: int = 3) -> Report:
     The report names the first wrong row. ``.grad`` is never touched.
     """
     rows = [(f"{r.name} = {r.expr}", r.value) for r in trace(y).forward]
-    return _check_rows("check_forward_trace", rows, values, decimals, adjoint=None)
+    return _check_rows("check_forward_trace", rows, values, decimals)
 
 
 def check_adjoint_trace(y: Value, values, decimals: int = 3) -> Report:
@@ -36,7 +36,7 @@ def check_adjoint_trace(y: Value, values, decimals: int = 3) -> Report:
                        values, decimals, adjoint=before)
 
 
-def _check_rows(title, rows, values, decimals, adjoint, trace_rows=True) -> Report:
+def _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=True) -> Report:
     if is_blank(values):
         return Report(title, blank=f"fill in the {len(rows)} values, one per row")
     values = list(values)
@@ -86,8 +86,6 @@ def _row_hint(text, expected, given, before, tolerance, trace_rows=True) -> str:
     return f"recompute {name} from the rows above it (upstream × local)"
 
 
-
-# ================================================================ gradients and answers by hand
 def check_gradients(y: Value, given: dict, decimals: int = 3) -> Report:
     """Compare hand-computed gradients ``{label: ∂y/∂input}`` with the engine's.
 
@@ -103,8 +101,7 @@ def check_gradients(y: Value, given: dict, decimals: int = 3) -> Report:
         raise ValueError(f"check_gradients: no input labelled {unknown[0]!r}; the inputs are "
                          + ", ".join(expected))
     rows = [(f"∂{y.label or 'y'}/∂{name}", expected[name]) for name in given]
-    return _check_rows(title, rows, list(given.values()), decimals, adjoint=None,
-                       trace_rows=False)
+    return _check_rows(title, rows, list(given.values()), decimals, trace_rows=False)
 
 
 def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Report:
@@ -119,7 +116,7 @@ def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Re
     if is_blank(given):
         return Report(title, blank=f"write your {name}")
     if callable(given):
-        rows, values = [], []
+        function, rows, values = getattr(given, "__name__", name), [], []
         for args, result in expected.items():
             args = args if isinstance(args, tuple) else (args,)
             try:
@@ -127,20 +124,14 @@ def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Re
             except NotImplementedError:
                 got = None
             if is_blank(got):
-                return Report(title, blank=f"{getattr(given, '__name__', name)} still returns "
-                                           f"{got!r}")
-            rows.append((f"{getattr(given, '__name__', name)}{_args(args)}", result))
+                return Report(title, blank=f"{function} still returns {got!r}")
+            rows.append((f"{function}({', '.join(map(number_text, args))})", result))
             values.append(float(got.data) if isinstance(got, Value) else got)
-        return _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=False)
+        return _check_rows(title, rows, values, decimals, trace_rows=False)
     if isinstance(expected, (list, tuple)):
         if not isinstance(given, (list, tuple)):
             return Report(title, [Failure(name, quantity="type", got=repr(given),
                                           hint=f"a list of {len(expected)} numbers")], checked=1)
         rows = [(f"{name}[{i}]", e) for i, e in enumerate(expected)]
-        return _check_rows(title, rows, list(given), decimals, adjoint=None, trace_rows=False)
-    return _check_rows(title, [(name, expected)], [given], decimals, adjoint=None,
-                       trace_rows=False)
-
-
-def _args(args) -> str:
-    return "(" + ", ".join(number_text(a) for a in args) + ")"
+        return _check_rows(title, rows, list(given), decimals, trace_rows=False)
+    return _check_rows(title, [(name, expected)], [given], decimals, trace_rows=False)

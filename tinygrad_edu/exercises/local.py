@@ -9,7 +9,7 @@ import numbers
 import random
 
 from ..engine import Value
-from ..ops import CALLS, OPS
+from ..ops import CALLS, OPS, register
 from ..trace import trace
 from .report import RTOL, SIGN_MISTAKES, Failure, Report, is_blank, number_text, same_number
 
@@ -150,18 +150,18 @@ def check_new_op(op, points: int = 20, seed: int = 0) -> Report:
             report.failures.append(failure)
     if report.failures:
         first = report.failures[0]
-        extra = first.hint or _flip_hint(first)
+        flipped = first.expected is not None and same_number(first.got, -first.expected)
+        extra = first.hint or ("the sign is flipped" if flipped else "")
         first.hint = "not registered until the row is right" + (f"; {extra}" if extra else "")
         return report
-    from .. import ops
-    if op.name in ops.OPS and not _same_row(ops.OPS[op.name], op):
+    if op.name in OPS and not _same_row(OPS[op.name], op):
         report.failures.append(Failure(
             "registering", quantity="name", got=f"an op named {op.name!r} is in the table "
             "already", hint="restart the kernel to register a changed row under the same name"))
         return report
-    if op.name not in ops.OPS:
+    if op.name not in OPS:
         try:
-            ops.register(op)
+            register(op)
         except (TypeError, ValueError) as err:
             report.failures.append(Failure("registering", quantity="register", got=str(err)))
             return report
@@ -207,12 +207,6 @@ def _same_row(old, new) -> bool:
     rng = random.Random(1)
     return all(old.forward(*xs) == new.forward(*xs) for xs in (_sample(new, rng)
                                                               for _ in range(5)))
-
-
-def _flip_hint(failure: Failure) -> str:
-    if failure.expected is not None and same_number(failure.got, -failure.expected):
-        return "the sign is flipped"
-    return ""
 
 
 def _check_registered(op, names, rng) -> list:

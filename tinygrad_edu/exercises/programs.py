@@ -7,15 +7,13 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 from ..engine import Value, reverse_topological_order
 from ..ops import OPS
 from .report import RTOL, number_text
 
-# A case is a small program: leaves first, then steps, each applying one op to earlier nodes.
-# The same program runs on the learner's class and on tinygrad_edu.Value; a sub-expression is
-# the program restricted to what one node depends on.
 
 @dataclass(frozen=True)
 class Kind:
@@ -72,14 +70,11 @@ class Program:
 
     def below(self, i: int) -> list:
         """The nodes node ``i`` depends on (itself included), in program order."""
-        seen, stack = {i}, [i]
-        while stack:
-            step = self.step(stack.pop())
-            for j in step.args if step else ():
-                if j not in seen:
-                    seen.add(j)
-                    stack.append(j)
-        return sorted(seen)
+        needed = {i}
+        for j in reversed(range(len(self.leaves), i + 1)):   # a step uses earlier nodes only
+            if j in needed:
+                needed.update(self.step(j).args)
+        return sorted(needed)
 
     def sub(self, i: int) -> Program:
         """The sub-expression computed at node ``i``, as a program of its own."""
@@ -94,11 +89,8 @@ class Program:
                               for s in steps))
 
     def uses(self) -> list:
-        counts = [0] * self.size
-        for s in self.steps:
-            for a in s.args:
-                counts[a] += 1
-        return counts
+        counts = Counter(a for s in self.steps for a in s.args)
+        return [counts[i] for i in range(self.size)]
 
     def text(self) -> str:
         """The expression in slide notation; a part used more than once is named qk."""
@@ -144,10 +136,12 @@ def write_step(step: Step, texts: list, precs: list):
 
 # ---------------------------------------------------------------- running a program
 class Broke(Exception):
-    """The learner's class raised, or gave something that is not a number."""
+    """The learner's class raised, or gave something that is not a number: ``where`` it
+    happened, the ``detail`` (the error or the value) and the ``hint`` a report shows."""
 
-    def __init__(self, where: str, error: BaseException | None = None, detail: str = ""):
-        self.where, self.error = where, error
+    def __init__(self, where: str, hint: str, error: BaseException | None = None,
+                 detail: str = ""):
+        self.where, self.hint = where, hint
         self.detail = detail or f"{type(error).__name__}: {error}"
         super().__init__(f"{where}: {self.detail}")
 
@@ -159,30 +153,39 @@ def apply_step(step: Step, operands):
 def _number(x, what: str) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
-    raise Broke(what, detail=f"{what} is {type(x).__name__} {x!r:.40}, not a number")
+    raise Broke(what, "after backward(), .data and every input's .grad must be numbers",
+                detail=f"{what} is {type(x).__name__} {x!r:.40}, not a number")
 
 
-def run(cls, prog: Program):
-    """(output value, [gradient of each leaf]) of ``prog`` built from ``cls`` and backward()."""
+def build(cls, prog: Program) -> list:
+    """Every node of ``prog`` built from ``cls``, leaves first (the output is the last)."""
+    hint = "an op raised where tinygrad_edu computes a value"
     nodes = []
     for v in prog.leaves:
         try:
             nodes.append(cls(v))
         except Exception as err:
-            raise Broke(f"{cls.__name__}({number_text(v)})", err) from None
-    for k, step in enumerate(prog.steps):
+            raise Broke(f"{cls.__name__}({number_text(v)})", hint, err) from None
+    for step in prog.steps:
         try:
             nodes.append(apply_step(step, [nodes[a] for a in step.args]))
         except Exception as err:
             what = write_step(step, [f"v{a}" for a in step.args], [9] * len(step.args))[0]
-            raise Broke(f"computing {what}", err) from None
+            raise Broke(f"computing {what}", hint, err) from None
+    return nodes
+
+
+def run(cls, prog: Program):
+    """(output value, [gradient of each leaf]) of ``prog`` built from ``cls`` and backward()."""
+    nodes = build(cls, prog)
     y = nodes[-1]
     try:
         y.backward()
     except RecursionError:
         raise
     except Exception as err:
-        raise Broke("backward()", err) from None
+        raise Broke("backward()", "backward() raised: run it by hand on this expression and "
+                    "read the traceback", err) from None
     value = _number(getattr(y, "data", None), "the output's .data")
     grads = [_number(getattr(leaf, "grad", None), f"the .grad of {name}")
              for leaf, name in zip(nodes, prog.names)]
@@ -195,9 +198,7 @@ def reference(prog: Program):
     The scale of a gradient is the sum over all paths of ``|upstream| × |local|``: rounding grows
     with it when paths cancel, so it sets the absolute part of the tolerance.
     """
-    nodes = [Value(v) for v in prog.leaves]
-    for step in prog.steps:
-        nodes.append(apply_step(step, [nodes[a] for a in step.args]))
+    nodes = build(Value, prog)
     y = nodes[-1]
     y.backward()
     size = {y: 1.0}
@@ -225,13 +226,6 @@ def compare(cls, prog: Program):
         if not close(g, e, s):
             return f"∂y/∂{name}", e, g
     return None
-
-
-def reference_data(prog: Program) -> list:
-    nodes = [Value(v) for v in prog.leaves]
-    for step in prog.steps:
-        nodes.append(apply_step(step, [nodes[a] for a in step.args]))
-    return [n.data for n in nodes]
 
 
 # ---------------------------------------------------------------- random graphs
@@ -278,15 +272,11 @@ def _safe(kind: str, xs: list, power) -> float | None:
         return None
     if kind == "** n" and (power < 0 or not power.is_integer()) and xs[0] < 0.2:
         return None
-    if kind == "exp" and xs[0] > 3 or kind == "relu" and abs(xs[0]) < 0.01:
-        return None
-    if kind == "max" and abs(xs[0] - xs[1]) < 0.01:
+    row = OPS[KINDS[kind].table]
+    if kind == "exp" and xs[0] > 3 or row.kink is not None and row.kink(*xs) < 0.01:
         return None
     try:
-        if kind == "** n":
-            out = OPS["**"].forward(xs[0], power)[0]
-        else:
-            out = OPS[KINDS[kind].table].forward(*xs)[0]
+        out = row.forward(*xs, power)[0] if kind == "** n" else row.forward(*xs)[0]
     except ArithmeticError:
         return None
     return out if math.isfinite(out) and abs(out) < 50 else None

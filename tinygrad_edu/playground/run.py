@@ -22,7 +22,7 @@ import tempfile
 from .. import data, losses, optim, train
 from ..nn import MLP, float_layers, forward_floats
 from ..ops import OpError
-from .settings import MULTICLASS, Settings
+from .settings import Settings
 
 __all__ = ["Run", "Diverged", "MAX_EPOCHS", "export_document",
            "picture_png"]
@@ -51,8 +51,7 @@ def make_data(s: Settings):
     """The chosen data set with ``s.samples`` points (X, y), from ``data.make``; the same seed,
     the same points. The page's noise slider (0..1) is, for blobs, a spread σ of 0.25..1.75."""
     noise = 0.25 + 1.5 * s.noise if s.dataset == "blobs" else s.noise
-    classes = s.num_classes if s.dataset in MULTICLASS else None
-    return data.make(s.dataset, n=s.samples, noise=noise, seed=s.seed, classes=classes)
+    return data.make(s.dataset, n=s.samples, noise=noise, seed=s.seed, classes=s.num_classes)
 
 
 def _r(x: float, digits: int = 5):
@@ -192,17 +191,15 @@ class Run:
                 "train": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_train, self.y_train)],
                 "val": [[_r(a, 4), _r(b, 4), t] for (a, b), t in zip(self.X_val, self.y_val)]}
 
-    def state(self) -> dict:
-        """Everything the page draws: epoch, metrics, curves, boundary, network, settings."""
-        return {"epoch": self.epoch, "steps": self.steps, "lr": self.optimizer.lr,
-                "metrics": self.metrics(), "history": self.curves(),
-                "boundary": self.boundary(), "network": self.network(),
-                "settings": self.settings.to_dict()}
-
     def snapshot(self) -> tuple:
-        """(body, info): ``state()`` as JSON bytes for the page, and the numbers the server
-        keeps for itself (epoch, metrics, and the weights an export saves)."""
-        body = json.dumps(self.state(), allow_nan=False).encode("utf-8")
+        """(body, info): everything the page draws (epoch, metrics, curves, boundary, network,
+        settings) as JSON bytes, and the numbers the server keeps for itself (epoch, metrics,
+        and the weights an export saves)."""
+        state = {"epoch": self.epoch, "steps": self.steps, "lr": self.optimizer.lr,
+                 "metrics": self.metrics(), "history": self.curves(),
+                 "boundary": self.boundary(), "network": self.network(),
+                 "settings": self.settings.to_dict()}
+        body = json.dumps(state, allow_nan=False).encode("utf-8")
         return body, {"epoch": self.epoch, "metrics": self.metrics(), "weights": self.weights()}
 
     def weights(self) -> dict:

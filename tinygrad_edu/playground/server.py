@@ -73,16 +73,13 @@ SECURITY_HEADERS = {
 }
 
 
-def _depth(document) -> int:
-    """How deeply lists and objects nest in a parsed JSON document (iteratively)."""
-    deepest, stack = 0, [(document, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, (list, dict)):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in
-                         (item.values() if isinstance(item, dict) else item))
-    return deepest
+def _too_deep(item, level: int = 1) -> bool:
+    """Do lists and objects nest more than ``MAX_DEPTH`` levels in a parsed JSON document?
+    (The walk stops at that depth, so the recursion stays shallow.)"""
+    if not isinstance(item, (list, dict)):
+        return False
+    children = item.values() if isinstance(item, dict) else item
+    return level > MAX_DEPTH or any(_too_deep(child, level + 1) for child in children)
 
 
 REFUSALS = {SettingsError: HTTPStatus.BAD_REQUEST, backprop.BackpropError: HTTPStatus.BAD_REQUEST,
@@ -231,7 +228,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                                                    f"{err}") from None
         if not isinstance(body, dict):
             raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
-        if _depth(body) > MAX_DEPTH:
+        if _too_deep(body):
             raise ApiError(HTTPStatus.BAD_REQUEST, TOO_DEEP)
         return body
 

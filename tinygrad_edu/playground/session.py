@@ -18,6 +18,7 @@ import importlib.util
 import io
 import json
 import os
+import pickle
 import secrets
 import subprocess
 import sys
@@ -65,20 +66,16 @@ class Session:
         self.id = sid
         self.idle_pause = idle_pause
         self.max_epochs = max_epochs
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()  # guards the status, the snapshot and the numbering
         self._send_lock = threading.Lock()  # commands leave in the order they were numbered
         self.closed = False
         self.last_contact = time.monotonic()
         self.version = 0
         self.seq = 0
-        self.process = self.thread = None
         self._install(Run(settings))
         self._start_worker(self._command("new", settings.to_dict()))
 
     # ------------------------------------------------------------------ requests
-    def touch(self) -> None:
-        self.last_contact = time.monotonic()
-
     def configure(self, changes: dict) -> Run:
         """Check ``changes`` against the current settings and start a new run with them
         (paused). A refused setting raises ``SettingsError`` and changes nothing."""
@@ -91,7 +88,7 @@ class Session:
     def _replace(self, settings: Settings) -> Run:
         run = Run(settings)  # built before taking a lock: polls go on meanwhile
         with self._send_lock:
-            with self.cond:
+            with self.lock:
                 self._install(run)
                 command = self._command("new", settings.to_dict())
                 alive = self.process.poll() is None
@@ -113,7 +110,7 @@ class Session:
 
     def _order(self, kind: str, status: str | None, message: str | None = None) -> None:
         with self._send_lock:
-            with self.cond:
+            with self.lock:
                 if status is None:  # pause
                     if self.status in ("running", "stepping"):
                         self.status, self.message = "paused", message
@@ -137,7 +134,7 @@ class Session:
 
     def latest(self) -> tuple:
         """(settings, info) of the latest snapshot: info has epoch, metrics and weights."""
-        with self.cond:
+        with self.lock:
             return self.settings, self._info
 
     def export(self) -> dict:
@@ -148,7 +145,7 @@ class Session:
 
     def close(self) -> None:
         """End the session: its worker sees its input end and exits after its step."""
-        with self.cond:
+        with self.lock:
             self.closed = True
         with self._send_lock, contextlib.suppress(OSError):
             self.process.stdin.close()
@@ -165,7 +162,7 @@ class Session:
     # ------------------------------------------------------------------ the snapshot
     def snapshot(self) -> bytes:
         """The latest state as JSON: status, message, version and ids, then the run's picture."""
-        with self.cond:
+        with self.lock:
             head = json.dumps({"version": self.version, "status": self.status,
                                "message": self.message, "session": self.id,
                                "run": self.run.id}).encode("utf-8")
@@ -177,7 +174,7 @@ class Session:
 
     def _install(self, run: Run) -> None:
         """Make ``run`` this session's run, paused, with its first picture (caller holds
-        ``cond``, or nobody else can see the session yet)."""
+        ``lock``, or nobody else can see the session yet)."""
         self.run, self.settings = run, run.settings
         self.status, self.message = "ready", None
         self._body, self._info = run.snapshot()
@@ -189,7 +186,7 @@ class Session:
         return (kind, self.seq) + args
 
     def _send(self, command: tuple) -> None:
-        """Send while holding ``_send_lock`` but not ``cond``: if the worker is in a long
+        """Send while holding ``_send_lock`` but not ``lock``: if the worker is in a long
         step and its pipe is full, only this request waits — never a poll. A worker that is
         gone (its listener says so) or closed is no error here."""
         with contextlib.suppress(OSError, ValueError):
@@ -209,7 +206,7 @@ class Session:
         try:
             while (report := worker.read_message(process.stdout)) is not None:
                 self._receive(report)
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError):  # the pipe closed under us
             pass
         finally:
             process.stdout.close()
@@ -217,7 +214,7 @@ class Session:
 
     def _receive(self, report: tuple) -> None:
         _, seq, body, info, status = report
-        with self.cond:
+        with self.lock:
             if seq < self.run_seq:  # about a run that was replaced since
                 return
             if body is not None:
@@ -239,7 +236,7 @@ class Session:
             code = process.wait(5.0)
         except subprocess.TimeoutExpired:
             code = "unknown"
-        with self.cond:
+        with self.lock:
             if self.closed or process is not self.process:
                 return
             self.status = "error"
@@ -294,17 +291,17 @@ class SessionStore:
             raise TooManySessions("the playground server is stopping")
         return session
 
-    def get(self, sid: str) -> Session | None:
-        with self._lock:
-            session = self._sessions.get(sid)
-        if session is not None:
-            session.touch()
-        return session
-
     def peek(self, sid: str) -> Session | None:
         """The session, without counting this as the page asking about it."""
         with self._lock:
             return self._sessions.get(sid)
+
+    def get(self, sid: str) -> Session | None:
+        """The session, asked about by its page now (see ``idle_timeout``)."""
+        session = self.peek(sid)
+        if session is not None:
+            session.last_contact = time.monotonic()
+        return session
 
     def close(self, sid: str) -> bool:
         with self._lock:
@@ -327,7 +324,7 @@ class SessionStore:
         build_model(settings).load_state_dict(info["weights"])  # refuses nan and inf
         try:
             done = subprocess.run(**_worker_process("--picture"), capture_output=True,
-                                  input=worker.frame((settings, info["weights"], info["epoch"])),
+                                  input=pickle.dumps((settings, info["weights"], info["epoch"])),
                                   timeout=PICTURE_TIMEOUT)
         except subprocess.TimeoutExpired:  # run() has killed the process
             raise TimeoutError(f"drawing took more than {PICTURE_TIMEOUT:g} s") from None

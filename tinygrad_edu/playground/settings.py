@@ -128,20 +128,14 @@ def _checked(name: str, value, kind: str):
     return _in_range(name, value, label, low_open=name == "lr")  # 0 < lr: a step is taken
 
 
-def _whole(name, value, label) -> int:
-    """A whole number (an int, a boolean, or a float such as 8.0: JSON from a page)."""
-    if isinstance(value, numbers.Integral):
-        return int(value)
+def _integer(name, value, label, limit: str, unit: str = "") -> int:
+    """A whole number (an int, a boolean, or a float such as 8.0: JSON from a page) within
+    ``LIMITS[limit]``; an integer too large for a float is out of range, not refused as one."""
     try:
-        return checks.whole(value, label)
+        value = int(value) if isinstance(value, numbers.Integral) else checks.whole(value, label)
     except (TypeError, ValueError, OverflowError):
         raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}") \
             from None
-
-
-def _integer(name, value, label, limit: str, unit: str = "") -> int:
-    """A whole number within ``LIMITS[limit]``."""
-    value = _whole(name, value, label)
     low, high = LIMITS[limit]
     if not low <= value <= high:
         raise SettingsError(name, f"{label} must be between {low} and {high}{unit}, "

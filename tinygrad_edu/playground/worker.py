@@ -13,10 +13,10 @@ numbered commands on its standard input — ``("new", seq, settings)`` (a new ru
 ``("play", seq)``, ``("pause", seq)``, ``("step", seq)`` (one more epoch, then pause) — and
 obeys them between two minibatches; the end of its input ends it. It writes back
 ``("snapshot", seq, body, info, status)``: the last command obeyed, the page's picture as
-JSON bytes (``Run.state``), what the server needs itself (epoch, metrics, weights), and
+JSON bytes (``Run.snapshot``), what the server needs itself (epoch, metrics, weights), and
 None or (status, message) when training stopped by itself (paused after a Step, finished
-at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is a
-pickle preceded by its length. With ``--picture`` it draws one boundary picture instead
+at the epoch limit, diverged, or an error: a bug, shown on the page). Each message is one
+pickle, which marks its own end. With ``--picture`` it draws one boundary picture instead
 (``run.picture_png``): (settings, weights, epoch) in, PNG bytes out.
 """
 from __future__ import annotations
@@ -25,7 +25,6 @@ import os
 import pickle
 import queue
 import signal
-import struct
 import sys
 import threading
 import time
@@ -34,7 +33,7 @@ import traceback
 from .run import MAX_EPOCHS, Diverged, Run, picture_png
 from .settings import check_settings
 
-__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "frame", "read_message",
+__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "read_message",
            "write_message"]
 
 PUBLISH_EVERY = 0.2
@@ -49,7 +48,7 @@ class Trainer:
     """One worker's state: its run, what it was told to do, and when to send a snapshot."""
 
     def __init__(self, reports, max_epochs: int = MAX_EPOCHS):
-        self.reports = reports            # a Connection (anything with ``send``)
+        self.reports = reports            # anything with ``send``: the report pipe
         self.max_epochs = max_epochs
         self.run = None
         self.seq = 0
@@ -113,16 +112,14 @@ class Trainer:
             return self._stop("diverged", f"{err}. Press Reset, or lower the learning rate.")
         except Exception as err:  # a bug: say so on the page, keep the session alive
             return self._fail("training", err)
-        status = None
         if epoch_done and self.pending:
             self.pending -= 1
-            if not self.pending and not self.running:
-                status = ("paused", None)
         if run.epoch >= self.max_epochs and (self.running or self.pending):
             return self._stop(*self._finished())
-        if status is not None or not (self.running or self.pending) \
-                or time.monotonic() >= self.next_publish:
-            self.publish(status)
+        if not (self.running or self.pending):  # a Step's last epoch, or a new run measured
+            self.publish(("paused", None) if epoch_done else None)
+        elif time.monotonic() >= self.next_publish:
+            self.publish()
 
     def _stop(self, status: str, message: str) -> None:
         self.running, self.pending = False, 0
@@ -144,32 +141,23 @@ class Trainer:
                 if self.stopped is None:
                     return self._fail("drawing", err)
                 traceback.print_exc(file=sys.stderr)
-                body = info = None
         self.reports.send(("snapshot", self.seq, body, info, status))
         cost = time.monotonic() - start
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
 
 
-def frame(message) -> bytes:
-    """One message as bytes: its pickle's length (4 bytes), then the pickle."""
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return struct.pack("!I", len(data)) + data
-
-
 def write_message(stream, message) -> None:
-    stream.write(frame(message))
+    pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
     stream.flush()
 
 
 def read_message(stream):
-    """The next message, or None at the end of the stream. Only ever reads what the other
-    end of our own pipe wrote (never data from the network)."""
-    head = stream.read(4)
-    if len(head) < 4:
+    """The next message, or None at the end of the stream (or in a message cut short). Only
+    ever reads what the other end of our own pipe wrote (never data from the network)."""
+    try:
+        return pickle.load(stream)
+    except (EOFError, pickle.UnpicklingError):
         return None
-    size = struct.unpack("!I", head)[0]
-    data = stream.read(size)
-    return pickle.loads(data) if len(data) == size else None
 
 
 class Reports:
@@ -208,7 +196,7 @@ def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> N
             if command is None:  # the server closed our input: this session is over
                 return
             trainer.obey(command)
-    except (BrokenPipeError, OSError):  # the server stopped reading: it is gone
+    except OSError:  # a broken pipe: the server stopped reading, it is gone
         return
 
 
