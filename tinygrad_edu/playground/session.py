@@ -190,13 +190,14 @@ class Session:
         step and its pipe is full, only this request waits — never a poll. A worker that is
         gone (its listener says so) or closed is no error here."""
         with contextlib.suppress(OSError, ValueError):
-            worker.write_message(self.process.stdin, command)
+            self.commands.send(command)
 
     # ------------------------------------------------------------------ the worker
     def _start_worker(self, first: tuple) -> None:
         self.process = subprocess.Popen(**_worker_process(str(self.max_epochs)),
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        worker.write_message(self.process.stdin, first)
+        self.commands = worker.Pipe(self.process.stdin)
+        self.commands.send(first)
         self.thread = threading.Thread(target=self._listen, args=(self.process,),
                                        name=f"playground-{self.id[:8]}", daemon=True)
         self.thread.start()
