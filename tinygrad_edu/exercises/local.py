@@ -19,12 +19,11 @@ _OP_ALIASES = {"*": "×", "mul": "×", "-": "−", "sub": "−", "add": "+", "di
 
 def _op_row(op: str):
     name = _OP_ALIASES.get(op, op)
-    if name in OPS:
-        return OPS[name]
-    if name in CALLS:
-        return CALLS[name]
-    known = " ".join(sorted(set(OPS) | set(CALLS)))
-    raise ValueError(f"check_local_gradient: unknown op {op!r}; known: {known}")
+    row = OPS.get(name) or CALLS.get(name)
+    if row is None:
+        known = " ".join(sorted(set(OPS) | set(CALLS)))
+        raise ValueError(f"check_local_gradient: unknown op {op!r}; known: {known}")
+    return row
 
 
 def check_local_gradient(op: str, fn, points=50, seed=0) -> Report:
