@@ -186,7 +186,7 @@ class TangentTrace(TraceTable):
                 expr = dot(self.input_names[node])
             else:
                 expr = _tangent_expr(node, names, self.operands(node))
-            value = tangent.setdefault(node, 0.0)  # on constants alone: it does not move
+            value = tangent.setdefault(node, 0.0)  # made from constants alone: it does not move
             rows.append(TangentRow(dot(names[node]), expr, value, node))
         out = self.output
         tangent.setdefault(out, 0.0)  # a constant output does not move

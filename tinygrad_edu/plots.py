@@ -155,6 +155,8 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
     One output is read as a logit (P(class 1) = σ(output)), or as the probability itself
     when the model ends in a sigmoid; the label is 1 where P > ½. Several outputs: argmax.
     """
+    from .nn import float_activation  # σ from the op table, as the engine computes it
+
     if not points:
         raise ValueError("boundary_grid needs at least one point to frame the grid")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
@@ -168,9 +170,7 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
     if isinstance(outputs[0], list):
         labels = [[max(range(len(o)), key=o.__getitem__) for o in row] for row in rows]
         return BoundaryGrid(xs, ys, labels, None)
-    from .nn import float_activation
-
-    sigmoid = float_activation("sigmoid")  # the op table's σ, as the engine computes it
+    sigmoid = float_activation("sigmoid")
     is_probability = getattr(model, "output_activation", "linear") == "sigmoid"
     probability = [[o if is_probability else sigmoid(o) for o in row] for row in rows]
     labels = [[int(p > 0.5) for p in row] for row in probability]
