@@ -6,10 +6,10 @@ derivative of the node with respect to each parent, all from the op table (``ops
 slides write it: ``v̄_parent += v̄_node × ∂node/∂parent``, upstream gradient times local
 gradient, summed over every use of a node ("copy gate: gradient adder").
 
-One loop binds ``Value``'s operators and methods from the rows of the table, and
-``ops.register`` calls the same binding for an op added later (``x.atan()``). Nodes keep
-parents and local gradients in their own slots, not in tuples or closures: fewer objects for
-the garbage collector to track, and no reference cycles.
+``Value``'s operators and methods are bound from the rows of the table in one loop, which
+``ops.register`` runs again for an op added later (``x.atan()``). Nodes keep parents and local
+gradients in their own slots, not in tuples or closures: fewer objects for the garbage
+collector to track, and no reference cycles.
 """
 from __future__ import annotations
 
@@ -132,11 +132,8 @@ class Value:
 
 
 class Constant(Value):
-    """A plain number that took part in an operation (the 3 in ``x * 3``).
-
-    It is a leaf like an input, but traces and pictures write it as a number instead of
-    numbering it as an input.
-    """
+    """A plain number that took part in an operation (the 3 in ``x * 3``): a leaf, which
+    traces and pictures write as a number instead of numbering it as an input."""
 
     __slots__ = ()
 
@@ -151,11 +148,10 @@ def _data_of(other) -> float:
 
 
 # ---------------------------------------------------------------- operators from the op table
-# An operation's node is made with object.__new__ and its slots filled one by one, in place:
-# the fields __init__ sets, without its checks (the op table gave a float) or the call through
-# the class, which cost a third of the time of recording an op. The two node-building blocks
-# below (unary, binary) repeat those eight lines on purpose: a shared helper would cost one
-# more call per op.
+# A node is made with object.__new__ and its slots filled in place: __init__'s checks (the op
+# table gave a float) and the call through the class cost a third of the time of recording an
+# op. The two node-building blocks below (unary, binary) repeat those eight lines on purpose:
+# a shared helper would cost one more call per op.
 _new = object.__new__
 
 
@@ -265,9 +261,8 @@ def _keyword_method(op, method):
 
 
 def _bind(op) -> None:
-    """Give ``Value`` the op's method and operator. The engine binds every built-in op with
-    this, and ``ops.register`` calls it for each new one; it refuses a name that is taken,
-    before it changes anything."""
+    """Give ``Value`` the op's method and operator; a name that is taken is refused before
+    anything changes."""
     binary = op.arity == 2
     functions = {}
     if op.operator:

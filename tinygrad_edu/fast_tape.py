@@ -8,11 +8,10 @@ not say so, but it can be read back out of it. At recording, this module
    and takes each ``×`` term used by that sum alone into it as a product a·b;
 2. gives every remaining node a level (longest path from a leaf) and groups the nodes by
    level and kind: an op (all relu of one level), or sums with as many products;
-3. turns each group into a step of :mod:`tinygrad_edu.array_program`: a group of sums whose
-   products form a full grid — term j of sum (r, c) pairs operand j of row r of one side with
-   operand j of row c of the other (either order of the × operands) — is a matrix product;
-   other sums are gather × gather and a segment sum; ops run as numpy ufuncs, an op without a
-   numpy form (one a user registered) as the op table's function per element;
+3. turns each group into a step of :mod:`tinygrad_edu.array_program`: a matrix product when
+   the sums' products form a full grid — term j of sum (r, c) pairs operand j of row r of one
+   side with operand j of row c of the other (either order of the × operands) — else a
+   segment sum, or, for an op, its numpy form;
 4. lays the nodes out in the value array group by group, so that a layer's outputs are one
    block and the next layer reads them as a view.
 
@@ -23,21 +22,19 @@ chain built left to right), and numpy's exp or tanh may differ from Python's in 
 so where a sum cancels the error is relative to Σ|terms| (for a gradient: to the sum over
 paths of |upstream × local|), not to the result (``tests/test_tape_fast.py`` states the bound
 it checks). Branches (relu, max, abs) are decided by each replay's live data, so an operand
-within that error of a kink may take the other branch than in the engine. The
-refusals and errors are the exact tape's (:class:`tinygrad_edu.tape.Tape`): no recording
-under ``no_grad()``, no ``backward`` before a successful forward, and when numpy reports an
-overflow, a division by zero or an invalid operation, ``fn`` runs once through the engine and
-the engine's error is raised (if the engine finds none — an inf or nan that was only carried
-along — the replay is redone without the checks). One difference remains: a partial sum that
-overflows in the engine's order but not in the reordered one (terms within a factor n of
-1.8e308) raises in the engine and not here.
+within that error of a kink may take the other branch than in the engine. The refusals
+and errors are the exact tape's, from its own code (:class:`tinygrad_edu.tape.Tape`): when
+numpy reports an overflow, a division by zero or an invalid operation, ``fn`` runs once
+through the engine and the engine's error is raised (if the engine finds none — an inf or nan
+only carried along — the replay is redone without the checks). One difference remains: a
+partial sum that overflows in the engine's order but not in the reordered one (terms within a
+factor n of 1.8e308) raises in the engine and not here.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .array_program import GridStep, OpStep, Slots, SumStep, array_form
-from .ops import OpError
 from .tape import Tape
 
 __all__ = ["FastTape"]
@@ -237,13 +234,13 @@ class FastTape(Tape):
         self._values = np.zeros(layout.size)
         self._values[:graph.n_leaves] = [graph.data[i] for i in layout.leaves]
         self._adjoint = np.zeros(layout.size)
-        self._n_leaves = graph.n_inputs + len(graph.params)
-        self._leaf_grads = self._adjoint[:self._n_leaves]
+        n_leaves = graph.n_inputs + len(graph.params)
+        self._param_index = slice(graph.n_inputs, n_leaves)   # the parameters' slots, in order
+        self._leaf_grads = self._adjoint[:n_leaves]
 
-    def forward(self, *inputs) -> float:
-        """Replay the forward pass on new inputs (same count and shapes) and current params;
-        returns the output as a float."""
-        return self._replay(inputs, [p.data for p in self.params], None)
+    def _forward(self, values) -> None:
+        for step in self._steps:
+            step.forward(values)
 
     def forward_with(self, params, *inputs) -> float:
         """``forward`` with the parameters' values taken from ``params`` (one float per entry
@@ -258,28 +255,7 @@ class FastTape(Tape):
         if params.shape != (len(self.params),):
             raise ValueError(f"forward_with: params needs one number per parameter "
                              f"({len(self.params)}), got shape {params.shape}")
-        return self._replay(inputs, params, params)
-
-    def _replay(self, inputs, param_values, vector) -> float:
-        values = self._load(inputs)
-        values[self._n_inputs:self._n_leaves] = param_values
-        try:
-            with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                for step in self._steps:
-                    step.forward(values)
-        except (FloatingPointError, OpError) as err:
-            if vector is not None:
-                for p, x in zip(self.params, vector.tolist()):
-                    p.data = x
-            failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
-            if failure is not None:
-                raise failure from None
-            with np.errstate(all="ignore"):         # inf or nan carried along, not made
-                for step in self._steps:
-                    step.forward(values)
-        self._fresh = True
-        self.value = float(values[self._root])
-        return self.value
+        return self._replay(inputs, params, theta=params)
 
     def param_grads(self, grad=1.0):
         """The reverse sweep of the last forward, as ``backward`` does it, but returning
@@ -296,4 +272,4 @@ class FastTape(Tape):
             for step in reversed(self._steps):
                 step.backward(adjoint)
         self._backward_done = True
-        return adjoint[self._n_inputs:self._n_leaves]
+        return adjoint[self._param_index]

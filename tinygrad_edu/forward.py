@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numbers
 
+from .checks import as_number, shown
 from .engine import Value, is_recording
 from .graph import evaluation_order
 from .ops import OPS
@@ -35,7 +36,7 @@ def propagate_tangents(outputs, seed: dict) -> dict:
     tangent = {}
     for node, value in seed.items():
         if not isinstance(node, Value):
-            raise TypeError(f"seed keys must be Values, got {type(node).__name__} {node!r:.40}")
+            raise TypeError(f"seed keys must be Values, got {shown(node)}")
         tangent[node] = float(value)
     for node in evaluation_order(outputs):
         if node in seed:
@@ -58,17 +59,13 @@ def as_numbers(values, what: str, who: str) -> list:
     try:
         values = list(values)
     except TypeError:
-        raise TypeError(f"{who}: {what} must be a list of numbers, got "
-                        f"{type(values).__name__} {values!r:.40}") from None
+        raise TypeError(f"{who}: {what} must be a list of numbers, got {shown(values)}") from None
     out = []
     for i, v in enumerate(values):
-        if isinstance(v, Value):
-            out.append(v.data)
-        elif isinstance(v, numbers.Real):
-            out.append(float(v))
-        else:
-            raise TypeError(f"{who}: {what}[{i}] must be a real number, got "
-                            f"{type(v).__name__} {v!r:.40}")
+        number = v.data if isinstance(v, Value) else as_number(v)
+        if number is None:
+            raise TypeError(f"{who}: {what}[{i}] must be a real number, got {shown(v)}")
+        out.append(number)
     return out
 
 
@@ -85,8 +82,7 @@ def _outputs(out, who: str):
         return [out], True
     if isinstance(out, (list, tuple)) and all(isinstance(o, (Value, numbers.Real)) for o in out):
         return list(out), False
-    raise TypeError(f"{who}: f must return a Value (or a list of Values), got "
-                    f"{type(out).__name__} {out!r:.40}")
+    raise TypeError(f"{who}: f must return a Value (or a list of Values), got {shown(out)}")
 
 
 def jvp(f, xs, tangents):
@@ -167,34 +163,31 @@ class TangentTrace(TraceTable):
             seed = {self.inputs[0]: seed}
         if not hasattr(seed, "items"):
             raise TypeError(f"trace(mode='forward') needs seed={{input: tangent}}, got "
-                            f"{type(seed).__name__} {seed!r:.40}")
+                            f"{shown(seed)}")
         resolved = {node: 0.0 for node in self.inputs}
         for key, value in seed.items():
             node = key if isinstance(key, Value) else by_name.get(key) \
                 if isinstance(key, str) else None
             if node not in resolved:
-                shown = key if isinstance(key, str) else repr(key)
-                raise ValueError(f"trace(mode='forward'): seed key {shown} is not an input of "
+                written = key if isinstance(key, str) else repr(key)
+                raise ValueError(f"trace(mode='forward'): seed key {written} is not an input of "
                                  f"this graph; its inputs are {listed}")
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"trace(mode='forward'): the tangent of "
-                                f"{self.input_names[node]} must be a number, got "
-                                f"{type(value).__name__} {value!r:.40}")
+                                f"{self.input_names[node]} must be a number, got {shown(value)}")
             resolved[node] = float(value)
         return resolved
 
     def _tangent_rows(self):
         names = self.names
-        tangent, rows = {}, []
+        tangent, rows = propagate_tangents(self.output, self.seed), []
         for node in self.numbering.order:  # inputs, then by depth: a topological order
             if node in self.seed:
-                tangent[node] = self.seed[node]
                 expr = dot(self.input_names[node])
             else:
-                tangent[node] = sum(local * tangent[parent] for parent, local
-                                    in zip(node.parents, node.local_grads) if parent in names)
                 expr = _tangent_expr(node, names, self.operands(node))
-            rows.append(TangentRow(dot(names[node]), expr, tangent[node], node))
+            value = tangent.setdefault(node, 0.0)  # made from constants alone: it does not move
+            rows.append(TangentRow(dot(names[node]), expr, value, node))
         out = self.output
         tangent.setdefault(out, 0.0)  # a constant output does not move
         left = dot(names[out]) if out in names else "0"

@@ -96,11 +96,9 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
     # does not exist (1/(2√x) at 0) it is inf or nan, with a graph behind it, never an error
     with ieee_arithmetic() if create_graph else contextlib.nullcontext():
         _sweep(order, on_path, adjoint, create_graph)
+    results = [adjoint.get(x, 0.0) for x in targets]  # floats, unless create_graph
     if create_graph:
-        results = [adjoint.get(x, 0.0) for x in targets]
         results = [g if isinstance(g, Value) else Constant(float(g)) for g in results]
-    else:
-        results = [float(adjoint.get(x, 0.0)) for x in targets]
     return results[0] if single else results
 
 

@@ -1,20 +1,11 @@
 """The op table: every operation's float math, local derivatives and notation, declared once.
 
-A row (:class:`Op`) says about one operation what the slides say:
-
-* ``forward(*xs) -> (value, ∂value/∂x0[, ∂value/∂x1])`` on plain floats: the primal value
-  and the local gradient with respect to each operand, in operand order;
-* ``notation``, ``local`` and ``adjoint``: how the slides write the node (``ln {0}``), each
-  local derivative (``1 / {0}``) and upstream × local (``{g} / {0}``);
-* ``derivative(operands, out, call)``: the local derivatives again, as expressions built
-  from arithmetic and ``call(name, *args)`` (another op of the table). Handed floats they give
-  ``forward``'s numbers; handed graph nodes (``higher.py``) they build graphs, which is what
-  gradients of gradients (``grad(..., create_graph=True)``, ``hessian``) differentiate.
-
-The engine binds its operators and methods from the rows, the trace and the pictures read
-their notation, the expression parser its ``call_names``, the property tests iterate over the
-table, and :func:`register` adds a row at run time. This module knows floats and strings,
-not ``Value``.
+A row (:class:`Op`) says about one operation what the slides say: its value and the local
+gradient with respect to each operand (``forward``, on plain floats), how the slides write the
+node, each local derivative and upstream × local (``ln {0}``, ``1 / {0}``, ``{g} / {0}``), and
+the local derivatives once more as expressions (``derivative``) that build graphs when handed
+nodes, for gradients of gradients. Everything that reads the table (see :func:`register`)
+reads it from here; this module knows floats and strings, not ``Value``.
 
 At the edges the numbers are PyTorch's: relu'(0) = abs'(0) = 0, max(a, a) sends ½ to each
 side, and relu, abs, max, min of NaN are NaN. Where the forward value is undefined (ln 0, 1/0)
@@ -362,15 +353,17 @@ def _kink_at_equal(a, b):
 class Op:
     """One row of the op table.
 
-    ``notation`` writes the node from its operands' names ({0}, {1}); ``latex`` is the same in
-    LaTeX (derived from ``notation`` unless given); ``local`` writes each local derivative
+    ``forward(*xs)`` gives ``(value, ∂value/∂x0[, ∂value/∂x1])`` on plain floats. ``notation``
+    writes the node from its operands' names ({0}, {1}); ``latex`` is the same in LaTeX
+    (derived from ``notation`` unless given); ``local`` writes each local derivative
     ∂node/∂operand (``{out}`` is the node itself); ``adjoint`` writes upstream × local ({g} is
     the upstream adjoint v̄). ``domain`` is an interval per operand where the op is defined and
     smooth enough to check against finite differences, and ``kink`` (if any) gives the
     distance of a point from the op's non-differentiable set. ``derivative(operands, out,
     call)`` builds the local derivatives with arithmetic and ``call(name, *args)`` only, so
-    that they can be differentiated again; a plain number only where the derivative is
-    piecewise constant (relu's 0 or 1), so that d/dx of 1/(2√x) at 0 is −inf, not 0.
+    that they can be differentiated again (handed floats, they give ``forward``'s numbers); a
+    plain number only where the derivative is piecewise constant (relu's 0 or 1), so that d/dx
+    of 1/(2√x) at 0 is −inf, not 0.
 
     How ``Value`` offers it: ``method`` is the method's name (``x.tanh()``; None for an op
     that is only an operator), ``operator`` the Python operator's special-method stem

@@ -92,17 +92,12 @@ class Optimizer:
 
     def update(self, theta, grad) -> None:
         """One step on arrays: ``theta`` (float64, ``params`` order) moves in place against
-        ``grad`` (∂L/∂θ, same order). A gradient that is not finite raises
+        g = ``grad`` (∂L/∂θ, same order) + wd·θ. A g that is not finite raises
         ``FloatingPointError`` before anything (θ or the optimizer's state) changes."""
         if len(theta) != len(self.params) or len(grad) != len(self.params):
             raise ValueError(f"{type(self).__name__}.update: theta and grad need one entry per "
                              f"parameter ({len(self.params)}), got {len(theta)} and {len(grad)}")
-        self._move(theta, self._gradients(theta, grad))
-
-    def _gradients(self, theta, grad):
-        """g = ∇θ (+ wd·θ), after checking it is finite — before anything is updated."""
-        wd = self.weight_decay
-        g = grad + wd * theta if wd else grad
+        g = grad + self.weight_decay * theta if self.weight_decay else grad
         bad = np.flatnonzero(~np.isfinite(g))
         if len(bad):
             i = int(bad[0])
@@ -111,7 +106,7 @@ class Optimizer:
             raise FloatingPointError(
                 f"{type(self).__name__}.step: the gradient of parameter {i}{name} is {g[i]}; "
                 f"nothing was updated (a smaller learning rate or clipping may help)")
-        return g
+        self._move(theta, g)
 
     def _move(self, theta, g) -> None:
         raise NotImplementedError

@@ -6,19 +6,11 @@ server, in a test, and inline in Jupyter (a ``Figure`` left as a cell's value is
 Save one with :func:`save`. Pass ``ax=`` (or ``axes=``) to draw into a panel of your own
 figure instead, as the notebooks do for side-by-side comparisons.
 
-- :func:`training_curves` / :func:`history` — loss and accuracy per epoch, training and
-  validation: the curves that show gradient descent at work (and overfitting, when the two
-  part ways).
-- :func:`boundary_grid` / :func:`decision_boundary` — the classifier's regions over the
-  plane, shaded by P(class 1) for two classes. An ``nn.MLP`` is evaluated on the grid layer
-  by layer as matrices (:func:`outputs_on`: the engine's own weights and activations, equal
-  to its forward pass to rounding, fast enough for a dozen pictures in one notebook); any
-  other model point by point through ``train.predict``.
-- :func:`decision_regions` — the same regions as flat colours, for side-by-side panels.
-- :func:`image_grid` / :func:`misclassified` — small square images (the 8×8 digits) in a grid,
-  each titled; the second shows the test images a classifier got wrong, true and predicted.
-- :func:`confusion_counts` / :func:`confusion_matrix` — how often each true class (row) was
-  predicted as each class (column): the diagonal holds the right answers.
+The figures: loss and accuracy per epoch (:func:`training_curves`), where gradient descent
+shows its work (and overfitting, when training and validation part ways); a classifier's
+regions over the plane (:func:`decision_boundary`, :func:`decision_regions`); small square
+images such as the 8×8 digits (:func:`image_grid`, :func:`misclassified`); and which class
+was taken for which (:func:`confusion_matrix`).
 
 matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
 which says how to install it.
@@ -56,14 +48,6 @@ def _figure_class():
     return Figure
 
 
-def _colormap(colors: list):
-    try:
-        from matplotlib.colors import ListedColormap
-    except ImportError:
-        raise PlotsUnavailable() from None
-    return ListedColormap(colors)
-
-
 def _axes(ax, count: int, figsize: tuple) -> list:
     """``count`` fresh panels side by side on a new Figure, or the caller's ``ax`` panel(s)."""
     if ax is None:
@@ -73,6 +57,13 @@ def _axes(ax, count: int, figsize: tuple) -> list:
     if len(panels) != count:
         raise ValueError(f"expected {count} axes, got {len(panels)}")
     return panels
+
+
+def _finish(panel, ax):
+    """The panel's Figure, laid out, unless the panel is the caller's (``ax`` given)."""
+    if ax is None:
+        panel.figure.tight_layout()
+    return panel.figure
 
 
 def save(figure, path, dpi: int = 100) -> None:
@@ -96,11 +87,11 @@ def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, ep
     x = list(epochs) if epochs is not None else list(range(1, len(loss) + 1))
     if len(x) != len(loss):
         raise ValueError(f"training_curves: {len(x)} epochs for {len(loss)} losses")
-    curves = [("loss" + (f" ({loss_name})" if loss_name else ""), "loss",
-               _present(loss), _present(val_loss), None)]
-    if _present(accuracy):
-        curves.append(("accuracy", "accuracy", _present(accuracy), _present(val_accuracy),
-                       (0.0, 1.02)))
+    curves = [("loss" + (f" ({loss_name})" if loss_name else ""), "loss", loss,
+               _present(val_loss), None)]
+    accuracy = _present(accuracy)
+    if accuracy:
+        curves.append(("accuracy", "accuracy", accuracy, _present(val_accuracy), (0.0, 1.02)))
     panels = _axes(axes, len(curves), (5 * len(curves), 4))
     for ax, (ylabel, name, train, val, ylim) in zip(panels, curves):
         ax.plot(x, train, label="training", color="tab:blue")
@@ -111,12 +102,9 @@ def training_curves(loss, val_loss=None, accuracy=None, val_accuracy=None, *, ep
             ax.set_ylim(*ylim)
         ax.legend(loc="lower right" if name == "accuracy" else "upper right")
         ax.grid(alpha=0.3)
-    figure = panels[0].figure
     if title and axes is None:
-        figure.suptitle(title)
-    if axes is None:
-        figure.tight_layout()
-    return figure
+        panels[0].figure.suptitle(title)
+    return _finish(panels[0], axes)
 
 
 def history(h, title: str = "", axes=None, held_out="validation"):
@@ -136,10 +124,6 @@ class BoundaryGrid:
     ys: list
     labels: list
     probability: list | None
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
 def _span(values: list, pad: float, margin: float | None) -> tuple:
@@ -171,6 +155,8 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
     One output is read as a logit (P(class 1) = σ(output)), or as the probability itself
     when the model ends in a sigmoid; the label is 1 where P > ½. Several outputs: argmax.
     """
+    from .nn import float_activation  # σ from the op table, as the engine computes it
+
     if not points:
         raise ValueError("boundary_grid needs at least one point to frame the grid")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
@@ -184,18 +170,32 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
     if isinstance(outputs[0], list):
         labels = [[max(range(len(o)), key=o.__getitem__) for o in row] for row in rows]
         return BoundaryGrid(xs, ys, labels, None)
+    sigmoid = float_activation("sigmoid")
     is_probability = getattr(model, "output_activation", "linear") == "sigmoid"
-    probability = [[o if is_probability else _sigmoid(o) for o in row] for row in rows]
+    probability = [[o if is_probability else sigmoid(o) for o in row] for row in rows]
     labels = [[int(p > 0.5) for p in row] for row in probability]
     return BoundaryGrid(xs, ys, labels, probability)
 
 
-def _class_colors(classes: int) -> list:
-    return [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
-
-
-def _scatter_classes(panel, X, y, X_val, y_val, colors, size: float) -> None:
-    """The data on top of the regions: training points filled, validation hollow diamonds."""
+def _regions(model, X, y, X_val, y_val, classes, ax, figsize, resolution, margin, size,
+             shaded: bool):
+    """The two region pictures' common part; returns (panel, grid). The classes' regions
+    as flat colours — or, with ``shaded`` and one output, P(class 1) with the decision line
+    at ½ in black — and the data on top: training points filled, validation hollow diamonds."""
+    X, y, X_val, y_val = list(X), list(y), list(X_val or ()), list(y_val or ())
+    (panel,) = _axes(ax, 1, figsize)  # refuses before the grid's work if matplotlib is missing
+    grid = boundary_grid(model, X + X_val, resolution, margin=margin)
+    classes = classes or max([*y, *y_val, 1]) + 1
+    colors = [CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(classes)]
+    if shaded and grid.probability is not None:
+        shade = panel.contourf(grid.xs, grid.ys, grid.probability, cmap="RdBu_r", alpha=0.55,
+                               levels=[i / 10 for i in range(11)])
+        panel.contour(grid.xs, grid.ys, grid.probability, levels=[0.5], colors="black",
+                      linewidths=1.5)
+        panel.figure.colorbar(shade, ax=panel, label="P(class 1)")
+    else:
+        panel.contourf(grid.xs, grid.ys, grid.labels, colors=colors, alpha=0.3,
+                       levels=[c - 0.5 for c in range(classes + 1)])
     for c, color in enumerate(colors):
         train = [p for p, t in zip(X, y) if t == c]
         val = [p for p, t in zip(X_val, y_val) if t == c]
@@ -205,10 +205,7 @@ def _scatter_classes(panel, X, y, X_val, y_val, colors, size: float) -> None:
             panel.scatter([p[0] for p in val], [p[1] for p in val], s=1.7 * size,
                           facecolors="none", edgecolors=color, linewidths=1.3, marker="D",
                           label=f"class {c} (validation)")
-
-
-def _data(X, y, X_val, y_val) -> tuple:
-    return list(X), list(y), list(X_val or ()), list(y_val or ())
+    return panel, grid
 
 
 def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
@@ -216,29 +213,30 @@ def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = 
     """The model's class regions with the data on top: training points filled, validation
     points hollow diamonds. Two classes are shaded by P(class 1) with the decision line at
     ½ drawn in black; more classes get one flat colour each. Returns the Figure."""
-    X, y, X_val, y_val = _data(X, y, X_val, y_val)
-    (panel,) = _axes(ax, 1, (6, 5))  # refuses before the grid's work if matplotlib is missing
-    grid = boundary_grid(model, X + X_val, resolution)
-    colors = _class_colors(classes or max([*y, *y_val, 1]) + 1)
-    if grid.probability is not None:
-        shade = panel.contourf(grid.xs, grid.ys, grid.probability, cmap="RdBu_r", alpha=0.55,
-                               levels=[i / 10 for i in range(11)])
-        panel.contour(grid.xs, grid.ys, grid.probability, levels=[0.5], colors="black",
-                      linewidths=1.5)
-        panel.figure.colorbar(shade, ax=panel, label="P(class 1)")
-    else:
-        panel.contourf(grid.xs, grid.ys, grid.labels, cmap=_colormap(colors), alpha=0.3,
-                       levels=[c - 0.5 for c in range(len(colors) + 1)])
-    _scatter_classes(panel, X, y, X_val, y_val, colors, 18)
+    panel, grid = _regions(model, X, y, X_val, y_val, classes, ax, (6, 5), resolution, None,
+                           18, shaded=True)
     panel.set(xlim=(grid.xs[0], grid.xs[-1]), ylim=(grid.ys[0], grid.ys[-1]), xlabel="x1",
               ylabel="x2", title=title)
     panel.legend(loc="best", fontsize=7, framealpha=0.8)
-    if ax is None:
-        panel.figure.tight_layout()
-    return panel.figure
+    return _finish(panel, ax)
 
 
-# ---------------------------------------------------------------- regions, fast, for notebooks
+def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
+                     title: str = "", steps: int = 100, ax=None):
+    """The model's class regions as flat colours, training points filled and validation
+    points hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
+    ticks). The grid is :func:`boundary_grid`'s, half a unit past the data. Returns the
+    Figure."""
+    X_val = list(X_val or ())
+    panel, _ = _regions(model, X, y, X_val, y_val, classes, ax, (5, 4), steps, 0.5, 14,
+                        shaded=False)
+    if X_val:
+        panel.legend(loc="best", fontsize=7, framealpha=0.8)
+    panel.set(title=title, xticks=[], yticks=[])
+    return _finish(panel, ax)
+
+
+# ---------------------------------------------------------------- an MLP on many points at once
 def layer_matrices(model) -> list:
     """An ``nn.MLP``'s layers as NumPy ``(W, b, activation)``: row i of W is neuron i's weights.
 
@@ -259,48 +257,23 @@ def outputs_on(model, points):
 
     One matrix product per layer, z = a·Wᵀ + b, instead of one graph per point: a grid of
     6,400 points takes a fraction of a second instead of seconds. The activation of each unit
-    is the engine's own (``nn.ACTIVATIONS``), applied to the numbers; the sums are NumPy's,
-    so the outputs agree with ``train.predict`` to rounding (about 1e-15).
+    is the engine's own (the op table's, ``nn.float_activation``), applied to the numbers; the
+    sums are NumPy's, so the outputs agree with ``train.predict`` to rounding (about 1e-15).
     """
     import numpy as np
 
-    from .engine import Value, no_grad
-    from .nn import ACTIVATIONS
+    from .nn import float_activation
 
     a = np.asarray(points, dtype=float)
     layers = layer_matrices(model)
     residual = getattr(model, "residual", False)
-    with no_grad():
-        for i, (W, b, name) in enumerate(layers):
-            z = a @ W.T + b
-            activate = ACTIVATIONS[name]
-            out = z if activate is None else \
-                np.vectorize(lambda v, f=activate: f(Value(float(v))).data, otypes=[float])(z)
-            if residual and i < len(layers) - 1 and W.shape[0] == W.shape[1]:
-                out = out + a
-            a = out
+    for i, (W, b, name) in enumerate(layers):
+        z, g = a @ W.T + b, float_activation(name)
+        out = z if g is None else np.vectorize(g, otypes=[float])(z)
+        if residual and i < len(layers) - 1 and W.shape[0] == W.shape[1]:
+            out = out + a
+        a = out
     return a
-
-
-def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
-                     title: str = "", steps: int = 100, ax=None):
-    """The model's class regions as flat colours, training points filled and validation
-    points hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
-    ticks). The grid is :func:`boundary_grid`'s, half a unit past the data. Returns the
-    Figure."""
-    X, y, X_val, y_val = _data(X, y, X_val, y_val)
-    (panel,) = _axes(ax, 1, (5, 4))
-    grid = boundary_grid(model, X + X_val, steps, margin=0.5)
-    colors = _class_colors(classes or max([*y, *y_val, 1]) + 1)
-    panel.contourf(grid.xs, grid.ys, grid.labels, cmap=_colormap(colors), alpha=0.3,
-                   levels=[c - 0.5 for c in range(len(colors) + 1)])
-    _scatter_classes(panel, X, y, X_val, y_val, colors, 14)
-    if X_val:
-        panel.legend(loc="best", fontsize=7, framealpha=0.8)
-    panel.set(title=title, xticks=[], yticks=[])
-    if ax is None:
-        panel.figure.tight_layout()
-    return panel.figure
 
 
 # ---------------------------------------------------------------- images and confusions
@@ -380,6 +353,4 @@ def confusion_matrix(y_true, y_pred, classes: int | None = None, title: str = ""
     ticks = list(range(len(counts)))
     panel.set(xticks=ticks, yticks=ticks, xlabel="predicted label", ylabel="true label",
               title=title or "confusion matrix")
-    if ax is None:
-        panel.figure.tight_layout()
-    return panel.figure
+    return _finish(panel, ax)

@@ -57,13 +57,6 @@ MAX_DEPTH = 32
 """Model files nest a few levels (document → architecture → children); deeper is refused."""
 
 
-def _shown(value) -> str:
-    """A value for a message, cut short; an integer too long to print is described."""
-    if isinstance(value, int) and value.bit_length() > 64:
-        return f"a {value.bit_length()}-bit integer"
-    return f"{value!r:.40}"
-
-
 def _too_deep(document) -> bool:
     """True if lists and dicts nest deeper than ``MAX_DEPTH`` (an iterative walk)."""
     stack = [(document, 0)]
@@ -92,7 +85,7 @@ def check_state(state, names) -> list:
         if missing:
             parts.append(f"missing {len(missing)} (first: {missing[0]!r})")
         if extra:
-            parts.append(f"unexpected {len(extra)} (first: {_shown(extra[0])})")
+            parts.append(f"unexpected {len(extra)} (first: {checks.short_repr(extra[0])})")
         raise ArchitectureMismatch("parameter names do not match this model: " + "; ".join(parts))
     values = []
     for name in names:
@@ -101,7 +94,7 @@ def check_state(state, names) -> list:
         except OverflowError as err:
             raise ModelFileError(f"parameter {name!r}: {err}") from None
         if value is None:
-            raise ModelFileError(f"parameter {name!r} is {_shown(state[name])} "
+            raise ModelFileError(f"parameter {name!r} is {checks.short_repr(state[name])} "
                                  f"({type(state[name]).__name__}), not a number")
         if not math.isfinite(value):
             raise ModelFileError(f"parameter {name!r} is {value}: weights must be finite "
@@ -180,7 +173,8 @@ def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:
         raise ModelFileError(f"{path!r} is not a tinygrad_edu model file "
                              f"(no \"format\": \"{FORMAT}\")")
     if document.get("version") != VERSION:
-        raise ModelFileError(f"{path!r} has model-file version {_shown(document.get('version'))}; "
+        raise ModelFileError(f"{path!r} has model-file version "
+                             f"{checks.short_repr(document.get('version'))}; "
                              f"this tinygrad_edu reads version {VERSION}")
     for key in ("architecture", "parameters", "sha256"):
         if key not in document:

@@ -54,13 +54,13 @@ numpy arrays at recording (+, −, ×, negation: plain arithmetic) run as one ar
 everything else — relu, max, exp, thin stretches like a long ``sum`` — runs node by node,
 calling the same op-table function on Python floats. Backward walks the same levels, deepest
 first, and follows ``Value.backward`` contribution by contribution: each adjoint v̄ is the sum
-of its contributions
-(upstream × local) *in the order the engine adds them*, so the gradients are bit-for-bit the
-engine's. Floating-point trouble in an array call (overflow, 0/0) re-runs that group node by
-node, so infinities and NaNs are exactly the engine's too. When a replay fails, the error is
-the engine's: the tape evaluates level by level, the engine in the order ``fn`` makes its
-nodes, so ``fn`` runs once more through the engine and its error is raised. A failed
-forward leaves no pass behind: ``backward`` refuses until a forward succeeds.
+of its contributions (upstream × local) *in the order the engine adds them*, so the gradients
+are bit-for-bit the engine's. Floating-point trouble in an array call (overflow, 0/0) re-runs
+that group node by node, so infinities and NaNs are exactly the engine's too. When a replay
+fails, the error is the engine's: the tape evaluates level by level, the engine in the order
+``fn`` makes its nodes (where two nodes fail, each meets another first), so ``fn`` runs once
+more through the engine and its error is raised. A failed forward leaves no pass behind:
+``backward`` refuses until a forward succeeds.
 """
 from __future__ import annotations
 
@@ -244,18 +244,31 @@ class Tape:
 
         Returns the output as a float. Local gradients are kept for ``backward``.
         """
+        return self._replay(inputs, [p.data for p in self.params])
+
+    def _replay(self, inputs, params, theta=None) -> float:
+        """The forward pass with these parameter values (``theta``: ``forward_with``'s)."""
         values = self._load(inputs)
-        values[self._param_index] = [p.data for p in self.params]
-        local = self._locals
+        values[self._param_index] = params
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
-                for step in self._forward_steps:
-                    step.forward(values, local)
-        except OpError as err:
-            raise self._engine_error(inputs, err) from None
+                self._forward(values)
+        except (FloatingPointError, OpError) as err:
+            if theta is not None:
+                for p, x in zip(self.params, theta.tolist()):
+                    p.data = x
+            failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
+            if failure is not None:
+                raise failure from None
+            with np.errstate(all="ignore"):     # an inf or nan carried along, not made: go on
+                self._forward(values)
         self._fresh = True
         self.value = float(values[self._root])
         return self.value
+
+    def _forward(self, values) -> None:
+        for step in self._forward_steps:
+            step.forward(values, self._locals)
 
     def _load(self, inputs):
         """Check ``inputs`` against the recorded shapes and write them into the value array.

@@ -150,8 +150,7 @@ def step(model, X, y, loss, optimizer, penalty=None, clip_value=None, clip_norm=
 
     Forward (``model(x)`` for every row) and L = loss(outputs, y), then ``descend``: penalty,
     backward, clipping, ``optimizer.step()``. ``threshold`` cuts a single output into a class
-    (default: the loss's own, see ``losses``). Python's cyclic garbage collector is paused
-    for the step only.
+    (default: the loss's own, see ``losses``).
     """
     _require_recording("step")
     with collector_paused():
@@ -267,15 +266,8 @@ class VectorStep(TapeStep):
         self.params = optimizer.params
         self.theta = np.array([p.data for p in self.params], dtype=float)
         self.grad = None
-        self.layers = []                  # (slice of θ, n_in, n_out, activation) per layer
-        start = 0
-        for layer in model.layers:
-            n_out, n_in = len(layer.neurons), len(layer.neurons[0].w)
-            end = start + n_out * (n_in + 1)
-            self.layers.append((slice(start, end), n_in, n_out,
-                                _array_activation(layer.activation)))
-            start = end
-        self.positions = {}               # tape → where its parameters sit in θ
+        self.activations = [_array_activation(layer.activation) for layer in model.layers]
+        self.positions = {}               # batch size → where its tape's parameters sit in θ
 
     @staticmethod
     def applies(model, optimizer, penalty, clip_value, clip_norm) -> bool:
@@ -295,21 +287,20 @@ class VectorStep(TapeStep):
                 p.grad = g
 
     def _outputs(self, X):
-        """The network's outputs for the rows of X under θ, one row per sample."""
-        a = X
-        for where, n_in, n_out, activation in self.layers:
-            block = self.theta[where].reshape(n_out, n_in + 1)
-            a = a @ block[:, :n_in].T + block[:, n_in]
-            if activation is not None:
-                a = activation(a)
+        """The network's outputs for the rows of X under θ, one row per sample. θ is in
+        ``parameters()`` order: layer by layer, neuron by neuron, weights then bias."""
+        a, start = X, 0
+        for layer, activation in zip(self.model.layers, self.activations):
+            size = layer.nout * (layer.nin + 1)
+            block = self.theta[start:start + size].reshape(layer.nout, layer.nin + 1)
+            start += size
+            z = a @ block[:, :-1].T + block[:, -1]
+            a = z if activation is None else activation(z)
         return a
 
-    def _correct(self, X, y):
+    def _correct(self, X, y) -> int:
         out = self._outputs(X)
-        if out.shape[1] == 1:
-            named = (out[:, 0] > _threshold(self.loss)).astype(int)
-        else:
-            named = out.argmax(axis=1)
+        named = out.argmax(axis=1) if out.shape[1] > 1 else out[:, 0] > _threshold(self.loss)
         return int((named == np.asarray(y)).sum())
 
     def __call__(self, X, y) -> Step:
@@ -474,14 +465,12 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
       ``lambda m: 1e-3 * losses.l2(m)``); the recorded loss is the data loss alone.
     * ``clip_value`` / ``clip_norm`` clip gradients (by value, then by norm) before each step.
     * ``progress``: True, False or "auto" (a tqdm bar when epochs × samples ≥ 20,000).
-    * ``compiled=True`` records each minibatch size's graph once with the tape
-      (``tinygrad_edu.compile``) and replays it for every minibatch of that size: the same
-      losses and weights as the engine, bit for bit, many times faster. It needs an MLP
-      without dropout and the loss mse, binary_cross_entropy_with_logits or cross_entropy.
-      With ``exact=False`` it records the fast tape instead: array operations, sums
-      reordered, numbers within about 1e-12 of the engine's rather than bit for bit; without
-      penalty or clipping, and with an optimizer that has an array form (SGD, Adam), the
-      weights then stay one numpy vector during the run (``VectorStep``) and are written into
+    * ``compiled=True`` replays each minibatch size's graph, recorded once with the tape
+      (``TapeStep``): the engine's losses and weights bit for bit, many times faster. It needs
+      an MLP without dropout and the loss mse, binary_cross_entropy_with_logits or
+      cross_entropy. ``exact=False`` records the fast tape instead (sums reordered, numbers
+      within about 1e-12 of the engine's); without penalty or clipping, and with an optimizer
+      in array form (SGD, Adam), θ then stays one numpy vector (``VectorStep``), written into
       the model after every epoch and when fit ends or raises.
 
     Each minibatch is one ``step``. Refuses to run inside ``no_grad()``.

@@ -1,7 +1,6 @@
-"""``check_engine``: a learner's micrograd-style class against tinygrad_edu, on the slide
-expression, nodes used more than once, a 5,000-node chain and random graphs with shared parts;
-a failing case is shrunk to its smallest failing sub-expression and the symptom is mapped to
-the classic mistake behind it.
+"""``check_engine``: a learner's micrograd-style class against tinygrad_edu, case by case; a
+failing case is shrunk to its smallest failing sub-expression, and its symptom named as the
+classic mistake behind it.
 """
 from __future__ import annotations
 
@@ -77,7 +76,7 @@ def check_engine(value_class, ops=None, cases=200, seed=0, iterative=False) -> R
 
 def _supported(cls):
     """The op kinds ``cls`` handles (trying each on fresh 1.3 and 0.7), and why others fail."""
-    ok, refused = [], {}
+    refused = {}
     for kind, spec in KINDS.items():
         step = Step(kind, (0, 1)[:spec.arity], 2.0 if kind == "** n" else None)
         try:
@@ -87,9 +86,7 @@ def _supported(cls):
             out.backward
         except Exception as err:
             refused[kind] = f"{type(err).__name__}: {err}"
-            continue
-        ok.append(kind)
-    return ok, refused
+    return [kind for kind in KINDS if kind not in refused], refused
 
 
 def _resolve(ops) -> list:
@@ -141,15 +138,11 @@ def _check_one(cls, case: str, prog: Program, iterative: bool, report: Report):
                        got=broke.detail, hint=broke.hint)
     if mismatch is None:
         return None
-    quantity, expected, got = mismatch
-    failure = Failure(case, _short_text(prog), prog.input_text(), quantity, expected, got)
-    smallest = _shrink(cls, prog)
-    if smallest is not None and smallest[0].size < prog.size:
-        sub, (q, e, g) = smallest
+    failure = Failure(case, _short_text(prog), prog.input_text(), *mismatch)
+    sub, (q, e, g) = _shrink(cls, prog) or (prog, mismatch)
+    if sub.size < prog.size:
         failure.smallest = Failure("", sub.text(), sub.input_text(), q, e, g)
-        failure.hint = _hint(cls, sub, q, e, g)
-    else:
-        failure.hint = _hint(cls, prog, quantity, expected, got)
+    failure.hint = _hint(cls, sub, q, e, g)
     return failure
 
 
@@ -174,10 +167,9 @@ def _shrink(cls, prog: Program, tries: int = 300):
 
 # ---------------------------------------------------------------- hints: symptom → mistake
 def _hint(cls, prog: Program, quantity: str, expected: float, got: float) -> str:
-    top = prog.steps[-1] if prog.steps else None
-    op = KINDS[top.kind].label if top else "?"
+    top = prog.steps[-1]               # every case has steps
     if quantity == "value":
-        return (f"the forward value is wrong: check what {op} computes "
+        return (f"the forward value is wrong: check what {KINDS[top.kind].label} computes "
                 f"(tinygrad_edu gives {number_text(expected)})")
     local = _isolate(cls, prog)
     if local is not None:
@@ -228,9 +220,8 @@ def _isolate(cls, prog: Program):
         return None
     q, e, g = mismatch
     node = write_step(single.steps[0], list(names), [9, 9])[0]
-    which = q.split("/∂")[1]
-    at = "at " + single.input_text()
-    return (f"d({node})/da" if len(xs) == 1 else f"∂({node})/∂{which}"), at, e, g
+    what = f"d({node})/da" if len(xs) == 1 else f"∂({node})/∂{q.split('/∂')[1]}"
+    return what, "at " + single.input_text(), e, g
 
 
 def _unshared_agrees(cls, prog: Program) -> bool:
@@ -253,9 +244,9 @@ def _unshared_agrees(cls, prog: Program) -> bool:
         for i, v in enumerate(prog.leaves):
             copies.append([cls(v) for _ in range(paths[i])])
         leaves = [list(c) for c in copies]
-        for step in prog.steps:
+        for i, step in enumerate(prog.steps, start=n):
             copies.append([apply_step(step, [copies[a].pop() for a in step.args])
-                           for _ in range(paths[len(copies)])])
+                           for _ in range(paths[i])])
         copies[out][0].backward()
         grads = [sum(float(c.grad) for c in leaf) for leaf in leaves]
     except Exception:

@@ -19,12 +19,11 @@ _OP_ALIASES = {"*": "×", "mul": "×", "-": "−", "sub": "−", "add": "+", "di
 
 def _op_row(op: str):
     name = _OP_ALIASES.get(op, op)
-    if name in OPS:
-        return OPS[name]
-    if name in CALLS:
-        return CALLS[name]
-    known = " ".join(sorted(set(OPS) | set(CALLS)))
-    raise ValueError(f"check_local_gradient: unknown op {op!r}; known: {known}")
+    row = OPS.get(name) or CALLS.get(name)
+    if row is None:
+        known = " ".join(sorted(set(OPS) | set(CALLS)))
+        raise ValueError(f"check_local_gradient: unknown op {op!r}; known: {known}")
+    return row
 
 
 def check_local_gradient(op: str, fn, points=50, seed=0) -> Report:
@@ -179,8 +178,7 @@ def _check_row_at(op, xs, names):
     where = _at(names, xs)
     for i in range(op.arity):
         h = 1e-6 * max(1.0, abs(xs[i]))
-        up = list(xs)
-        down = list(xs)
+        up, down = list(xs), list(xs)
         up[i] += h
         down[i] -= h
         slope = (op.forward(*up)[0] - op.forward(*down)[0]) / (2 * h)

@@ -150,16 +150,10 @@ class Run:
         x0, x1, y0, y1 = self.bounds
         n = self.grid
         dx, dy = (x1 - x0) / n, (y1 - y0) / n
-        out_kind = self.settings.output
-        cls, conf = [], []
-        for iy in range(n):
-            y = y1 - (iy + 0.5) * dy
-            for ix in range(n):
-                out = forward_floats(layers, [x0 + (ix + 0.5) * dx, y])
-                c, strength = _cell(out, out_kind)
-                cls.append(c)
-                conf.append(round(strength, 3))
-        return {"bounds": [_r(v) for v in self.bounds], "n": n, "cls": cls, "conf": conf}
+        cells = [_cell(forward_floats(layers, [x0 + (ix + 0.5) * dx, y1 - (iy + 0.5) * dy]),
+                       self.settings.output) for iy in range(n) for ix in range(n)]
+        return {"bounds": [_r(v) for v in self.bounds], "n": n,
+                "cls": [c for c, _ in cells], "conf": [round(strength, 3) for _, strength in cells]}
 
     def network(self) -> dict:
         """Layer sizes and every weight and bias, for the network drawing."""

@@ -83,7 +83,8 @@ def _too_deep(item, level: int = 1) -> bool:
 
 
 REFUSALS = {SettingsError: HTTPStatus.BAD_REQUEST, backprop.BackpropError: HTTPStatus.BAD_REQUEST,
-            Conflict: HTTPStatus.CONFLICT, TooManySessions: HTTPStatus.SERVICE_UNAVAILABLE}
+            Conflict: HTTPStatus.CONFLICT, TooManySessions: HTTPStatus.SERVICE_UNAVAILABLE,
+            PlotsUnavailable: HTTPStatus.SERVICE_UNAVAILABLE}
 """The status that answers each refusal of the layers below."""
 
 
@@ -343,8 +344,6 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
     def _picture(self, session, query: dict):
         try:
             png, epoch = self.server.store.picture(session)
-        except PlotsUnavailable as err:
-            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, str(err)) from None
         except ModelFileError as err:
             raise ApiError(HTTPStatus.CONFLICT, f"cannot draw this model: {err}") from None
         except TimeoutError:

@@ -190,13 +190,14 @@ class Session:
         step and its pipe is full, only this request waits — never a poll. A worker that is
         gone (its listener says so) or closed is no error here."""
         with contextlib.suppress(OSError, ValueError):
-            worker.write_message(self.process.stdin, command)
+            self.commands.send(command)
 
     # ------------------------------------------------------------------ the worker
     def _start_worker(self, first: tuple) -> None:
         self.process = subprocess.Popen(**_worker_process(str(self.max_epochs)),
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        worker.write_message(self.process.stdin, first)
+        self.commands = worker.Pipe(self.process.stdin)
+        self.commands.send(first)
         self.thread = threading.Thread(target=self._listen, args=(self.process,),
                                        name=f"playground-{self.id[:8]}", daemon=True)
         self.thread.start()
@@ -255,6 +256,7 @@ class SessionStore:
         self.idle_pause = idle_pause
         self.max_epochs = max_epochs
         self._sessions: dict[str, Session] = {}
+        self._building = 0  # sessions being built: they count against max_sessions already
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._janitor = threading.Thread(target=self._sweep_forever, name="playground-janitor",
@@ -268,23 +270,22 @@ class SessionStore:
         with self._lock:
             if self._stop.is_set():
                 raise TooManySessions("the playground server is stopping")
-            if len(self._sessions) >= self.max_sessions:
+            if len(self._sessions) + self._building >= self.max_sessions:
                 raise TooManySessions(
                     f"too many open sessions ({self.max_sessions}): close another tab of the "
                     f"playground, or wait {self.idle_timeout / 60:.0f} minutes for unused "
                     f"ones to expire")
-            sid = secrets.token_urlsafe(18)
-            self._sessions[sid] = None  # reserve the place while the run is built
+            self._building += 1
         try:
-            session = Session(sid, settings, self.idle_pause, self.max_epochs)
-        except BaseException:
+            session = Session(secrets.token_urlsafe(18), settings, self.idle_pause,
+                              self.max_epochs)
+        finally:
             with self._lock:
-                self._sessions.pop(sid, None)
-            raise
+                self._building -= 1
         with self._lock:
             stopping = self._stop.is_set()
             if not stopping:
-                self._sessions[sid] = session
+                self._sessions[session.id] = session
         if stopping:  # close_all ran while this session was being built
             session.close()
             session.stop_worker(5.0)
@@ -336,14 +337,14 @@ class SessionStore:
 
     def __len__(self) -> int:
         with self._lock:
-            return sum(1 for s in self._sessions.values() if s is not None)
+            return len(self._sessions)
 
     def sweep(self) -> int:
         """Close sessions idle for longer than ``idle_timeout``; returns how many."""
         now = time.monotonic()
         with self._lock:
             expired = [sid for sid, s in self._sessions.items()
-                       if s is not None and now - s.last_contact > self.idle_timeout]
+                       if now - s.last_contact > self.idle_timeout]
             closing = [self._sessions.pop(sid) for sid in expired]
         for session in closing:
             session.close()
@@ -355,7 +356,7 @@ class SessionStore:
         while not self._stop.wait(tick):
             self.sweep()
             with self._lock:
-                sessions = [s for s in self._sessions.values() if s is not None]
+                sessions = list(self._sessions.values())
             for session in sessions:
                 session.pause_if_forgotten()
 
@@ -363,7 +364,7 @@ class SessionStore:
         """Close every session and wait (up to ``join_timeout`` s in all) for their workers."""
         with self._lock:
             self._stop.set()
-            sessions = [s for s in self._sessions.values() if s is not None]
+            sessions = list(self._sessions.values())
             self._sessions.clear()
         for session in sessions:
             session.close()

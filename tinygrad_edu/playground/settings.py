@@ -147,13 +147,12 @@ def _in_range(name, value, label, low_open=False):
     """A finite real number, by ``tinygrad_edu.checks``' policy (a boolean is 0 or 1), within
     ``LIMITS[name]``."""
     try:
-        number = checks.real(value, label)
+        number = checks.finite(value, label)
     except TypeError:
         raise SettingsError(name, f"{label} must be a number, got {_shown(value)}") from None
-    except OverflowError:  # an integer beyond the largest float
-        number = math.inf
-    if not math.isfinite(number):
-        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}")
+    except (ValueError, OverflowError):  # nan, inf, or an integer beyond the largest float
+        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}") \
+            from None
     low, high = LIMITS[name]
     if number < low or (low_open and number == low) or number > high:
         low_text = f"> {low:g}" if low_open else f"≥ {low:g}"

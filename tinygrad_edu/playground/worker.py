@@ -33,8 +33,7 @@ import traceback
 from .run import MAX_EPOCHS, Diverged, Run, picture_png
 from .settings import check_settings
 
-__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "read_message",
-           "write_message"]
+__all__ = ["main", "Trainer", "PUBLISH_EVERY", "NICE", "process_main", "Pipe", "read_message"]
 
 PUBLISH_EVERY = 0.2
 """Seconds between snapshots while training, at least (one is also sent whenever it stops)."""
@@ -146,9 +145,16 @@ class Trainer:
         self.next_publish = start + max(PUBLISH_EVERY, cost / PICTURE_SHARE)
 
 
-def write_message(stream, message) -> None:
-    pickle.dump(message, stream, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.flush()
+class Pipe:
+    """Our end of a pipe to the other process: ``send`` writes one message (the worker's
+    reports, the server's commands)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def send(self, message) -> None:
+        pickle.dump(message, self.stream, protocol=pickle.HIGHEST_PROTOCOL)
+        self.stream.flush()
 
 
 def read_message(stream):
@@ -158,16 +164,6 @@ def read_message(stream):
         return pickle.load(stream)
     except (EOFError, pickle.UnpicklingError):
         return None
-
-
-class Reports:
-    """The worker's side of the report pipe (what ``Trainer`` sends to)."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def send(self, message) -> None:
-        write_message(self.stream, message)
 
 
 def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> None:
@@ -185,7 +181,7 @@ def main(commands, reports, max_epochs: int = MAX_EPOCHS, nice: int = NICE) -> N
         inbox.put(None)
 
     threading.Thread(target=read_commands, daemon=True).start()
-    trainer = Trainer(Reports(reports), max_epochs)
+    trainer = Trainer(Pipe(reports), max_epochs)
     try:
         while True:
             try:  # waits here only while there is nothing to train
@@ -208,6 +204,6 @@ def process_main() -> None:
     sys.stdout = sys.stderr
     if sys.argv[1:] == ["--picture"]:
         settings, weights, epoch = read_message(sys.stdin.buffer)
-        write_message(output, picture_png(settings, weights, epoch))
+        Pipe(output).send(picture_png(settings, weights, epoch))
     else:
         main(sys.stdin.buffer, output, int(sys.argv[1]))
