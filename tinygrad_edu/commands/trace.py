@@ -109,10 +109,8 @@ def draw(root, path: str, kind: str) -> None:
             render_animation(root, path, mode="reverse")
         else:
             viz.render(root, path, trace_names=True, show_local_grads=True)
-    except graphviz.ExecutableNotFound as err:  # viz.GraphvizNotFound says how to install dot
-        raise MissingTool(str(err)) from None
-    except ImportError as err:  # Pillow, for the GIF: the message names the extra
-        raise MissingTool(str(err)) from None
+    except (graphviz.ExecutableNotFound, ImportError) as err:  # dot, or Pillow for the GIF
+        raise MissingTool(str(err)) from None  # (the message says how to install it)
     except OSError as err:
         raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
 
