@@ -12,6 +12,7 @@ never a stack trace: the codes are ``commands.EXIT_CODES_HELP``, which ends ever
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -115,12 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _safe_streams() -> None:
     """Never fail on a console that cannot show v̄ or ∂: replace what it cannot encode."""
     for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            try:
-                reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):
-                pass
+        with contextlib.suppress(AttributeError, ValueError, OSError):  # not a text stream
+            stream.reconfigure(errors="backslashreplace")
 
 
 def _run(args) -> int:
@@ -140,10 +137,8 @@ def _run(args) -> int:
         status("tinygrad-edu: interrupted")
         return 130
     except BrokenPipeError:  # e.g. piped into head: stop quietly
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
         return EXIT_OK
 
 
