@@ -517,3 +517,56 @@ def test_a_correct_new_op_is_registered_and_works_on_value():
     assert first.startswith("✓ check_new_op('softsign')") and "softsign v0" in first
     assert second.startswith("✓")               # a cell run twice: the same row, accepted
     assert [float(v) for v in numbers.split()] == [0.75, 1 / 16]
+
+
+def test_a_correct_two_operand_op_and_a_domain_without_one_half_are_registered():
+    # check_new_op used to call Value.<method>() with one operand, and at x = 0.5 even when
+    # the row's domain excludes it; each row is checked through Value with all its operands
+    import subprocess
+
+    code = (
+        "import math\n"
+        "from tinygrad_edu import Value\n"
+        "from tinygrad_edu.ops import Op\n"
+        "from tinygrad_edu.exercises import check_new_op\n"
+        "def hypot(a, b):\n"
+        "    out = math.hypot(a, b)\n"
+        "    return out, a / out, b / out\n"
+        "row = Op('hypot', 'hypot', hypot, 'hypot({0}, {1})', ('{0} / {out}', '{1} / {out}'),\n"
+        "         method='hypot', domain=((1.0, 3.0), (1.0, 3.0)), doc='√(a² + b²)',\n"
+        "         derivative=lambda xs, out, call: (xs[0] / out, xs[1] / out))\n"
+        "print(check_new_op(row))\n"
+        "def acosh(x):\n"
+        "    return math.acosh(x), 1 / math.sqrt(x * x - 1)\n"
+        "row = Op('acosh', 'acosh', acosh, 'acosh {0}', ('1 / √({0}² − 1)',),\n"
+        "         method='acosh', domain=((2.0, 5.0),), doc='inverse hyperbolic cosine',\n"
+        "         derivative=lambda xs, out, call: (1 / call('sqrt', xs[0] * xs[0] - 1),))\n"
+        "print(check_new_op(row))\n"
+        "a, b = Value(3.0), Value(4.0)\n"
+        "y = a.hypot(b)\n"
+        "y.backward()\n"
+        "print(y.data, a.grad, b.grad)\n")
+    root = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    two, one, numbers = out.stdout.strip().splitlines()
+    assert two.startswith("✓ check_new_op('hypot')") and "hypot(v-1, v0)" in two, two
+    assert one.startswith("✓ check_new_op('acosh')") and "acosh v0" in one, one
+    assert [float(v) for v in numbers.split()] == [5.0, 0.6, 0.8]
+
+
+def test_a_report_brackets_what_a_function_is_applied_to():
+    # cos(b − c) was written "cos b − c", which reads as (cos b) − c
+    from tinygrad_edu.exercises.programs import Program, Step
+
+    def text(*steps):
+        return Program(("a", "b", "c"), (1.0, 2.0, 3.0), steps).text()
+
+    assert text(Step("−", (1, 2)), Step("cos", (3,))) == "cos (b − c)"
+    assert text(Step("cos", (1,)), Step("** n", (3,), 2.0)) == "(cos b)^2"
+    assert text(Step("** n", (0,), 2.0), Step("sin", (3,))) == "sin (a^2)"
+    assert text(Step("cos", (1,)), Step("×", (3, 2))) == "cos b × c"
+    assert text(Step("+", (0, 1)), Step("sigmoid", (3,))) == "σ(a + b)"
+    assert text(Step("+", (0, 1)), Step("max", (3, 2))) == "max(a + b, c)"

@@ -1029,3 +1029,24 @@ def test_a_training_process_that_dies_is_shown_and_reset_starts_another():
     finally:
         store.close_all()
     assert s.process.poll() is not None and not s.thread.is_alive()
+
+
+def test_backprop_mode_reads_booleans_as_0_and_1_like_the_library(client):
+    """The one policy of tinygrad_edu.checks: true is 1 and false is 0, in every mode."""
+    pairs = [
+        ({"source": "preset", "preset": "slide", "values": {"x1": True, "x2": 5}},
+         {"source": "preset", "preset": "slide", "values": {"x1": 1, "x2": 5}}),
+        ({"source": "network", "x": [True, False], "target": True, "hidden": True,
+          "seed": False},
+         {"source": "network", "x": [1, 0], "target": 1, "hidden": 1, "seed": 0}),
+        ({"source": "network", "hidden": 2.0, "seed": 3.0},
+         {"source": "network", "hidden": 2, "seed": 3}),
+        ({"source": "expression", "text": "x * y", "values": {"x": True, "y": 3}},
+         {"source": "expression", "text": "x * y", "values": {"x": 1, "y": 3}}),
+    ]
+    for given, meant in pairs:
+        status, body, _ = client.post("/api/backprop", given)
+        assert status == 200, body
+        assert body == client.post("/api/backprop", meant)[1]
+    for bad in ({"source": "network", "hidden": 2.5}, {"source": "network", "target": 0.5}):
+        assert client.post("/api/backprop", bad)[0] == 400

@@ -166,8 +166,9 @@ def check_new_op(op, points: int = 20, seed: int = 0) -> Report:
             return report
     report.failures += _check_registered(op, names, rng)
     if not report.failures:
-        x = Value(0.5, label="x")
-        written = trace(getattr(x, op.method)()).forward[-2].expr if op.method else op.name
+        operands = [Value(m, label=n) for m, n in zip(middle, names)]
+        written = (trace(getattr(operands[0], op.method)(*operands[1:])).forward[-2].expr
+                   if op.method else op.name)
         report.summary = (f"{report.checked} points agree with central differences; "
                           f"registered: Value.{op.method}, written '{written}' in traces")
     return report
@@ -208,16 +209,20 @@ def _same_row(old, new) -> bool:
 
 
 def _check_registered(op, names, rng) -> list:
-    if op.method is None or op.arity != 1:
+    """``Value.<method>`` gives the row's value and, through ``backward``, its local gradients."""
+    if op.method is None:
         return []
     failures = []
     for _ in range(5):
-        (x,) = _sample(op, rng)
-        node = Value(x)
-        out = getattr(node, op.method)()
+        xs = _sample(op, rng)
+        nodes = [Value(x) for x in xs]
+        out = getattr(nodes[0], op.method)(*nodes[1:])
         out.backward()
-        value, local = op.forward(x)
-        if out.data != value or not math.isclose(node.grad, local, rel_tol=1e-12):
-            failures.append(Failure(_at(names, (x,)), quantity=f"Value.{op.method}",
-                                    expected=local, got=node.grad))
+        value, *local = op.forward(*xs)
+        wrong = [i for i, node in enumerate(nodes)
+                 if not math.isclose(node.grad, local[i], rel_tol=1e-12)]
+        if out.data != value or wrong:
+            i = wrong[0] if wrong else 0
+            failures.append(Failure(_at(names, xs), quantity=f"Value.{op.method}",
+                                    expected=local[i], got=nodes[i].grad))
     return failures

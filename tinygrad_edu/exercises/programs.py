@@ -131,7 +131,11 @@ def write_step(step: Step, texts: list, precs: list):
         left = texts[0] if precs[0] >= mine else f"({texts[0]})"
         right = texts[1] if precs[1] > mine else f"({texts[1]})"  # a − (b − c), a × (b / c)
         return f"{left} {kind} {right}", mine
-    return OPS[KINDS[kind].table].write(*texts), 9
+    row = OPS[KINDS[kind].table]
+    if "({0}" in row.notation:              # σ(…), max(…, …): the notation brackets its operands
+        return row.write(*texts), 9
+    operand = texts[0] if precs[0] == 9 else f"({texts[0]})"       # cos (b − c), not cos b − c
+    return row.write(operand), _PRECEDENCE["neg"]                   # (cos b)^2, like (−b)^2
 
 
 # ---------------------------------------------------------------- running a program

@@ -11,10 +11,9 @@ every expression comes from the stepper, the trace and the op table — the same
 from __future__ import annotations
 
 import math
-import numbers
 from functools import partial
 
-from .. import losses, nn
+from .. import checks, losses, nn
 from ..engine import Value
 from ..expr import ExprError, parse
 from ..graph import evaluation_order
@@ -70,16 +69,12 @@ def presets() -> dict:
 
 # ---------------------------------------------------------------- checking a request
 def _finite(value, what: str) -> float:
-    """``value`` as a float, or a BackpropError naming ``what`` (a 400-digit integer too)."""
-    number = math.nan
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        try:
-            number = float(value)
-        except OverflowError:
-            pass
-    if not math.isfinite(number):
-        raise BackpropError(f"{what} must be a finite number, got {_short(value)}")
-    return number
+    """``value`` as a float by the library's one policy (``checks``: true and false are 1 and
+    0), or a BackpropError naming ``what`` (a 400-digit integer too)."""
+    try:
+        return checks.finite(value, what)
+    except (TypeError, ValueError, OverflowError):
+        raise BackpropError(f"{what} must be a finite number, got {_short(value)}") from None
 
 
 def _short(value) -> str:
@@ -103,7 +98,11 @@ def _values(values, names, who: str) -> dict:
 
 
 def _whole(value, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    """A whole number from ``low`` to ``high``, by ``checks.whole``'s policy (true is 1)."""
+    try:
+        return low <= checks.whole(value) <= high
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 # ---------------------------------------------------------------- the graphs
@@ -114,7 +113,7 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     if not isinstance(x, (list, tuple)) or len(x) != 2:
         raise BackpropError("network: x must be a pair [x1, x2]")
     x1, x2 = (_finite(v, f"x{i}") for i, v in enumerate(x, start=1))
-    if target not in (0, 1) or isinstance(target, bool):
+    if not _whole(target, 0, 1):
         raise BackpropError(f"network: the label must be 0 or 1, got {target!r:.20}")
     if activation not in NETWORK_ACTIVATIONS:
         raise BackpropError(f"network: activation must be one of "
@@ -124,6 +123,7 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
                             f"got {hidden!r:.20}")
     if not _whole(seed, 0, 2**31 - 1):
         raise BackpropError(f"network: seed must be a whole number ≥ 0, got {seed!r:.20}")
+    hidden, seed, target = int(hidden), int(seed), int(target)     # true is 1, 2.0 is 2
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons, start=1):
@@ -132,7 +132,7 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
                 w.label = f"w{where}{str(i).translate(SUBSCRIPTS)}"
             neuron.b.label = f"b{where}"
     z = model([Value(x1, "x1"), Value(x2, "x2")])
-    loss = losses.binary_cross_entropy_with_logits([z], [int(target)])
+    loss = losses.binary_cross_entropy_with_logits([z], [target])
     loss.label = "L"
     return loss
 
