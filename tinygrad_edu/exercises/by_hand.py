@@ -16,8 +16,9 @@ def check_forward_trace(y: Value, values, decimals: int = 3) -> Report:
     A number is right when it agrees to ``decimals`` decimals, as the slides print them.
     The report names the first wrong row. ``.grad`` is never touched.
     """
-    rows = [(f"{r.name} = {r.expr}", r.value) for r in trace(y).forward]
-    return _check_rows("check_forward_trace", rows, values, decimals)
+    rows = trace(y).forward
+    return _check_rows("check_forward_trace", [(f"{r.name} = {r.expr}", r.value) for r in rows],
+                       values, decimals, names=[r.name for r in rows])
 
 
 def check_adjoint_trace(y: Value, values, decimals: int = 3) -> Report:
@@ -33,10 +34,12 @@ def check_adjoint_trace(y: Value, values, decimals: int = 3) -> Report:
         before.append(previous.get(r.target))
         previous[r.target] = r.value
     return _check_rows("check_adjoint_trace", [(f"{r.target} = {r.expr}", r.value) for r in rows],
-                       values, decimals, adjoint=before)
+                       values, decimals, adjoint=before, names=[r.target for r in rows])
 
 
-def _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=True) -> Report:
+def _check_rows(title, rows, values, decimals, adjoint=None, names=None) -> Report:
+    """``rows``: (text, expected) pairs; ``names``: a trace's row names, for the hint to
+    recompute one (None for answers that are not a trace's rows)."""
     if is_blank(values):
         return Report(title, blank=f"fill in the {len(rows)} values, one per row")
     values = list(values)
@@ -62,8 +65,8 @@ def _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=True) ->
         if abs(given - expected) <= tolerance + RTOL * abs(expected):
             continue
         failure = Failure(f"row {i + 1}", quantity=text, expected=expected, got=float(given))
-        failure.hint = _row_hint(text, expected, given, adjoint[i] if adjoint else None,
-                                 tolerance, trace_rows)
+        failure.hint = _row_hint(names[i] if names else None, expected, given,
+                                 adjoint[i] if adjoint else None, tolerance)
         report.failures.append(failure)
     if not report.failures:
         report.summary = (f"all {len(rows)} rows right" if len(rows) > 1 else "right") + \
@@ -71,7 +74,7 @@ def _check_rows(title, rows, values, decimals, adjoint=None, trace_rows=True) ->
     return report
 
 
-def _row_hint(text, expected, given, before, tolerance, trace_rows=True) -> str:
+def _row_hint(name, expected, given, before, tolerance) -> str:
     if abs(given + expected) <= tolerance and expected != 0:
         return "the sign is flipped: check the sign of this row's local derivative"
     if before is not None:
@@ -80,9 +83,8 @@ def _row_hint(text, expected, given, before, tolerance, trace_rows=True) -> str:
                     f"one: add the earlier value ({number_text(round(before, 6))})")
         if abs(given - before) <= tolerance:
             return "you kept the earlier value: add this path's contribution to it"
-    if not trace_rows:
+    if name is None:
         return ""
-    name = text.split(" = ")[0]
     return f"recompute {name} from the rows above it (upstream × local)"
 
 
@@ -101,7 +103,7 @@ def check_gradients(y: Value, given: dict, decimals: int = 3) -> Report:
         raise ValueError(f"check_gradients: no input labelled {unknown[0]!r}; the inputs are "
                          + ", ".join(expected))
     rows = [(f"∂{y.label or 'y'}/∂{name}", expected[name]) for name in given]
-    return _check_rows(title, rows, list(given.values()), decimals, trace_rows=False)
+    return _check_rows(title, rows, list(given.values()), decimals)
 
 
 def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Report:
@@ -127,11 +129,11 @@ def check_answer(given, expected, decimals: int = 3, name: str = "answer") -> Re
                 return Report(title, blank=f"{function} still returns {got!r}")
             rows.append((f"{function}({', '.join(map(number_text, args))})", result))
             values.append(float(got.data) if isinstance(got, Value) else got)
-        return _check_rows(title, rows, values, decimals, trace_rows=False)
+        return _check_rows(title, rows, values, decimals)
     if isinstance(expected, (list, tuple)):
         if not isinstance(given, (list, tuple)):
             return Report(title, [Failure(name, quantity="type", got=repr(given),
                                           hint=f"a list of {len(expected)} numbers")], checked=1)
         rows = [(f"{name}[{i}]", e) for i, e in enumerate(expected)]
-        return _check_rows(title, rows, list(given), decimals, trace_rows=False)
-    return _check_rows(title, [(name, expected)], [given], decimals, trace_rows=False)
+        return _check_rows(title, rows, list(given), decimals)
+    return _check_rows(title, [(name, expected)], [given], decimals)

@@ -220,7 +220,8 @@ def _isolate(cls, prog: Program):
         return None
     q, e, g = mismatch
     node = write_step(single.steps[0], list(names), [9, 9])[0]
-    what = f"d({node})/da" if len(xs) == 1 else f"∂({node})/∂{q.split('/∂')[1]}"
+    wrt = {f"∂y/∂{name}": name for name in names}[q]        # compare's quantity, looked up
+    what = f"d({node})/da" if len(xs) == 1 else f"∂({node})/∂{wrt}"
     return what, "at " + single.input_text(), e, g
 
 
