@@ -292,12 +292,13 @@ class Tape:
             self._values[:self._n_inputs] = np.concatenate(parts)
         return self._values
 
-    def _engine_error(self, inputs, tape_error: OpError) -> OpError:
+    def _engine_error(self, inputs, tape_error: OpError | None) -> OpError | None:
         """The error the engine raises for these inputs (see the module's docstring for why).
 
         A tape made from a graph (no ``fn``) raises the first error in evaluation order
         instead, and an ``fn`` that does not fail through the engine (Python control flow on
-        ``.data``) the tape's own error.
+        ``.data``) the tape's own error. None: the engine raises nothing (a fast tape's
+        floating-point trap met an inf or nan carried along, not made).
         """
         if self._fn is None:
             return self._first_failure() or tape_error
