@@ -120,6 +120,24 @@ def test_bad_seeds_and_modes_say_what_is_wrong():
         trace(y, mode="sideways")
 
 
+def test_a_tangent_is_read_by_the_one_input_policy():
+    """checks' policy, as in jvp and everywhere else: True is 1, a Decimal is a number."""
+    from decimal import Decimal
+    from fractions import Fraction
+
+    x1, x2, y = slide_expression()
+    by_float = trace(y, mode="forward", seed={x1: 1.0, x2: 0.5})
+    for one, half in ((True, Fraction(1, 2)), (1, Decimal("0.5"))):
+        t = trace(y, mode="forward", seed={x1: one, x2: half})
+        assert t.derivative == by_float.derivative
+        assert [r.value for r in t.tangent] == [r.value for r in by_float.tangent]
+    z = Value(0.3, "z")
+    assert trace(z.sin(), mode="forward", seed=True).derivative == math.cos(0.3)
+    assert jvp(lambda a, b: a * b, [2.0, 3.0], [True, False])[1] == 3.0
+    with pytest.raises(OverflowError, match="too large for a float"):
+        trace(y, mode="forward", seed={x1: 10**400})
+
+
 def test_constants_have_no_tangent_term():
     x = Value(1.5, "x")
     y = 3 * x + 2

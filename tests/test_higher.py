@@ -170,6 +170,11 @@ def test_grad_bad_input():
     with no_grad():
         assert grad(x.sin(), x) == 0.0          # nothing was recorded: nothing depends on x
     assert grad(x.sin(), x) == math.cos(1.0)
+    # one seed ȳ: a list was read as its first element, and [] raised IndexError
+    for seed in ([2.0], [], [1.0, 2.0], "1"):
+        with pytest.raises(TypeError, match="grad: grad_output needs a real number"):
+            grad(x * 2, x, grad_output=seed)
+    assert grad(x * 2, x, grad_output=True) == 2.0      # checks' policy: True is 1
 
 
 def test_an_op_without_a_derivative_expression_is_named(monkeypatch):

@@ -155,7 +155,7 @@ class TangentTrace(TraceTable):
         by_name = {name: node for node in self.inputs
                    for name in (self.names[node], self.input_names[node])}
         listed = ", ".join(f"{self.input_names[n]} ({self.names[n]})" for n in self.inputs)
-        if isinstance(seed, numbers.Real) and not isinstance(seed, bool):
+        if as_number(seed) is not None:         # checks' policy: True is 1, a Decimal a number
             if len(self.inputs) != 1:
                 raise TypeError(f"trace(mode='forward'): a number seeds the only input, but "
                                 f"this graph has {len(self.inputs)} inputs ({listed}); give "
@@ -172,10 +172,11 @@ class TangentTrace(TraceTable):
                 written = key if isinstance(key, str) else repr(key)
                 raise ValueError(f"trace(mode='forward'): seed key {written} is not an input of "
                                  f"this graph; its inputs are {listed}")
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            number = as_number(value)
+            if number is None:
                 raise TypeError(f"trace(mode='forward'): the tangent of "
                                 f"{self.input_names[node]} must be a number, got {shown(value)}")
-            resolved[node] = float(value)
+            resolved[node] = number
         return resolved
 
     def _tangent_rows(self):

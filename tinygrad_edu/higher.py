@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import numbers
 
-from .checks import shown
+from .checks import real, shown
 from .engine import Constant, Value, is_recording
 from .forward import as_numbers, fresh_inputs, propagate_tangents
 from .graph import evaluation_order
@@ -79,7 +79,7 @@ def grad(y, xs, create_graph: bool = False, grad_output=1.0):
         raise RuntimeError("grad(..., create_graph=True) records a graph, but it was called "
                            "inside no_grad()")
     if not isinstance(grad_output, Value):
-        grad_output = as_numbers(grad_output, "grad_output", "grad")[0]
+        grad_output = real(grad_output, "grad: grad_output")  # one seed ȳ, not a list
     elif not create_graph:
         grad_output = grad_output.data
 
