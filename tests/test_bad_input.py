@@ -21,7 +21,9 @@ from tinygrad_edu import (
     OpOverflow,
     Value,
     checks,
+    data,
     no_grad,
+    optim,
 )
 from tinygrad_edu.engine import is_recording
 
@@ -226,6 +228,22 @@ def test_backward_seed_must_be_a_number():
 def test_an_integer_too_large_for_a_float_is_refused_clearly(make):
     with pytest.raises(OverflowError, match="too large for a float"):
         make()
+
+
+HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digits
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: data.make(HUGE), "make: unknown data set <16610-bit integer>"),
+    (lambda: data.make("moons", classes=HUGE), "classes=<16610-bit integer>"),
+    (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
+    (lambda: optim.make(HUGE, [Value(1.0)]), "unknown optimizer <16610-bit integer>"),
+])
+def test_a_message_about_a_huge_integer_is_ours_not_pythons(call, words):
+    # the message wrote the value with {x!r:.40}, and repr itself failed on it
+    with pytest.raises(ValueError) as info:
+        call()
+    assert words in str(info.value) and "4300 digits" not in str(info.value)
 
 
 # ---------------------------------------------------------------- NaN is never hidden (issue 13)

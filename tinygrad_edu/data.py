@@ -144,12 +144,13 @@ def check_dataset(X, y=None, who: str = "data") -> None:
     """Raise a clear error unless X is a non-empty list of equal-length lists of finite
     numbers and y (if given) has one finite number per row."""
     if not isinstance(X, (list, tuple)) or not X:
-        raise ValueError(f"{who}: X must be a non-empty list of samples, got {X!r:.60}")
+        raise ValueError(f"{who}: X must be a non-empty list of samples, "
+                         f"got {checks.short_repr(X, 60)}")
     width = None
     for i, row in enumerate(X):
         if not isinstance(row, (list, tuple)):
             raise TypeError(f"{who}: X[{i}] must be a list of numbers, got "
-                            f"{type(row).__name__} {row!r:.40}")
+                            f"{type(row).__name__} {checks.short_repr(row)}")
         if width is None:
             width = len(row)
             if width == 0:
@@ -259,7 +260,7 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
     ``noise`` (for blobs: the spread σ) and ``classes`` classes (spirals and blobs only);
     anything left as None takes the data set's default. Returns ``(X, y)``."""
     if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"make: unknown data set {name!r:.40}; choose one of "
+        raise ValueError(f"make: unknown data set {checks.short_repr(name)}; choose one of "
                          f"{', '.join(DATASETS)}")
     spec = DATASETS[name]
     who = f"make({name!r})"
@@ -269,7 +270,7 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
         classes = spec.classes
     elif not spec.multiclass and classes != spec.classes:
         raise ValueError(f"{who}: this data set has {spec.classes} classes, "
-                         f"got classes={classes!r:.40}")
+                         f"got classes={checks.short_repr(classes)}")
     classes = checks.whole(classes, f"{who}: classes", low=2)
     return spec.generate(n, noise, classes, seed, rng)
 
@@ -297,7 +298,8 @@ def digits(split="train", test_fraction=0.2, seed=0):
     never share an image.
     """
     if split not in ("train", "test", "all"):
-        raise ValueError(f"digits: split must be 'train', 'test' or 'all', got {split!r:.40}")
+        raise ValueError(f"digits: split must be 'train', 'test' or 'all', "
+                         f"got {checks.short_repr(split)}")
     checks.in_range(test_fraction, "digits: test_fraction", 0.0, 1.0, low_open=True,
                     high_open=True)
     images, labels = _digits_all()

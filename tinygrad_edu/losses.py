@@ -142,7 +142,7 @@ def mse(preds, targets) -> Value:
         if isinstance(p, (list, tuple)):
             if not isinstance(t, (list, tuple)) or len(t) != len(p):
                 raise ValueError(f"mse: sample {i} has {len(p)} outputs; its target must be a "
-                                 f"list of {len(p)} numbers, got {t!r:.40}")
+                                 f"list of {len(p)} numbers, got {checks.short_repr(t)}")
             pairs = [(_value(pj, "mse", f"[{i}][{j}]"), _data_target(tj, "mse", f"y[{i}][{j}]"))
                      for j, (pj, tj) in enumerate(zip(p, t))]
         else:
@@ -221,7 +221,8 @@ def log_softmax(logits) -> list:
 
 def _logits(logits, who: str) -> list:
     if not isinstance(logits, (list, tuple)) or not logits:
-        raise ValueError(f"{who}: needs a non-empty list of logits, got {logits!r:.60}")
+        raise ValueError(f"{who}: needs a non-empty list of logits, "
+                         f"got {checks.short_repr(logits, 60)}")
     return [_value(z, who, f"[{j}]") for j, z in enumerate(logits)]
 
 

@@ -57,7 +57,8 @@ def float_layers(model) -> list:
     """An MLP's weights as plain floats: [(W, b, activation or None), ...] per layer, to
     evaluate it many times without building graphs (pictures, accuracies)."""
     if not isinstance(model, MLP) or model.residual:
-        raise TypeError(f"float_layers needs an MLP without residual links, got {model!r:.60}")
+        raise TypeError(f"float_layers needs an MLP without residual links, "
+                        f"got {checks.short_repr(model, 60)}")
     return [([[w.data for w in n.w] for n in layer.neurons], [n.b.data for n in layer.neurons],
              float_activation(layer.activation)) for layer in model.layers]
 
@@ -91,7 +92,7 @@ def _as_inputs(x, nin: int, who: str) -> list:
         x = [x]
     if not isinstance(x, (list, tuple)):
         raise TypeError(f"{who} expects a list of {nin} numbers, got {type(x).__name__} "
-                        f"{x!r:.60}")
+                        f"{checks.short_repr(x, 60)}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
     labels = _INPUT_LABELS if nin <= len(_INPUT_LABELS) else [f"x{i + 1}" for i in range(nin)]

@@ -196,7 +196,7 @@ def make(name, params, lr=None, weight_decay=0.0):
     """The optimizer ``name`` (a key of ``OPTIMIZERS``) over ``params``, with learning rate
     ``lr`` (default: that optimizer's entry in ``OPTIMIZERS``)."""
     if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"make: unknown optimizer {name!r:.40}; choose one of "
+        raise ValueError(f"make: unknown optimizer {checks.short_repr(name)}; choose one of "
                          f"{', '.join(OPTIMIZERS)}")
     lr = OPTIMIZERS[name].lr if lr is None else lr
     if name == "adam":

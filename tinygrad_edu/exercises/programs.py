@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from ..checks import short_repr
 from ..engine import Value, reverse_topological_order
 from ..ops import OPS
 from .report import RTOL, number_text
@@ -158,7 +159,7 @@ def _number(x, what: str) -> float:
     if isinstance(x, numbers.Real):
         return float(x)
     raise Broke(what, "after backward(), .data and every input's .grad must be numbers",
-                detail=f"{what} is {type(x).__name__} {x!r:.40}, not a number")
+                detail=f"{what} is {type(x).__name__} {short_repr(x)}, not a number")
 
 
 def build(cls, prog: Program) -> list:

@@ -81,7 +81,7 @@ def _short(value) -> str:
     """``value`` for a message: at most 40 characters (a 5,000-digit number is not shown)."""
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
         return f"a {len(str(abs(value)))}-digit integer"
-    return f"{value!r:.40}"
+    return checks.short_repr(value)
 
 
 def _values(values, names, who: str) -> dict:
@@ -114,15 +114,18 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
         raise BackpropError("network: x must be a pair [x1, x2]")
     x1, x2 = (_finite(v, f"x{i}") for i, v in enumerate(x, start=1))
     if not _whole(target, 0, 1):
-        raise BackpropError(f"network: the label must be 0 or 1, got {target!r:.20}")
+        raise BackpropError(f"network: the label must be 0 or 1, "
+                            f"got {checks.short_repr(target, 20)}")
     if activation not in NETWORK_ACTIVATIONS:
         raise BackpropError(f"network: activation must be one of "
-                            f"{', '.join(NETWORK_ACTIVATIONS)}, got {activation!r:.20}")
+                            f"{', '.join(NETWORK_ACTIVATIONS)}, "
+                            f"got {checks.short_repr(activation, 20)}")
     if not _whole(hidden, 1, 3):
         raise BackpropError(f"network: a tiny network has 1 to 3 hidden neurons, "
-                            f"got {hidden!r:.20}")
+                            f"got {checks.short_repr(hidden, 20)}")
     if not _whole(seed, 0, 2**31 - 1):
-        raise BackpropError(f"network: seed must be a whole number ≥ 0, got {seed!r:.20}")
+        raise BackpropError(f"network: seed must be a whole number ≥ 0, "
+                            f"got {checks.short_repr(seed, 20)}")
     hidden, seed, target = int(hidden), int(seed), int(target)     # true is 1, 2.0 is 2
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
@@ -154,7 +157,8 @@ def build(request: dict):
             return root, "L = BCE(σ(z), t) of a tiny network on one example"
     except (OpError, ExprError) as err:  # "ln: the natural log needs a positive number, got 0"
         raise BackpropError(err.message) from None
-    raise BackpropError(f"source must be 'preset', 'expression' or 'network', got {source!r:.30}")
+    raise BackpropError(f"source must be 'preset', 'expression' or 'network', "
+                        f"got {checks.short_repr(source, 30)}")
 
 
 def _preset(request: dict):
