@@ -234,16 +234,27 @@ HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digi
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: data.make(HUGE), "make: unknown data set <16610-bit integer>"),
-    (lambda: data.make("moons", classes=HUGE), "classes=<16610-bit integer>"),
+    (lambda: data.make(HUGE), "make: unknown data set a 5,001-digit integer"),
+    (lambda: data.make("moons", classes=HUGE), "classes=a 5,001-digit integer"),
     (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
-    (lambda: optim.make(HUGE, [Value(1.0)]), "unknown optimizer <16610-bit integer>"),
+    (lambda: optim.make(HUGE, [Value(1.0)]), "unknown optimizer a 5,001-digit integer"),
 ])
 def test_a_message_about_a_huge_integer_is_ours_not_pythons(call, words):
     # the message wrote the value with {x!r:.40}, and repr itself failed on it
     with pytest.raises(ValueError) as info:
         call()
     assert words in str(info.value) and "4300 digits" not in str(info.value)
+
+
+@given(st.integers(min_value=-(10 ** 4000), max_value=10 ** 4000)
+       | st.tuples(st.integers(0, 4000), st.sampled_from((-1, 0, 1)))
+         .map(lambda k_d: 10 ** k_d[0] + k_d[1]))             # next to a power of ten
+def test_an_integer_is_named_by_its_exact_number_of_digits(n):
+    digits = len(str(abs(n)))
+    assert checks.integer_size(n) == f"a {digits:,}-digit integer"
+    text = checks.short_repr(n)
+    assert text == (repr(n) if len(repr(n)) <= 40 else f"a {digits:,}-digit integer")
+
 
 
 # ---------------------------------------------------------------- NaN is never hidden (issue 13)
@@ -342,7 +353,7 @@ def test_checks_accept_every_real_number_and_booleans_as_zero_and_one():
 @pytest.mark.parametrize("check, x, error, says", [
     (checks.real, "1", TypeError, "lr needs a real number (int or float), got str '1'"),
     (checks.real, None, TypeError, "got NoneType"), (checks.real, 1j, TypeError, "complex"),
-    (checks.real, 10 ** 400, OverflowError, "1329-bit integer is too large for a float"),
+    (checks.real, 10 ** 400, OverflowError, "a 401-digit integer is too large for a float"),
     (checks.finite, math.nan, ValueError, "lr must be a finite number, got nan"),
     (checks.positive, 0, ValueError, "lr must be > 0, got 0.0"),
     (checks.nonnegative, -1, ValueError, "lr must be ≥ 0"),

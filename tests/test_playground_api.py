@@ -482,7 +482,7 @@ def _post_raw(client, path, raw):
     (b'{"settings": {"seed": ' + b"9" * 5_000 + b"}}", "too long"),
     (b'{"settings": {"lr": 1' + b"0" * 400 + b"}}", "learning rate must be a finite number"),
     (b'{"settings": {"noise": 1' + b"0" * 400 + b"}}", "noise must be a finite number"),
-    (b'{"settings": {"samples": -1' + b"0" * 400 + b"}}", "integer of 401 digits"),
+    (b'{"settings": {"samples": -1' + b"0" * 400 + b"}}", "a 401-digit integer"),
 ], ids=["30000-deep", "5000-digit int", "400-digit lr", "400-digit noise", "400-digit samples"])
 def test_hostile_bodies_get_a_4xx_with_a_message(client, raw, words):
     """Issue 13 item 7: each of these was a 500 (RecursionError, ValueError, OverflowError)."""
@@ -1044,8 +1044,8 @@ def test_backprop_mode_reads_booleans_as_0_and_1_like_the_library(client):
         ({"source": "expression", "text": "x * y", "values": {"x": True, "y": 3}},
          {"source": "expression", "text": "x * y", "values": {"x": 1, "y": 3}}),
     ]
-    for given, meant in pairs:
-        status, body, _ = client.post("/api/backprop", given)
+    for sent, meant in pairs:
+        status, body, _ = client.post("/api/backprop", sent)
         assert status == 200, body
         assert body == client.post("/api/backprop", meant)[1]
     for bad in ({"source": "network", "hidden": 2.5}, {"source": "network", "target": 0.5}):

@@ -336,7 +336,7 @@ def test_fit_refuses_non_finite_settings_before_the_first_step(kwargs, error, me
 
 
 def test_fit_names_a_huge_integer_in_X():
-    with pytest.raises(OverflowError, match=r"fit: X\[1\]\[0\]: a 1329-bit integer is too large"):
+    with pytest.raises(OverflowError, match=r"fit: X\[1\]\[0\]: a 401-digit integer is too large"):
         fit(MLP(2, [3, 1]), [[0.0, 1.0], [10 ** 400, 1.0]], [0, 1], progress=False)
     with pytest.raises(OverflowError, match=r"X\[0\]\[1\]: .*too large"):
         predict(MLP(2, [1]), [[0.0, -10 ** 5000]])

@@ -20,7 +20,7 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "flag", "instances", "shown", "short_repr"]
+           "whole", "flag", "instances", "shown", "short_repr", "integer_size"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -29,14 +29,29 @@ def shown(x, width: int = 40) -> str:
 
 
 def short_repr(x, width: int = 40) -> str:
-    """``repr(x)`` cut to ``width`` characters. Python refuses to write an int of more than
-    4,300 digits (``sys.set_int_max_str_digits``); for one, or a fraction or a list holding
-    one, this says so instead of failing."""
+    """``repr(x)`` cut to ``width`` characters; an integer longer than that is named by its
+    size (``integer_size``), and a fraction or list holding one that Python refuses to write
+    (over 4,300 digits, ``sys.set_int_max_str_digits``) is said to be too long."""
     try:
         text = repr(x)
     except ValueError:
-        text = f"<{x.bit_length()}-bit integer>" if isinstance(x, int) else "<too long to print>"
+        text = None
+    if isinstance(x, int) and (text is None or len(text) > width):
+        return integer_size(x)
+    if text is None:
+        return "<too long to print>"
     return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def integer_size(n: int) -> str:
+    """``"a 401-digit integer"``: an integer too long to show, by its number of digits."""
+    size = abs(n)
+    digits = int(math.log10(size)) + 1 if size else 1     # log10 may round near 10^k:
+    if size >= 10 ** digits:
+        digits += 1
+    elif digits > 1 and size < 10 ** (digits - 1):
+        digits -= 1
+    return f"a {digits:,}-digit integer"
 
 
 def as_number(x):
@@ -51,7 +66,7 @@ def as_number(x):
         try:
             return float(x)
         except OverflowError:
-            size = f"a {x.bit_length()}-bit integer" if isinstance(x, int) else short_repr(x)
+            size = integer_size(x) if isinstance(x, int) else short_repr(x)
             raise OverflowError(f"{size} is too large for a float") from None
     return None
 

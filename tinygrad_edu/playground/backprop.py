@@ -14,6 +14,7 @@ import math
 from functools import partial
 
 from .. import checks, losses, nn
+from ..checks import short_repr
 from ..engine import Value
 from ..expr import ExprError, parse
 from ..graph import evaluation_order
@@ -74,14 +75,7 @@ def _finite(value, what: str) -> float:
     try:
         return checks.finite(value, what)
     except (TypeError, ValueError, OverflowError):
-        raise BackpropError(f"{what} must be a finite number, got {_short(value)}") from None
-
-
-def _short(value) -> str:
-    """``value`` for a message: at most 40 characters (a 5,000-digit number is not shown)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
-        return f"a {len(str(abs(value)))}-digit integer"
-    return checks.short_repr(value)
+        raise BackpropError(f"{what} must be a finite number, got {short_repr(value)}") from None
 
 
 def _values(values, names, who: str) -> dict:
@@ -115,17 +109,17 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     x1, x2 = (_finite(v, f"x{i}") for i, v in enumerate(x, start=1))
     if not _whole(target, 0, 1):
         raise BackpropError(f"network: the label must be 0 or 1, "
-                            f"got {checks.short_repr(target, 20)}")
+                            f"got {short_repr(target, 20)}")
     if activation not in NETWORK_ACTIVATIONS:
         raise BackpropError(f"network: activation must be one of "
                             f"{', '.join(NETWORK_ACTIVATIONS)}, "
-                            f"got {checks.short_repr(activation, 20)}")
+                            f"got {short_repr(activation, 20)}")
     if not _whole(hidden, 1, 3):
         raise BackpropError(f"network: a tiny network has 1 to 3 hidden neurons, "
-                            f"got {checks.short_repr(hidden, 20)}")
+                            f"got {short_repr(hidden, 20)}")
     if not _whole(seed, 0, 2**31 - 1):
         raise BackpropError(f"network: seed must be a whole number ≥ 0, "
-                            f"got {checks.short_repr(seed, 20)}")
+                            f"got {short_repr(seed, 20)}")
     hidden, seed, target = int(hidden), int(seed), int(target)     # true is 1, 2.0 is 2
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
@@ -158,13 +152,14 @@ def build(request: dict):
     except (OpError, ExprError) as err:  # "ln: the natural log needs a positive number, got 0"
         raise BackpropError(err.message) from None
     raise BackpropError(f"source must be 'preset', 'expression' or 'network', "
-                        f"got {checks.short_repr(source, 30)}")
+                        f"got {short_repr(source, 30)}")
 
 
 def _preset(request: dict):
     key = request.get("preset", "slide")
     if not isinstance(key, str) or key not in PRESETS:
-        raise BackpropError(f"unknown example {_short(key)}; choose one of {', '.join(PRESETS)}")
+        raise BackpropError(f"unknown example {short_repr(key)}; "
+                            f"choose one of {', '.join(PRESETS)}")
     preset = PRESETS[key]
     values = _values(request.get("values", preset["values"]), list(preset["values"]),
                      preset["title"])

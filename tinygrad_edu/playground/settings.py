@@ -7,11 +7,11 @@ trains it live; the session limit (see ``session``) bounds how many train at onc
 """
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from .. import checks, data, nn, optim
+from ..checks import short_repr
 
 __all__ = ["Settings", "SettingsError", "LIMITS", "MENUS", "CHOICES", "DEFAULTS",
            "check_settings", "options"]
@@ -134,12 +134,12 @@ def _integer(name, value, label, limit: str, unit: str = "") -> int:
     try:
         value = int(value) if isinstance(value, numbers.Integral) else checks.whole(value, label)
     except (TypeError, ValueError, OverflowError):
-        raise SettingsError(name, f"{label} must be a whole number, got {_shown(value)}") \
+        raise SettingsError(name, f"{label} must be a whole number, got {short_repr(value)}") \
             from None
     low, high = LIMITS[limit]
     if not low <= value <= high:
         raise SettingsError(name, f"{label} must be between {low} and {high}{unit}, "
-                                  f"got {_shown(value)}")
+                                  f"got {short_repr(value)}")
     return value
 
 
@@ -149,9 +149,9 @@ def _in_range(name, value, label, low_open=False):
     try:
         number = checks.finite(value, label)
     except TypeError:
-        raise SettingsError(name, f"{label} must be a number, got {_shown(value)}") from None
+        raise SettingsError(name, f"{label} must be a number, got {short_repr(value)}") from None
     except (ValueError, OverflowError):  # nan, inf, or an integer beyond the largest float
-        raise SettingsError(name, f"{label} must be a finite number, got {_shown(value)}") \
+        raise SettingsError(name, f"{label} must be a finite number, got {short_repr(value)}") \
             from None
     low, high = LIMITS[name]
     if number < low or (low_open and number == low) or number > high:
@@ -160,19 +160,10 @@ def _in_range(name, value, label, low_open=False):
     return number
 
 
-def _shown(value) -> str:
-    """The value as the message shows it: short, and an integer too long to print whole is
-    described by its size."""
-    if isinstance(value, int) and value.bit_length() > 64:
-        return f"an integer of {int(math.log10(abs(value))) + 1} digits"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
 def _hidden(value) -> list:
     if not isinstance(value, (list, tuple)):
         raise SettingsError("hidden", f"hidden must be a list of layer widths, e.g. [6, 6], "
-                                      f"got {_shown(value)}")
+                                      f"got {short_repr(value)}")
     high = LIMITS["hidden_layers"][1]
     if len(value) > high:
         raise SettingsError("hidden", f"at most {high} hidden layers, got {len(value)}")
