@@ -45,6 +45,8 @@ def test_the_file_is_readable_json(tmp_path):
                                    "dropout": 0.0, "residual": False}
     assert doc["parameters"]["layers[1].neurons[0].b"] == net.layers[1].neurons[0].b.data
     assert len(doc["parameters"]) == net.num_parameters() == 13
+    # serialize.document is that file's contents without a file (the playground's export)
+    assert serialize.document(net.architecture(), net.state_dict()) == doc
 
 
 def test_composed_models_save_and_load(tmp_path):

@@ -23,7 +23,7 @@ import tempfile
 
 from . import checks
 
-__all__ = ["ModelFileError", "ArchitectureMismatch", "save", "load", "check_state",
+__all__ = ["ModelFileError", "ArchitectureMismatch", "save", "load", "document", "check_state",
            "atomic_write_text", "describe"]
 
 FORMAT = "tinygrad_edu.model"
@@ -132,13 +132,17 @@ def atomic_write_text(path, text: str) -> None:
         raise
 
 
+def document(architecture: dict, state: dict) -> dict:
+    """A model file's contents, as ``save`` writes them; refuses a weight that is nan or inf."""
+    parameters = dict(zip(state, check_state(state, list(state))))
+    return {"format": FORMAT, "version": VERSION, "architecture": architecture,
+            "parameters": parameters, "sha256": _checksum(architecture, parameters)}
+
+
 def save(architecture: dict, state: dict, path) -> None:
     """Write a model file; refuses (writing nothing) if a weight is nan or inf."""
-    values = check_state(state, list(state))
-    parameters = dict(zip(state, values))
-    document = {"format": FORMAT, "version": VERSION, "architecture": architecture,
-                "parameters": parameters, "sha256": _checksum(architecture, parameters)}
-    atomic_write_text(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
+    text = json.dumps(document(architecture, state), indent=1, allow_nan=False) + "\n"
+    atomic_write_text(path, text)
 
 
 def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:

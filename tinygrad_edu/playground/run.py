@@ -15,11 +15,9 @@ import io
 import itertools
 import json
 import math
-import os
 import random
-import tempfile
 
-from .. import data, losses, optim, train
+from .. import data, losses, optim, serialize, train
 from ..nn import MLP, float_layers, forward_floats
 from ..ops import OpError
 from .settings import Settings
@@ -211,12 +209,8 @@ def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> di
     (so ``MLP(...).load(path)`` reads it back), plus a ``playground`` entry with the
     settings and the metrics of that epoch. Non-finite weights raise ``ModelFileError``."""
     model = build_model(s).load_state_dict(weights)
-    with tempfile.TemporaryDirectory(prefix="tinygrad-edu-") as folder:
-        path = os.path.join(folder, "model.json")
-        model.save(path)
-        with open(path, encoding="utf-8") as f:
-            document = json.load(f)
     arch = model.architecture()
+    document = serialize.document(arch, model.state_dict())
     document["playground"] = {"settings": s.to_dict(), "epoch": epoch, "metrics": metrics,
                               "load_with": f"MLP(2, {arch['nouts']}, activation="
                                            f"{arch['activation']!r}, output_activation="
