@@ -22,7 +22,7 @@ from .engine import Constant, Value
 from .ops import OPS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "Residual", "Sequential",
-           "ACTIVATIONS", "float_layers", "forward_floats"]
+           "ACTIVATIONS", "float_layers", "forward_floats", "array_activation"]
 
 ACTIVATIONS = {
     "relu": Value.relu,
@@ -51,6 +51,22 @@ def float_activation(name):
     if alpha is None:
         return lambda a: forward(a)[0]
     return lambda a: forward(a, alpha)[0]
+
+
+def array_activation(name):
+    """The activation ``name`` on numpy arrays (None for linear): its op row's numpy form
+    (``Op.array``, with the row's default operand), else the row's float function element by
+    element. The same numbers as the engine's, to the last bit or so (numpy's ``tanh`` is not
+    ``math.tanh``), for many points at once: pictures and counting right answers."""
+    import numpy as np
+
+    if ACTIVATIONS[name] is None:
+        return None
+    op = OPS[name]
+    if op.array is None:
+        return np.vectorize(float_activation(name), otypes=[float])
+    operands = () if op.default is None else (op.default,)
+    return lambda z: op.array(np, z, *operands)[0]
 
 
 def float_layers(model) -> list:

@@ -20,7 +20,6 @@ import numpy as np
 
 from . import checks, data, losses, nn, optim
 from .engine import Value, collector_paused, is_recording, no_grad
-from .ops import OPS
 from .tape import compile as record
 
 __all__ = ["fit", "step", "descend", "Step", "TapeStep", "VectorStep", "evaluate", "History",
@@ -266,7 +265,7 @@ class VectorStep(TapeStep):
         self.params = optimizer.params
         self.theta = np.array([p.data for p in self.params], dtype=float)
         self.grad = None
-        self.activations = [_array_activation(layer.activation) for layer in model.layers]
+        self.activations = [nn.array_activation(layer.activation) for layer in model.layers]
         self.positions = {}               # batch size → where its tape's parameters sit in θ
 
     @staticmethod
@@ -321,19 +320,6 @@ class VectorStep(TapeStep):
         self.optimizer.update(self.theta, grad)
         self.grad = grad
         return Step(value, len(X), correct)
-
-
-def _array_activation(name):
-    """The activation ``name`` on arrays (None for linear), for counting right answers: its
-    op row's numpy form (with the row's default operand, leaky_relu's α), else the row's float
-    function element by element."""
-    if nn.ACTIVATIONS[name] is None:
-        return None
-    op = OPS[name]
-    operands = () if op.default is None else (op.default,)
-    if op.array is None:
-        return np.vectorize(nn.float_activation(name), otypes=[float])
-    return lambda z: op.array(np, z, *operands)[0]
 
 
 # ---------------------------------------------------------------- fit: checking the settings
