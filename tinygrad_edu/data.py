@@ -132,14 +132,6 @@ def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
     return _noisy_shuffled(X, [i % k for i in range(n)], std, rng)
 
 
-def _finite(v, where: str) -> float:
-    """``checks.finite``, with the position in the message of an integer too large too."""
-    try:
-        return checks.finite(v, where)
-    except OverflowError as err:
-        raise OverflowError(f"{where}: {err}") from None
-
-
 def check_dataset(X, y=None, who: str = "data") -> None:
     """Raise a clear error unless X is a non-empty list of equal-length lists of finite
     numbers and y (if given) has one finite number per row."""
@@ -159,7 +151,7 @@ def check_dataset(X, y=None, who: str = "data") -> None:
             raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {width}")
         for j, v in enumerate(row):
             if type(v) is not float or not math.isfinite(v):  # the common case, fast
-                _finite(v, f"{who}: X[{i}][{j}]")
+                checks.finite(v, f"{who}: X[{i}][{j}]")
     if y is None:
         return
     if not isinstance(y, (list, tuple)):
@@ -169,7 +161,7 @@ def check_dataset(X, y=None, who: str = "data") -> None:
         raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)} labels")
     for i, v in enumerate(y):
         for u in v if isinstance(v, (list, tuple)) else [v]:
-            _finite(u, f"{who}: y[{i}]")
+            checks.finite(u, f"{who}: y[{i}]")
 
 
 def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
