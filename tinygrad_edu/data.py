@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import random
 from dataclasses import dataclass
 
@@ -26,14 +25,12 @@ __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "D
 
 
 def random_source(seed, rng, who: str) -> random.Random:
-    """``rng`` if one is given, else a ``random.Random(seed)`` for an int ``seed``."""
+    """``rng`` if one is given, else a ``random.Random(seed)`` for a whole number ``seed``."""
     if rng is not None:
         if not isinstance(rng, random.Random):
             raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__}")
         return rng
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int, got {checks.shown(seed)}")
-    return random.Random(seed)
+    return random.Random(checks.whole(seed, f"{who}: seed"))
 
 
 def _shuffled(X, y, rng):
@@ -251,10 +248,7 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
     """The data set ``name`` (a key of ``DATASETS``) with ``n`` samples in all, Gaussian
     ``noise`` (for blobs: the spread σ) and ``classes`` classes (spirals and blobs only);
     anything left as None takes the data set's default. Returns ``(X, y)``."""
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"make: unknown data set {checks.short_repr(name)}; choose one of "
-                         f"{', '.join(DATASETS)}")
-    spec = DATASETS[name]
+    spec = DATASETS[checks.one_of(name, DATASETS, "make: the data set")]
     who = f"make({name!r})"
     n = spec.samples if n is None else checks.whole(n, f"{who}: n", low=2)
     noise = spec.noise if noise is None else noise
