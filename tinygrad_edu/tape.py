@@ -171,8 +171,7 @@ class Tape:
 
     Usually made by :func:`compile`. ``Tape(output, inputs)`` records an existing graph below
     ``output``; ``inputs`` is a list of leaf Values whose numbers each ``forward`` supplies
-    (as one flat list). Other leaves are parameters (``.data`` read at each forward, ``.grad``
-    accumulated by ``backward``) or constants (the numbers written into expressions).
+    (as one flat list). Other leaves are parameters or constants, as for :func:`compile`.
     """
 
     exact = True
