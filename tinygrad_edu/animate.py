@@ -1,9 +1,7 @@
 """Backprop on a slide: an animated GIF with one frame per row of the trace.
 
 ``render_animation(y, "backprop.gif")`` draws every step of ``steps(y)`` with
-``draw_dot(y, step=...)`` — the node being computed in orange, the upstream node in blue, the
-edge and its local gradient in purple, the adjoints known so far in the records, the row
-written underneath — and strings the frames together with Pillow. Every frame of a walk has
+``draw_dot(y, step=...)`` and strings the frames together with Pillow. Every frame of a walk has
 the same geometry (see ``viz._Frame``), so Graphviz lays each one out identically and the
 nodes stay where they are; the frames are also checked to be the same size. The last frame
 stays up longer, so the finished table can be read before the loop starts again.

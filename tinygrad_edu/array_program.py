@@ -66,10 +66,7 @@ class Slots:
             buf[self.targets] += np.bincount(self.inverse, weights, len(self.targets))
 
 
-# ---------------------------------------------------------------- the ops' numpy forms
-# Each row of the op table carries its own numpy form (``Op.array``). ``array_form`` checks it
-# against the row's float function on the recorded data, so a form that disagrees with its
-# row is never used.
+# ---------------------------------------------------------------- the ops' numpy forms (Op.array)
 
 _checked: dict = {}
 

@@ -1,9 +1,5 @@
-"""The ``tinygrad-edu`` command: trace any expression, train a small MLP, run the demo.
-
-    tinygrad-edu trace "ln(x1) + x1*x2 - sin(x2)" x1=2 x2=5 [--format ...] [--svg F] [--check]
-    tinygrad-edu train moons [--hidden 16,16] [--optimizer adam] [--epochs 40] [--out DIR]
-    tinygrad-edu demo [--out out]
-    tinygrad-edu playground [--port 8000]
+"""The ``tinygrad-edu`` command: trace any expression, train a small MLP, run the demo, serve
+the playground (each command's ``--help`` shows its usage).
 
 This module assembles the parser from the commands (``tinygrad_edu.commands``: each one
 declares its own options) and turns every refusal into a one-line message and an exit code,

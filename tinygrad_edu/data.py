@@ -1,15 +1,11 @@
 """Seeded toy data sets, a train/validation split, and minibatches.
 
-Every data set returns ``(X, y)``: ``X`` a list of [x1, x2] lists of floats, ``y`` a list of
-int class labels. The same ``seed`` always gives the same points. ``batches`` cuts a data
-set into minibatches, reshuffled each epoch: one pass over all of them is an epoch
-(Xiu's "Stochastic Gradient Descent": "cycle through subsets without replacement").
-
-``make(name, n=..., noise=..., seed=...)`` builds any of them by name, with the defaults
-the command line, the playground and the notebooks share (``DATASETS``, declared once here).
-
-``digits`` is real data: scikit-learn's bundled 8×8 handwritten digits (the ``[data]``
-extra), 64 pixels per image in [0, 1], with a seeded train/test split.
+Every toy data set returns ``(X, y)``: ``X`` a list of [x1, x2] lists of floats, ``y`` a list
+of int class labels; the same ``seed`` gives the same points. One pass over all of
+``batches``' minibatches is an epoch (Xiu's "Stochastic Gradient Descent": "cycle through
+subsets without replacement"). :func:`make` builds a toy set by name with the defaults in
+``DATASETS``, which the command line, the playground and the notebooks share; :func:`digits`
+is real data.
 """
 from __future__ import annotations
 

@@ -11,10 +11,7 @@ that Python's parser never meets hostile nesting), then parsed by ``ast`` in ``"
 and every node of the tree is checked against the op table as it is at that moment, so an op
 added with ``ops.register`` parses at once. Numbers are not folded: ``9**9**9**9`` meets the
 engine's float power, which reports the overflow. Anything outside the language raises
-:class:`ExprError`, whose ``render()`` underlines the offending part::
-
-    x^2
-     ^ ^ is not a power here: use ** for powers, as in x**2
+:class:`ExprError`, whose :meth:`~ExprError.render` underlines the offending part.
 
 Use from Python::
 

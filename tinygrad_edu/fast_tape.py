@@ -218,8 +218,7 @@ class FastTape(Tape):
     ``input_grads``, ``verify``); the numbers agree with the engine to about 1e-12 relative
     to the size of the terms summed (see the module's docstring), not bit for bit, so
     ``verify`` accepts a replayed output within 1e-9 relative (or 1e-12 absolute) of the
-    engine's. Two more methods let a caller keep θ as one array instead of in the Values:
-    ``forward_with(theta, *inputs)`` and ``param_grads()`` (``fit``'s fast path).
+    engine's. :meth:`forward_with` and :meth:`param_grads` keep θ out of the Values.
     """
 
     exact = False

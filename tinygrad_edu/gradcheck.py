@@ -14,9 +14,6 @@ local gradient, summed over paths). They agree when::
 — PyTorch's double-precision defaults ``eps=1e-6, atol=1e-5, rtol=1e-3``. A mismatch means a
 local gradient is wrong somewhere, or the point sits on a kink (relu at 0, max at a tie),
 where the two sides of the difference see different slopes.
-
-Both functions build their own fresh input Values from plain numbers ``xs``; they never change
-the ``.grad`` of any node the caller owns.
 """
 from __future__ import annotations
 

@@ -4,11 +4,8 @@ A neuron computes the slides' aggregation and activation, ``a = g(z)`` with
 ``z = Σᵢ wᵢ·xᵢ + b``; a layer is a list of neurons reading the same inputs; an MLP is a
 sequence of layers, ``ŷ = g(W³ g(W² g(W¹x + b¹) + b²) + b³)`` ("Deep Learning"). Nothing here
 differentiates anything: ``backward`` on the loss sends δ = upstream × local down through
-the very nodes these modules create, and each parameter's ``.grad`` is ∂L/∂w.
-
-Also here: ``Dropout`` (train/eval modes), ``Residual`` (skip connections ``x + f(x)``) and
-``Sequential``, the lectures' remedies for training trouble; ``state_dict``, ``save`` and
-``load`` for keeping a trained model.
+the very nodes these modules create, and each parameter's ``.grad`` is ∂L/∂w. ``Dropout``
+and ``Residual`` are the lectures' remedies for training trouble.
 """
 from __future__ import annotations
 

@@ -6,12 +6,6 @@ server, in a test, and inline in Jupyter (a ``Figure`` left as a cell's value is
 Save one with :func:`save`. Pass ``ax=`` (or ``axes=``) to draw into a panel of your own
 figure instead, as the notebooks do for side-by-side comparisons.
 
-The figures: loss and accuracy per epoch (:func:`training_curves`), where gradient descent
-shows its work (and overfitting, when training and validation part ways); a classifier's
-regions over the plane (:func:`decision_boundary`, :func:`decision_regions`); small square
-images such as the 8×8 digits (:func:`image_grid`, :func:`misclassified`); and which class
-was taken for which (:func:`confusion_matrix`).
-
 matplotlib is optional (the ``plot`` extra); without it these raise :class:`PlotsUnavailable`,
 which says how to install it.
 """
@@ -179,9 +173,7 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
 
 def _regions(model, X, y, X_val, y_val, classes, ax, figsize, resolution, margin, size,
              shaded: bool):
-    """The two region pictures' common part; returns (panel, grid). The classes' regions
-    as flat colours — or, with ``shaded`` and one output, P(class 1) with the decision line
-    at ½ in black — and the data on top: training points filled, validation hollow diamonds."""
+    """What :func:`decision_boundary` and :func:`decision_regions` share; (panel, grid)."""
     X, y, X_val, y_val = list(X), list(y), list(X_val or ()), list(y_val or ())
     (panel,) = _axes(ax, 1, figsize)  # refuses before the grid's work if matplotlib is missing
     grid = boundary_grid(model, X + X_val, resolution, margin=margin)
@@ -223,10 +215,8 @@ def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = 
 
 def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
                      title: str = "", steps: int = 100, ax=None):
-    """The model's class regions as flat colours, training points filled and validation
-    points hollow diamonds — the quick picture for side-by-side panels (no colour bar, no axes
-    ticks). The grid is :func:`boundary_grid`'s, half a unit past the data. Returns the
-    Figure."""
+    """:func:`decision_boundary` in flat colours, the quick picture for side-by-side panels:
+    no colour bar, no axis ticks, the grid half a unit past the data. Returns the Figure."""
     X_val = list(X_val or ())
     panel, _ = _regions(model, X, y, X_val, y_val, classes, ax, (5, 4), steps, 0.5, 14,
                         shaded=False)

@@ -6,12 +6,9 @@ local gradient on the edge between them (∂v3/∂v0 = cos v0)::
 
     v̄0 = v̄3 × cos v0 = −1.000 × 0.284 = −0.284
 
-``steps(y)`` turns ``trace(y).adjoint`` into :class:`Step` objects that name exactly that —
-the node, the upstream node, the edge, the local gradient as written and as a number;
-``steps(y, mode="forward", seed=...)`` does the same for the forward tangent trace, where a
-row v̇ = Σ local × v̇ of a parent gathers one term per operand. The pictures
-(``draw_dot(y, step=k)``, the GIF), the notebook widget and the playground all read these
-steps and never work the rows out again. Nothing here changes ``.grad``.
+:func:`steps` turns a trace's rows into :class:`Step` objects that name exactly that. The
+pictures (``draw_dot(y, step=k)``, the GIF), the notebook widget and the playground all read
+these steps and never work the rows out again. Nothing here changes ``.grad``.
 """
 from __future__ import annotations
 

@@ -4,23 +4,9 @@ Building a graph of ``Value`` nodes costs a Python object per operation, every s
 *shape* of the computation stays the same from step to step — the same network, the same
 loss, only new numbers — that work can be done once. ``compile(fn, *example_inputs)`` calls
 ``fn`` one time through the engine, keeps the recorded graph as flat lists (each node's op and
-the indices of its parents), and from then on replays it on arrays of floats::
-
-    from tinygrad_edu import compile, data, losses, nn, optim
-    X, y = data.moons(100)
-    model = nn.MLP(2, [16, 16, 1])
-    opt = optim.SGD(model.parameters(), lr=0.1)
-
-    def loss_fn(X):                           # X arrives as a 100 × 2 list of Values
-        scores = [model(x) for x in X]
-        return losses.hinge(scores, y) + 1e-4 * losses.l2(model.parameters())
-
-    tape = compile(loss_fn, X)                # record once, with example inputs
-    for step in range(100):
-        opt.zero_grad()
-        loss = tape(X)                        # forward: a float (same shapes, any numbers)
-        tape.backward()                       # every parameter's .grad, as loss.backward() would
-        opt.step()
+the indices of its parents), and from then on replays it on arrays of floats: ``tape(X)``
+then ``tape.backward()`` take the place of ``loss_fn(X)`` and ``loss.backward()`` in a
+training loop (the README's "Speed: the compiled tape" shows one).
 
 What changes between replays:
 
@@ -33,9 +19,9 @@ What changes between replays:
   forward function again, so a branch that flips between replays flips in the tape too.
 
 What does *not* change: constants — the ``1`` in ``1 + x``, and numbers the function captures
-from outside, like ``y`` above (hinge turns each label into ±1 with a Python ``if``, so other
-labels need a new tape) — and **Python control flow that reads** ``.data`` **in your own
-code**. The tape records the ops that ran, not the ``if`` that chose them::
+from outside, such as a loss's labels (hinge turns each label into ±1 with a Python ``if``,
+so other labels need a new tape) — and **Python control flow that reads** ``.data`` **in your
+own code**. The tape records the ops that ran, not the ``if`` that chose them::
 
     def f(x):
         return x * 2 if x.data > 0 else x * -3    # decided once, while recording
@@ -185,8 +171,7 @@ class Tape:
 
     Usually made by :func:`compile`. ``Tape(output, inputs)`` records an existing graph below
     ``output``; ``inputs`` is a list of leaf Values whose numbers each ``forward`` supplies
-    (as one flat list). Other leaves are parameters (``.data`` read at each forward, ``.grad``
-    accumulated by ``backward``) or constants (the numbers written into expressions).
+    (as one flat list). Other leaves are parameters or constants, as for :func:`compile`.
     """
 
     exact = True
@@ -541,9 +526,8 @@ def _backward_schedule(graph: RecordedGraph):
 
     Levels are the forward's depths, deepest first: every user of a node is deeper, so its
     adjoint is complete when its level comes, and the same layer of every sample in a batch
-    shares one level (wide steps) however the per-sample losses were summed. Within any
-    step, each adjoint adds its contributions in edge order — the order ``Value.backward``
-    adds them — so the sums are the engine's, bit for bit.
+    shares one level (wide steps) however the per-sample losses were summed. Edge order is
+    the engine's (:class:`RecordedGraph`).
     """
     n = graph.n
     p0, p1 = graph.parent0, graph.parent1

@@ -2,12 +2,10 @@
 and prediction helpers.
 
 One ``step`` is the slides' loop body: forward propagation over a minibatch, the batch-mean
-loss, ``backward`` (every parameter gets ∂L/∂w), then θ ← θ − η·∇θ through an optimizer.
-One epoch is one pass over all minibatches (Xiu's deck). ``fit`` and the playground both train
-through ``step``, so there is one copy of it. Python's cyclic garbage collector is
-paused around each step only (``collector_paused``): a step's graph holds tens of thousands
-of nodes that reference counting frees anyway, and the collector's scans of them would cost
-more than the arithmetic.
+loss, ``backward`` (every parameter gets ∂L/∂w), then θ ← θ − η·∇θ through an optimizer;
+``fit`` and the playground both train through it. One epoch is one pass over all minibatches
+(Xiu's deck). Python's cyclic garbage collector is paused around each step only
+(``collector_paused`` says why).
 """
 from __future__ import annotations
 
@@ -322,8 +320,7 @@ class VectorStep(TapeStep):
 
 # ---------------------------------------------------------------- fit: checking the settings
 def _default_loss(model, X, y):
-    """Cross-entropy for k outputs; for one output and 0/1 labels, binary cross-entropy (on
-    the logit, or on the probability if the model ends in a sigmoid); else MSE."""
+    """``fit``'s default loss (its docstring says which)."""
     with no_grad():
         out = model(X[0])
     if isinstance(out, (list, tuple)) and len(out) > 1 and is_labels(y):

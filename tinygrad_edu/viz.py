@@ -1,17 +1,10 @@
 """Pictures of computation graphs with Graphviz: one record per Value, one node per operation.
 
-``draw_dot(y)`` returns a :class:`graphviz.Digraph` that a notebook displays inline. Each
-Value is a record ``x1 | data 2.000 | grad 5.500`` (its label, its value v and its adjoint v̄,
-to 3 decimals as the trace tables print them); each operation is a small circle with the op
-table's symbol; edges run the way the data flows. Plain numbers (the 1 in ``1 + e^−z``) are
-bare numbers beside the operation that used them. Local gradients ∂node/∂operand are written
-*inside* the operation's node, one cell per operand where its edge comes in: edge labels,
-placed by Graphviz, used to collide. The picture shows whatever ``.grad`` holds and never
-changes it.
-
-Pictures need Graphviz's ``dot`` program; without it, rendering raises
-:class:`GraphvizNotFound` saying how to install it, and ``to_dot(y)`` (the DOT source) still
-works.
+A record reads ``x1 | data 2.000 | grad 5.500``: the Value's label, v and v̄. Plain numbers
+(the 1 in ``1 + e^−z``) are bare numbers beside the operation that used them. Local gradients
+∂node/∂operand are written *inside* the operation's node, where the operand's edge comes in:
+edge labels, placed by Graphviz, used to collide. The options are :func:`draw_dot`'s; without
+Graphviz's ``dot``, rendering raises :class:`GraphvizNotFound` and :func:`to_dot` still works.
 """
 from __future__ import annotations
 

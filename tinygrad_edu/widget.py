@@ -1,11 +1,10 @@
 """Step through backprop in a notebook: the graph and the trace table, row by row.
 
 ``step_through(y)`` shows, side by side, the picture of the current step
-(``draw_dot(y, step=k)``: the node computed in orange, the upstream node in blue, the edge
-and its local gradient in purple) and the trace table with the current row highlighted, under
+(``draw_dot(y, step=k)``) and the trace table with the current row highlighted, under
 Back / Next buttons and a slider. It needs ipywidgets (the ``notebooks`` extra) and a running
-kernel. Where widgets cannot run — a notebook rendered on GitHub or in documentation — the
-same output carries the animated GIF of all the steps (``render_animation``) as a fallback.
+kernel; where widgets cannot run — a notebook rendered on GitHub or in documentation — the
+same output carries the animated GIF of all the steps (``render_animation``).
 
 :class:`StepState` is the part with rules (where you are, what Next and Back do at the ends);
 it knows nothing about widgets, so it is tested without a browser.

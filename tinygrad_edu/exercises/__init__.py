@@ -1,19 +1,14 @@
 """Checked exercises: a learner's engine, local gradients and hand-filled traces, compared with
 tinygrad_edu (the reference) and explained in the slides' words.
 
-The checkers, each returning a :class:`Report` that is truthy only when everything passed:
-
-* ``check_engine(MyValue)`` runs a micrograd-style class on the slide expression, on nodes used
-  more than once, on a 5,000-node chain and on random expression graphs with shared parts, and
-  compares the output value and every input's gradient with tinygrad_edu (rtol 1e-9). When a
-  case fails it shrinks it to the smallest failing sub-expression and names the classic
-  mistake behind the symptom — ``=`` where ``+=`` belongs (the copy gate is a gradient
-  *adder*), a flipped sign in a local derivative, a recursive backward.
-* ``check_local_gradient("sin", fn)`` compares ``fn`` with the op table's local derivative.
-* ``check_adjoint_trace(y, values)`` / ``check_forward_trace(y, values)`` compare numbers
-  filled in by hand, one per row of ``trace(y)``, and name the first wrong row.
-* ``check_gradients(y, {"w": …})`` compares hand-computed ∂y/∂input with the engine's, and
-  ``check_answer(given, expected)`` any other number, list or function of the exercises.
+Each checker returns a :class:`Report` that is truthy only when everything passed.
+``check_engine(MyValue)`` runs a micrograd-style class on the slide expression, on nodes used
+more than once, on a 5,000-node chain and on random expression graphs with shared parts; when
+a case fails it shrinks it to the smallest failing sub-expression and names the classic
+mistake behind the symptom — ``=`` where ``+=`` belongs (the copy gate is a gradient
+*adder*), a flipped sign in a local derivative, a recursive backward. The others check a
+learner's local derivative (``check_local_gradient``) and numbers worked out by hand
+(``check_adjoint_trace``, ``check_forward_trace``, ``check_gradients``, ``check_answer``).
 
 A checker given a blank exercise (``...`` or ``None``, or a function that returns ``...`` or
 raises ``NotImplementedError``) reports "not done yet: …" instead of raising, so a notebook of

@@ -1,7 +1,4 @@
-"""``check_engine``: a learner's micrograd-style class against tinygrad_edu, case by case; a
-failing case is shrunk to its smallest failing sub-expression, and its symptom named as the
-classic mistake behind it.
-"""
+"""``check_engine``: a learner's micrograd-style class against tinygrad_edu, case by case."""
 from __future__ import annotations
 
 import random

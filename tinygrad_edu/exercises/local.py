@@ -1,7 +1,5 @@
-"""Local gradients: ``check_local_gradient`` compares a learner's derivative with the op
-table's, and ``check_new_op`` checks a new op-table row against central differences before
-``ops.register`` adds it.
-"""
+"""Local gradients: a learner's derivative (``check_local_gradient``) and a new op-table row
+(``check_new_op``), each checked against the op table or central differences."""
 from __future__ import annotations
 
 import math

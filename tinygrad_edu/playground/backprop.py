@@ -1,12 +1,9 @@
 """Backprop mode: a small graph and its reverse adjoint trace, ready to be stepped through.
 
 The rows are the library's backprop steps (``stepper.steps(y)``, one per row of
-``trace(y).adjoint`` — the very rows the trace table prints), and each one is tied to the
-graph: the node whose adjoint v̄ it updates, the node whose adjoint is passed down (the
-upstream gradient), and the edge between them, labelled with the local gradient
-∂upstream/∂node it multiplies. The page only walks through these steps; every number and
-every expression comes from the stepper, the trace and the op table — the same steps that
-``draw_dot(y, step=k)``, the GIF and the notebook widget show.
+``trace(y).adjoint``), tied to the graph by :func:`describe`. The page only walks through
+them; every number and every expression comes from the stepper, the trace and the op table —
+the same steps that ``draw_dot(y, step=k)``, the GIF and the notebook widget show.
 """
 from __future__ import annotations
 
