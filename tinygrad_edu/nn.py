@@ -19,7 +19,7 @@ from .engine import Constant, Value
 from .ops import OPS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "Residual", "Sequential",
-           "ACTIVATIONS", "float_layers", "forward_floats", "array_activation"]
+           "ACTIVATIONS", "float_layers", "forward_floats", "array_activation", "forward_arrays"]
 
 ACTIVATIONS = {
     "relu": Value.relu,
@@ -77,6 +77,21 @@ def forward_floats(layers: list, x) -> list:
     for W, b, g in layers:
         z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
         a = z if g is None else [g(v) for v in z]
+    return a
+
+
+def forward_arrays(layers: list, X, residual: bool = False):
+    """An MLP's outputs for the rows of X at once: per layer z = a·Wᵀ + b, then the activation's
+    numpy form. ``layers`` is [(W, b, activation name), ...] in numpy arrays; ``residual``
+    adds a square hidden layer's input (a + f(a)), as ``MLP.forward`` does. The engine's
+    outputs to rounding (about 1e-15), for many points at once: pictures, counting answers."""
+    a = X
+    for i, (W, b, name) in enumerate(layers):
+        z, g = a @ W.T + b, array_activation(name)
+        out = z if g is None else g(z)
+        if residual and i < len(layers) - 1 and W.shape[0] == W.shape[1]:
+            out = out + a
+        a = out
     return a
 
 
