@@ -357,7 +357,7 @@ def test_checks_accept_every_real_number_and_booleans_as_zero_and_one():
     (checks.finite, math.nan, ValueError, "lr must be a finite number, got nan"),
     (checks.positive, 0, ValueError, "lr must be > 0, got 0.0"),
     (checks.nonnegative, -1, ValueError, "lr must be ≥ 0"),
-    (checks.probability, 1.5, ValueError, "lr must be ≤ 1, got 1.5"),
+    (checks.probability, 1.5, ValueError, "lr must be ≥ 0 and ≤ 1, got 1.5"),
     (checks.whole, 2.5, ValueError, "lr must be a whole number, got 2.5"),
 ])
 def test_checks_name_what_was_wrong(check, x, error, says):

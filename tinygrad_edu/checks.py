@@ -95,10 +95,11 @@ def in_range(x, what: str, low=None, high=None, *, low_open=False, high_open=Fal
     """A finite number in the interval from ``low`` to ``high`` (None: unbounded); the
     ``*_open`` flags exclude an end."""
     number = finite(x, what)
-    if low is not None and (number < low or low_open and number == low):
-        raise ValueError(f"{what} must be {'>' if low_open else '≥'} {low:g}, got {number!r}")
-    if high is not None and (number > high or high_open and number == high):
-        raise ValueError(f"{what} must be {'<' if high_open else '≤'} {high:g}, got {number!r}")
+    too_low = low is not None and (number < low or low_open and number == low)
+    if too_low or high is not None and (number > high or high_open and number == high):
+        bounds = [f"{'>' if low_open else '≥'} {low:g}"] if low is not None else []
+        bounds += [f"{'<' if high_open else '≤'} {high:g}"] if high is not None else []
+        raise ValueError(f"{what} must be {' and '.join(bounds)}, got {number!r}")
     return number
 
 
