@@ -1,10 +1,9 @@
 """Backprop on a slide: an animated GIF with one frame per row of the trace.
 
 ``render_animation(y, "backprop.gif")`` draws every step of ``steps(y)`` with
-``draw_dot(y, step=...)`` and strings the frames together with Pillow. Every frame of a walk has
-the same geometry (see ``viz._Frame``), so Graphviz lays each one out identically and the
-nodes stay where they are; the frames are also checked to be the same size. The last frame
-stays up longer, so the finished table can be read before the loop starts again.
+``draw_dot(y, step=...)`` and strings the frames together with Pillow. Every frame of a walk
+has the same geometry (``viz._Frame`` says how), so the nodes stay where they are. The last
+frame stays up longer, so the finished table can be read before the loop starts again.
 """
 from __future__ import annotations
 

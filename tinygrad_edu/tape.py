@@ -295,8 +295,7 @@ class Tape:
         return tape_error
 
     def _first_failure(self):
-        """Without ``fn``: node by node in evaluation order (``graph.evaluation_order``, the
-        order a left-to-right evaluation of the expression takes), the first error met."""
+        """Without ``fn``: the first error met node by node in ``graph.evaluation_order``."""
         values = self._values.tolist()
         for name, forward, out, operands in self._evaluation:
             try:
