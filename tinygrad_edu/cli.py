@@ -99,13 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in COMMANDS.values():
         command.add_parser(subcommands)
-    p = add_command(
-        subcommands, "playground",
-        help="a neural-network playground in your browser (a local server)",
-        description="Serve the playground on http://127.0.0.1:PORT/ and open nothing else: "
-                    "pick a data set and a network, press Play and watch it learn, or step "
-                    "through backprop one adjoint row at a time. Ctrl-C stops the server.")
-    playground.add_arguments(p)
+    playground.add_arguments(add_command(
+        subcommands, "playground", description=playground.server.DESCRIPTION,
+        help="a neural-network playground in your browser (a local server)"))
     return parser
 
 

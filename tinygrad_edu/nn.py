@@ -19,7 +19,7 @@ from .engine import Constant, Value
 from .ops import OPS
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "Residual", "Sequential",
-           "ACTIVATIONS", "float_layers", "forward_floats", "array_activation"]
+           "ACTIVATIONS", "float_layers", "forward_floats", "array_activation", "forward_arrays"]
 
 ACTIVATIONS = {
     "relu": Value.relu,
@@ -30,13 +30,6 @@ ACTIVATIONS = {
 }
 """Activation name → the ``Value`` method that applies it (``None``: linear, a = z). The one
 list of activations: the command line, the playground and the bridge to PyTorch read it."""
-
-
-def _activation(name, who: str):
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        choices = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"{who}: unknown activation {name!r}; choose one of {choices}")
-    return ACTIVATIONS[name]
 
 
 def float_activation(name):
@@ -84,6 +77,21 @@ def forward_floats(layers: list, x) -> list:
     for W, b, g in layers:
         z = [sum(map(mul, wj, a)) + bj for wj, bj in zip(W, b)]
         a = z if g is None else [g(v) for v in z]
+    return a
+
+
+def forward_arrays(layers: list, X, residual: bool = False):
+    """An MLP's outputs for the rows of X at once: per layer z = a·Wᵀ + b, then the activation's
+    numpy form. ``layers`` is [(W, b, activation name), ...] in numpy arrays; ``residual``
+    adds a square hidden layer's input (a + f(a)), as ``MLP.forward`` does. The engine's
+    outputs to rounding (about 1e-15), for many points at once: pictures, counting answers."""
+    a = X
+    for i, (W, b, name) in enumerate(layers):
+        z, g = a @ W.T + b, array_activation(name)
+        out = z if g is None else g(z)
+        if residual and i < len(layers) - 1 and W.shape[0] == W.shape[1]:
+            out = out + a
+        a = out
     return a
 
 
@@ -241,7 +249,7 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Neuron: nin", low=1)
-        self._activate = _activation(activation, "Neuron")
+        self._activate = ACTIVATIONS[checks.one_of(activation, ACTIVATIONS, "Neuron: activation")]
         self.activation = activation
         rng = _make_rng(seed, rng, "Neuron")
         bound = 1.0 / math.sqrt(self.nin)
@@ -281,7 +289,7 @@ class Layer(Module):
     def __init__(self, nin, nout, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Layer: nin", low=1)
         self.nout = checks.whole(nout, "Layer: nout", low=1)
-        _activation(activation, "Layer")
+        checks.one_of(activation, ACTIVATIONS, "Layer: activation")
         self.activation = activation
         rng = _make_rng(seed, rng, "Layer")
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
@@ -320,13 +328,13 @@ class MLP(Module):
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", seed=None,
                  rng=None, dropout=0.0, residual=False):
         self.nin = checks.whole(nin, "MLP: nin", low=1)
-        if isinstance(nouts, numbers.Integral) and not isinstance(nouts, bool):
+        if isinstance(nouts, numbers.Integral):  # one layer; True is 1 (checks.whole)
             nouts = [nouts]
         if not isinstance(nouts, (list, tuple)) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.nouts = [checks.whole(n, "MLP: each layer size in nouts", low=1) for n in nouts]
-        _activation(activation, "MLP")
-        _activation(output_activation, "MLP (output_activation)")
+        checks.one_of(activation, ACTIVATIONS, "MLP: activation")
+        checks.one_of(output_activation, ACTIVATIONS, "MLP: output_activation")
         self.activation = activation
         self.output_activation = output_activation
         self.residual = bool(residual)

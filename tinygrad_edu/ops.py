@@ -25,7 +25,8 @@ from typing import Callable
 from .checks import shown
 
 __all__ = ["Op", "OPS", "OpError", "DomainError", "DivisionByZero", "OpOverflow", "CALLS",
-           "register", "on_register", "format_number", "format_operand", "ieee_arithmetic"]
+           "register", "on_register", "format_number", "format_operand", "ieee_arithmetic",
+           "to_tex"]
 
 INF = math.inf
 NAN = math.nan
@@ -397,7 +398,7 @@ class Op:
         if not self.adjoint:
             object.__setattr__(self, "adjoint", tuple(_upstream_times(d) for d in self.local))
         if not self.latex:
-            object.__setattr__(self, "latex", _latex_template(self.notation))
+            object.__setattr__(self, "latex", to_tex(self.notation, upright=True))
 
     @property
     def arity(self) -> int:
@@ -426,22 +427,23 @@ def _upstream_times(local: str) -> str:
     return "{g} × " + (f"({local})" if needs_parens else local)
 
 
-_TEX = (("×", r"\times "), ("−", "-"), ("σ", r"\sigma"), ("²", "^2"))
+_TEX_SYMBOLS = (("×", r"\times "), ("−", "-"), ("σ", r"\sigma"), ("²", "^2"), ("√", r"\sqrt"),
+                ("≤", r"\le"), ("≥", r"\ge"))
 _TEX_NAMES = {"exp", "ln", "log", "sin", "cos", "tan", "tanh", "max", "min"}  # LaTeX's \sin …
 
 
-def _latex_template(notation: str) -> str:
-    """A LaTeX spelling of a notation (itself a format string): symbols to commands, a word
-    LaTeX knows to its command (``sin {0}`` → ``\\sin {0}``), any other upright
-    (``atan {0}`` → ``\\operatorname{{atan}} {0}``)."""
+def to_tex(text: str, upright: bool = False) -> str:
+    """Slide notation in LaTeX: the symbols as commands (``×`` → ``\\times``), a word LaTeX
+    knows as its command (``sin`` → ``\\sin``), and with ``upright`` any other word upright
+    (``atan {0}`` → ``\\operatorname{{atan}} {0}``, for an op's format string)."""
     def word(match):
         text = match.group()
         if text in _TEX_NAMES:
             return "\\" + text
-        return r"\operatorname{{" + text.replace("_", r"\_") + "}}"
+        return r"\operatorname{{" + text.replace("_", r"\_") + "}}" if upright else text
 
-    text = re.sub(r"[A-Za-z_]{2,}", word, notation)
-    for plain, tex in _TEX:
+    text = re.sub(r"\b[A-Za-z_]\w+", word, text)  # a name: ln, leaky_relu, atan2, x_1
+    for plain, tex in _TEX_SYMBOLS:
         text = text.replace(plain, tex)
     return text
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 from .engine import Value
 from .graph import number_nodes
-from .ops import OPS, format_operand
+from .ops import OPS, format_operand, to_tex
 
 __all__ = ["TraceTable", "ForwardRow", "operand_text", "format_value", "bar", "dot", "latex"]
 
@@ -213,8 +213,4 @@ def latex(text: str, letter: str = "v") -> str:
                   lambda m: rf"\{_ACCENTS[m.group(2)]}{{{m.group(1)}}}"
                   + (f"_{{{m.group(3)}}}" if m.group(3) else ""), text)
     text = re.sub(rf"\b{letter}(-?\d+)", rf"{letter}_{{\1}}", text)
-    text = re.sub(r"\b(ln|sin|cos|tanh|exp|max|min)\b", r"\\\1", text)   # LaTeX's own \ln …
-    for plain, tex in (("×", r"\times"), ("−", "-"), ("σ", r"\sigma"), ("√", r"\sqrt"),
-                       ("²", "^2"), ("≤", r"\le"), ("≥", r"\ge")):
-        text = text.replace(plain, f" {tex} " if plain == "×" else tex)
-    return re.sub(r" +", " ", text).strip()
+    return re.sub(r" +", " ", to_tex(text)).strip()

@@ -262,7 +262,6 @@ class VectorStep(TapeStep):
         self.params = optimizer.params
         self.theta = np.array([p.data for p in self.params], dtype=float)
         self.grad = None
-        self.activations = [nn.array_activation(layer.activation) for layer in model.layers]
         self.positions = {}               # batch size → where its tape's parameters sit in θ
 
     @staticmethod
@@ -285,14 +284,13 @@ class VectorStep(TapeStep):
     def _outputs(self, X):
         """The network's outputs for the rows of X under θ, one row per sample. θ is in
         ``parameters()`` order: layer by layer, neuron by neuron, weights then bias."""
-        a, start = X, 0
-        for layer, activation in zip(self.model.layers, self.activations):
+        layers, start = [], 0
+        for layer in self.model.layers:
             size = layer.nout * (layer.nin + 1)
             block = self.theta[start:start + size].reshape(layer.nout, layer.nin + 1)
+            layers.append((block[:, :-1], block[:, -1], layer.activation))
             start += size
-            z = a @ block[:, :-1].T + block[:, -1]
-            a = z if activation is None else activation(z)
-        return a
+        return nn.forward_arrays(layers, X)
 
     def _correct(self, X, y) -> int:
         out = self._outputs(X)

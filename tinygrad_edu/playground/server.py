@@ -377,6 +377,12 @@ def serve(port: int = 8000, host: str = "127.0.0.1", quiet: bool = True) -> None
         server.server_close()
 
 
+DESCRIPTION = ("Serve the playground on http://127.0.0.1:PORT/ and open nothing else: pick a data "
+               "set and a network, press Play and watch it learn, or step through backprop one "
+               "adjoint row at a time. Ctrl-C stops the server.")
+"""The command's description in ``tinygrad-edu playground --help`` and ``main``'s ``--help``."""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``playground`` command's options to ``parser`` (``tinygrad-edu playground``)."""
     parser.add_argument("--port", type=int, default=8000,
@@ -387,11 +393,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """``tinygrad-edu playground [--port 8000]``; returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="tinygrad-edu playground",
-        description="A neural-network playground in your browser: watch a network learn and "
-                    "step through backprop. Serves one page on 127.0.0.1 and opens nothing "
-                    "else; Ctrl-C stops it.")
+    parser = argparse.ArgumentParser(prog="tinygrad-edu playground", description=DESCRIPTION)
     try:
         args = add_arguments(parser).parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has printed
