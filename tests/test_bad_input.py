@@ -234,10 +234,10 @@ HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digi
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: data.make(HUGE), "make: unknown data set a 5,001-digit integer"),
+    (lambda: data.make(HUGE), "xor, spirals, blobs, got a 5,001-digit integer"),
     (lambda: data.make("moons", classes=HUGE), "classes=a 5,001-digit integer"),
     (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
-    (lambda: optim.make(HUGE, [Value(1.0)]), "unknown optimizer a 5,001-digit integer"),
+    (lambda: optim.make(HUGE, [Value(1.0)]), "momentum, adam, got a 5,001-digit integer"),
 ])
 def test_a_message_about_a_huge_integer_is_ours_not_pythons(call, words):
     # the message wrote the value with {x!r:.40}, and repr itself failed on it

@@ -131,8 +131,8 @@ def test_make_builds_the_same_points_as_the_generators():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(name="mnist"), "unknown data set 'mnist'"),
-    (dict(name=["moons"]), "unknown data set"),
+    (dict(name="mnist"), "data set must be one of moons.*, got 'mnist'"),
+    (dict(name=["moons"]), "data set must be one of"),
     (dict(name="moons", classes=3), "has 2 classes"),
     (dict(name="spirals", classes=1), "classes must be"),
     (dict(name="circles", n=0), "n must be"),

@@ -138,8 +138,8 @@ def test_load_state_dict_checks_everything_before_changing_anything():
 
 # ---------------------------------------------------------------- bad input
 @pytest.mark.parametrize("build, error, message", [
-    (lambda: Neuron(2, activation="relu6"), ValueError, "unknown activation 'relu6'"),
-    (lambda: MLP(2, [3, 1], output_activation="softmax"), ValueError, "unknown activation"),
+    (lambda: Neuron(2, activation="relu6"), ValueError, "activation must be one of relu.*'relu6'"),
+    (lambda: MLP(2, [3, 1], output_activation="softmax"), ValueError, "output_activation must be"),
     (lambda: Layer(0, 3), ValueError, "nin must be a whole number ≥ 1"),
     (lambda: MLP(2, []), ValueError, "non-empty list"),
     (lambda: MLP(2, [3, 0]), ValueError, "whole number ≥ 1"),
@@ -274,3 +274,13 @@ def test_float_layers_needs_a_plain_mlp():
         nn.float_layers(MLP(2, [2, 2, 1], residual=True))
     with pytest.raises(TypeError, match="MLP"):
         nn.float_layers(Layer(2, 2))
+
+
+def test_booleans_are_one_and_zero_in_sizes_and_seeds_as_everywhere():
+    """checks' policy: True is 1. MLP(2, True) was refused as "not a list" while
+    MLP(2, [True]) was MLP(2, [1]); data's seed=True was refused while seed=1 was taken."""
+    assert MLP(2, True, seed=0).nouts == [1]
+    assert [p.data for p in MLP(2, True, seed=True).parameters()] == \
+        [p.data for p in MLP(2, 1, seed=1).parameters()]
+    from tinygrad_edu import data
+    assert data.moons(20, seed=True) == data.moons(20, seed=1)

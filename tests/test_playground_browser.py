@@ -170,7 +170,7 @@ def test_exports_and_refused_settings_on_the_page(context, server, shots, tmp_pa
     MLP(2, [6, 6, 1], activation="tanh").load(path)
 
     # a refused setting: a message on the page, the field marked, the run unchanged
-    for value, words in (("-1", "learning rate must be > 0"), ("", "must be a number")):
+    for value, words in (("-1", "learning rate must be > 0"), ("", "needs a real number")):
         with page.expect_response(lambda r: r.url.endswith("/settings") and r.status == 400):
             page.fill("#lr", value)
             page.press("#lr", "Tab")
@@ -187,7 +187,7 @@ def test_exports_and_refused_settings_on_the_page(context, server, shots, tmp_pa
     with page.expect_response(lambda r: r.url.endswith("/settings") and r.status == 400):
         page.fill("#widths input >> nth=0", "0")
         page.press("#widths input >> nth=0", "Tab")
-    _wait_text(page, "#message-text", "hidden layer 1 width must be between 1 and 16")
+    _wait_text(page, "#message-text", "hidden layer 1 width must be a whole number from 1 to 16")
     assert page.get_attribute("#widths input >> nth=0", "aria-invalid") == "true"
     page.screenshot(path=str(shots / "playground-refused-setting.png"), full_page=True)
     with page.expect_response(lambda r: r.url.endswith("/settings") and r.status == 200):

@@ -20,7 +20,8 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "flag", "instances", "shown", "short_repr", "integer_size", "too_deep"]
+           "whole", "one_of", "flag", "instances", "shown", "short_repr", "integer_size",
+           "too_deep"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -72,8 +73,12 @@ def as_number(x):
 
 
 def real(x, what: str = "value") -> float:
-    """``x`` as a float, or a ``TypeError`` naming what was given instead of a real number."""
-    number = as_number(x)
+    """``x`` as a float, or a ``TypeError`` naming what was given instead of a real number
+    (an ``OverflowError`` naming ``what`` for an integer too large for a float)."""
+    try:
+        number = as_number(x)
+    except OverflowError as err:
+        raise OverflowError(f"{what}: {err}") from None
     if number is None:
         raise TypeError(f"{what} needs a real number (int or float), got {shown(x)}")
     return number
@@ -113,14 +118,31 @@ def probability(x, what: str = "probability") -> float:
     return in_range(x, what, 0.0, 1.0)
 
 
-def whole(x, what: str = "count", low=None) -> int:
-    """A whole number (an int, a bool, or a float such as 3.0) ≥ ``low``, as an int."""
-    number = real(x, what)
-    if not (math.isfinite(number) and number.is_integer()):
-        raise ValueError(f"{what} must be a whole number, got {short_repr(x)}")
-    if low is not None and number < low:
-        raise ValueError(f"{what} must be a whole number ≥ {low}, got {short_repr(x)}")
-    return int(x) if isinstance(x, int) else int(number)
+def whole(x, what: str = "count", low=None, high=None) -> int:
+    """A whole number (an int, a bool, or a float such as 3.0) from ``low`` to ``high`` (None:
+    unbounded), as an int. With a ``high``, an integer too large for a float is out of range."""
+    if isinstance(x, numbers.Integral) and high is not None:
+        n = int(x)
+    else:
+        try:
+            number = real(x, what)
+        except TypeError:
+            raise TypeError(f"{what} needs a whole number (an int), got {shown(x)}") from None
+        if not (math.isfinite(number) and number.is_integer()):
+            raise ValueError(f"{what} must be a whole number, got {short_repr(x)}")
+        n = int(x) if isinstance(x, int) else int(number)
+    if (low is not None and n < low) or (high is not None and n > high):
+        bounds = (f"≥ {low}" if high is None else f"≤ {high}" if low is None
+                  else f"from {low} to {high}")
+        raise ValueError(f"{what} must be a whole number {bounds}, got {short_repr(x)}")
+    return n
+
+
+def one_of(x, choices, what: str) -> str:
+    """``x`` if it is one of the names ``choices`` (a menu: data sets, optimizers...)."""
+    if isinstance(x, str) and x in choices:
+        return x
+    raise ValueError(f"{what} must be one of {', '.join(choices)}, got {short_repr(x)}")
 
 
 def flag(x, what: str) -> bool:

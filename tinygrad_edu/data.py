@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 import random
 from dataclasses import dataclass
 
@@ -22,14 +21,12 @@ __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "D
 
 
 def random_source(seed, rng, who: str) -> random.Random:
-    """``rng`` if one is given, else a ``random.Random(seed)`` for an int ``seed``."""
+    """``rng`` if one is given, else a ``random.Random(seed)`` for a whole number ``seed``."""
     if rng is not None:
         if not isinstance(rng, random.Random):
             raise TypeError(f"{who}: rng must be a random.Random, got {type(rng).__name__}")
         return rng
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{who}: seed must be an int, got {checks.shown(seed)}")
-    return random.Random(seed)
+    return random.Random(checks.whole(seed, f"{who}: seed"))
 
 
 def _shuffled(X, y, rng):
@@ -128,14 +125,6 @@ def blobs(n=100, k=3, std=0.5, centers=None, seed=0, rng=None):
     return _noisy_shuffled(X, [i % k for i in range(n)], std, rng)
 
 
-def _finite(v, where: str) -> float:
-    """``checks.finite``, with the position in the message of an integer too large too."""
-    try:
-        return checks.finite(v, where)
-    except OverflowError as err:
-        raise OverflowError(f"{where}: {err}") from None
-
-
 def check_dataset(X, y=None, who: str = "data") -> None:
     """Raise a clear error unless X is a non-empty list of equal-length lists of finite
     numbers and y (if given) has one finite number per row."""
@@ -155,7 +144,7 @@ def check_dataset(X, y=None, who: str = "data") -> None:
             raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {width}")
         for j, v in enumerate(row):
             if type(v) is not float or not math.isfinite(v):  # the common case, fast
-                _finite(v, f"{who}: X[{i}][{j}]")
+                checks.finite(v, f"{who}: X[{i}][{j}]")
     if y is None:
         return
     if not isinstance(y, (list, tuple)):
@@ -165,7 +154,7 @@ def check_dataset(X, y=None, who: str = "data") -> None:
         raise ValueError(f"{who}: X has {len(X)} samples but y has {len(y)} labels")
     for i, v in enumerate(y):
         for u in v if isinstance(v, (list, tuple)) else [v]:
-            _finite(u, f"{who}: y[{i}]")
+            checks.finite(u, f"{who}: y[{i}]")
 
 
 def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
@@ -255,10 +244,7 @@ def make(name, n=None, noise=None, seed=0, classes=None, rng=None):
     """The data set ``name`` (a key of ``DATASETS``) with ``n`` samples in all, Gaussian
     ``noise`` (for blobs: the spread σ) and ``classes`` classes (spirals and blobs only);
     anything left as None takes the data set's default. Returns ``(X, y)``."""
-    if not isinstance(name, str) or name not in DATASETS:
-        raise ValueError(f"make: unknown data set {checks.short_repr(name)}; choose one of "
-                         f"{', '.join(DATASETS)}")
-    spec = DATASETS[name]
+    spec = DATASETS[checks.one_of(name, DATASETS, "make: the data set")]
     who = f"make({name!r})"
     n = spec.samples if n is None else checks.whole(n, f"{who}: n", low=2)
     noise = spec.noise if noise is None else noise

@@ -32,13 +32,6 @@ ACTIVATIONS = {
 list of activations: the command line, the playground and the bridge to PyTorch read it."""
 
 
-def _activation(name, who: str):
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        choices = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"{who}: unknown activation {name!r}; choose one of {choices}")
-    return ACTIVATIONS[name]
-
-
 def float_activation(name):
     """The activation ``name`` as a float → float function from the op table (None for
     linear); an op with a default operand (leaky_relu's α) gets that default."""
@@ -256,7 +249,7 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Neuron: nin", low=1)
-        self._activate = _activation(activation, "Neuron")
+        self._activate = ACTIVATIONS[checks.one_of(activation, ACTIVATIONS, "Neuron: activation")]
         self.activation = activation
         rng = _make_rng(seed, rng, "Neuron")
         bound = 1.0 / math.sqrt(self.nin)
@@ -296,7 +289,7 @@ class Layer(Module):
     def __init__(self, nin, nout, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Layer: nin", low=1)
         self.nout = checks.whole(nout, "Layer: nout", low=1)
-        _activation(activation, "Layer")
+        checks.one_of(activation, ACTIVATIONS, "Layer: activation")
         self.activation = activation
         rng = _make_rng(seed, rng, "Layer")
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
@@ -335,13 +328,13 @@ class MLP(Module):
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", seed=None,
                  rng=None, dropout=0.0, residual=False):
         self.nin = checks.whole(nin, "MLP: nin", low=1)
-        if isinstance(nouts, numbers.Integral) and not isinstance(nouts, bool):
+        if isinstance(nouts, numbers.Integral):  # one layer; True is 1 (checks.whole)
             nouts = [nouts]
         if not isinstance(nouts, (list, tuple)) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
         self.nouts = [checks.whole(n, "MLP: each layer size in nouts", low=1) for n in nouts]
-        _activation(activation, "MLP")
-        _activation(output_activation, "MLP (output_activation)")
+        checks.one_of(activation, ACTIVATIONS, "MLP: activation")
+        checks.one_of(output_activation, ACTIVATIONS, "MLP: output_activation")
         self.activation = activation
         self.output_activation = output_activation
         self.residual = bool(residual)

@@ -195,9 +195,7 @@ MOMENTUM = 0.9
 def make(name, params, lr=None, weight_decay=0.0):
     """The optimizer ``name`` (a key of ``OPTIMIZERS``) over ``params``, with learning rate
     ``lr`` (default: that optimizer's entry in ``OPTIMIZERS``)."""
-    if not isinstance(name, str) or name not in OPTIMIZERS:
-        raise ValueError(f"make: unknown optimizer {checks.short_repr(name)}; choose one of "
-                         f"{', '.join(OPTIMIZERS)}")
+    checks.one_of(name, OPTIMIZERS, "make: the optimizer")
     lr = OPTIMIZERS[name].lr if lr is None else lr
     if name == "adam":
         return Adam(params, lr=lr, weight_decay=weight_decay)

@@ -1,11 +1,10 @@
 """One training run: a data set, an MLP, a loss and an optimizer, stepped one minibatch at a time.
 
 Training is the library's own: each minibatch is one ``train.step`` (the body of ``fit``'s
-loop: forward, ``backward`` on the loss, the optimizer moving each weight against its
-``.grad``), so the playground can pause between any two of them; the data come from
-``data.make``, the optimizer from ``optim.make``, the epoch's metrics from ``train.evaluate``.
-A run lives in its session's training process (``worker``); the server builds the same run
-(same seed: the same points and initial weights) only for the data and the first picture.
+loop), so the playground can pause between any two of them; the data come from ``data.make``,
+the optimizer from ``optim.make``, the epoch's metrics from ``train.evaluate``. A run lives in
+its session's training process (``worker``); the server builds the same run (same seed: the same
+points and initial weights) only for the data and the first picture.
 The decision boundary is the same network evaluated on a grid with plain floats
 (``nn.forward_floats``): thousands of throw-away graphs would cost more than the training.
 """

@@ -15,8 +15,7 @@ GET    /api/sessions/<id>/data                   the data set: training and vali
 POST   /api/sessions/<id>/settings               change settings: checked, then a new run (paused)
 POST   /api/sessions/<id>/<action>               ``<action>``: play, pause, step or reset
 GET    /api/sessions/<id>/model                  the trained model as a JSON file (download)
-GET    /api/sessions/<id>/picture                its decision boundary as a PNG (download; needs
-                                                 matplotlib, drawn by ``tinygrad_edu.plots``)
+GET    /api/sessions/<id>/picture                its decision boundary as a PNG (download)
 DELETE /api/sessions/<id>                        close the session (the page does it on unload)
 GET    /api/backprop/examples                    backprop mode's examples
 POST   /api/backprop                             a graph and its adjoint trace rows to step through

@@ -7,7 +7,6 @@ trains it live; the session limit (see ``session``) bounds how many train at onc
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from .. import checks, data, nn, optim
@@ -114,50 +113,26 @@ NAMES = {"samples": "number of samples", "classes": "number of classes",
 
 
 def _checked(name: str, value, kind: str):
-    """One setting's value, checked; ``kind`` is its type in ``Settings``."""
+    """One setting's value, checked by ``tinygrad_edu.checks``' policy (a boolean is 1 or 0,
+    8.0 a whole number: JSON from a page) within ``LIMITS``; ``kind`` is its type in
+    ``Settings``."""
     label = NAMES.get(name, name)
-    if name in CHOICES:
-        if not isinstance(value, str) or value not in CHOICES[name]:
-            raise SettingsError(name, f"{name}: {value!r} is not one of "
-                                      f"{', '.join(CHOICES[name])}")
-        return value
     if name == "hidden":
         return _hidden(value)
+    if name in CHOICES:
+        return _refused(name, checks.one_of, value, CHOICES[name], label)
     if kind == "int":
-        return _integer(name, value, label, name)
-    return _in_range(name, value, label, low_open=name == "lr")  # 0 < lr: a step is taken
+        return _refused(name, checks.whole, value, label, *LIMITS[name])
+    return _refused(name, checks.in_range, value, label, *LIMITS[name],
+                    low_open=name == "lr")  # 0 < lr: a step is taken
 
 
-def _integer(name, value, label, limit: str, unit: str = "") -> int:
-    """A whole number (an int, a boolean, or a float such as 8.0: JSON from a page) within
-    ``LIMITS[limit]``; an integer too large for a float is out of range, not refused as one."""
+def _refused(name: str, check, *args, **options):
+    """``check(*args, **options)``, a ``checks`` helper; its refusal a SettingsError."""
     try:
-        value = int(value) if isinstance(value, numbers.Integral) else checks.whole(value, label)
-    except (TypeError, ValueError, OverflowError):
-        raise SettingsError(name, f"{label} must be a whole number, got {short_repr(value)}") \
-            from None
-    low, high = LIMITS[limit]
-    if not low <= value <= high:
-        raise SettingsError(name, f"{label} must be between {low} and {high}{unit}, "
-                                  f"got {short_repr(value)}")
-    return value
-
-
-def _in_range(name, value, label, low_open=False):
-    """A finite real number, by ``tinygrad_edu.checks``' policy (a boolean is 0 or 1), within
-    ``LIMITS[name]``."""
-    try:
-        number = checks.finite(value, label)
-    except TypeError:
-        raise SettingsError(name, f"{label} must be a number, got {short_repr(value)}") from None
-    except (ValueError, OverflowError):  # nan, inf, or an integer beyond the largest float
-        raise SettingsError(name, f"{label} must be a finite number, got {short_repr(value)}") \
-            from None
-    low, high = LIMITS[name]
-    if number < low or (low_open and number == low) or number > high:
-        low_text = f"> {low:g}" if low_open else f"≥ {low:g}"
-        raise SettingsError(name, f"{label} must be {low_text} and ≤ {high:g}, got {number:g}")
-    return number
+        return check(*args, **options)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise SettingsError(name, str(err)) from None
 
 
 def _hidden(value) -> list:
@@ -167,7 +142,7 @@ def _hidden(value) -> list:
     high = LIMITS["hidden_layers"][1]
     if len(value) > high:
         raise SettingsError("hidden", f"at most {high} hidden layers, got {len(value)}")
-    widths = [_integer("hidden", w, f"hidden layer {i} width", "width", " neurons")
+    widths = [_refused("hidden", checks.whole, w, f"hidden layer {i} width", *LIMITS["width"])
               for i, w in enumerate(value, start=1)]
     total = sum(widths)
     if total > LIMITS["neurons"][1]:
