@@ -1,10 +1,9 @@
 """Backprop on a slide: an animated GIF with one frame per row of the trace.
 
 ``render_animation(y, "backprop.gif")`` draws every step of ``steps(y)`` with
-``draw_dot(y, step=...)`` and strings the frames together with Pillow. Every frame of a walk has
-the same geometry (see ``viz._Frame``), so Graphviz lays each one out identically and the
-nodes stay where they are; the frames are also checked to be the same size. The last frame
-stays up longer, so the finished table can be read before the loop starts again.
+``draw_dot(y, step=...)`` and strings the frames together with Pillow. Every frame of a walk
+has the same geometry (``viz._Frame`` says how), so the nodes stay where they are. The last
+frame stays up longer, so the finished table can be read before the loop starts again.
 """
 from __future__ import annotations
 
@@ -43,9 +42,7 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
                      pause: float = 5.0) -> str:
     """Write backprop on ``y`` as an animated GIF at ``path``; returns ``path``.
 
-    * ``mode``: "reverse" (one frame per adjoint row, v̄ from the output down) or "forward"
-      (one frame per tangent row; ``seed`` gives the inputs' tangents as
-      ``trace(y, mode="forward", seed=...)`` takes them, default ẋ1 = 1).
+    * ``mode`` and ``seed``: one frame per row of :func:`~tinygrad_edu.stepper.steps`'s walk.
     * ``rankdir``: "TB" (default: inputs on top, a shape that fits a 16:9 slide) or "LR".
     * ``dpi``: 110 gives text about as large as a slide's body text on a 1280-pixel-wide slide.
     * ``seconds_per_step`` per frame, and ``pause`` on the last frame.

@@ -15,8 +15,6 @@ as upstream × local, added into the operands' slots:
   of neurons over a batch of samples is such a grid.
 
 All index arrays are made once, at recording: a replay only gathers, computes and scatters.
-A scatter-add into slots that repeat (a bias used by every sample) goes through
-``np.bincount(weights=…)``, faster than ``np.add.at``.
 """
 from __future__ import annotations
 
@@ -33,8 +31,8 @@ class Slots:
     """A fixed list of slots: read them (``gather``) and add into them (``add``).
 
     Evenly spaced slots become a slice (a view, no copy: a layer's outputs, or one column of
-    them); slots that repeat are added through ``np.bincount`` over their distinct slots, so
-    every contribution counts.
+    them); slots that repeat (a bias used by every sample) are added through ``np.bincount``
+    over their distinct slots, faster than ``np.add.at``, so every contribution counts.
     """
 
     __slots__ = ("key", "shape", "targets", "inverse")

@@ -20,7 +20,8 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "one_of", "flag", "instances", "shown", "short_repr", "integer_size"]
+           "whole", "one_of", "flag", "instances", "shown", "short_repr", "integer_size",
+           "too_deep"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -170,3 +171,17 @@ def instances(x, kind: type, who: str, expected: str, item: str) -> list:
             raise TypeError(f"{who}: {item} {i} is a {type(one).__name__}, "
                             f"not a {kind.__name__}")
     return items
+
+
+def too_deep(document, limit: int) -> bool:
+    """True if the lists and dicts of a parsed JSON ``document`` nest more than ``limit``
+    levels (the outermost is level 1). An iterative walk: no recursion, however deep."""
+    stack = [(document, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            if level > limit:
+                return True
+            stack.extend((child, level + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return False

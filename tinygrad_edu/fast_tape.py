@@ -20,15 +20,12 @@ What it promises, and what it does not. Values and gradients agree with the engi
 in another order than the engine (a segment sum adds left to right, the engine's order for a
 chain built left to right), and numpy's exp or tanh may differ from Python's in the last bit,
 so where a sum cancels the error is relative to Σ|terms| (for a gradient: to the sum over
-paths of |upstream × local|), not to the result (``tests/test_tape_fast.py`` states the bound
-it checks). Branches (relu, max, abs) are decided by each replay's live data, so an operand
-within that error of a kink may take the other branch than in the engine. The refusals
-and errors are the exact tape's, from its own code (:class:`tinygrad_edu.tape.Tape`): when
-numpy reports an overflow, a division by zero or an invalid operation, ``fn`` runs once
-through the engine and the engine's error is raised (if the engine finds none — an inf or nan
-only carried along — the replay is redone without the checks). One difference remains: a
-partial sum that overflows in the engine's order but not in the reordered one (terms within a
-factor n of 1.8e308) raises in the engine and not here.
+paths of |upstream × local|), not to the result. Branches (relu, max, abs) are decided by
+each replay's live data, so an operand within that error of a kink may take the other branch
+than in the engine. The refusals and errors are the exact tape's, from its own code
+(:mod:`tinygrad_edu.tape` says how), with one difference: a partial sum that overflows in the
+engine's order but not in the reordered one (terms within a factor n of 1.8e308) raises in
+the engine and not here.
 """
 from __future__ import annotations
 

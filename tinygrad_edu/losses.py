@@ -3,11 +3,9 @@
 Conventions (SPEC): ``preds`` has one entry per sample — a ``Value`` (one output) or a list
 of Values (k outputs); ``targets`` has one entry per sample — class indices (0/1 for two
 classes) or real numbers for ``mse``. Every loss returns the batch mean as one ``Value``.
-Logs are natural logs (a log2 loss is the same loss scaled by 1/ln 2).
-
-The gradients the slides derive by hand fall out of these graphs:
-sigmoid + binary cross-entropy gives δ_z = ŷ − y, softmax + cross-entropy gives
-δ_z = ŷ − e(t) (the "Deep Learning" deck).
+Logs are natural logs (a log2 loss is the same loss scaled by 1/ln 2). The gradients the
+slides derive by hand (δ_z = ŷ − y, δ_z = ŷ − e(t)) fall out of these graphs: each loss's
+docstring says where.
 
 Each loss carries a ``threshold`` attribute: where a single output is cut to decide the
 class (0.5 for a probability or a 0/1 regression target, 0 for a logit or a margin score);

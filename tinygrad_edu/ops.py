@@ -1,18 +1,15 @@
 """The op table: every operation's float math, local derivatives and notation, declared once.
 
-A row (:class:`Op`) says about one operation what the slides say: its value and the local
-gradient with respect to each operand (``forward``, on plain floats), how the slides write the
-node, each local derivative and upstream × local (``ln {0}``, ``1 / {0}``, ``{g} / {0}``), and
-the local derivatives once more as expressions (``derivative``) that build graphs when handed
-nodes, for gradients of gradients. Everything that reads the table (see :func:`register`)
-reads it from here; this module knows floats and strings, not ``Value``.
+A row (:class:`Op`) says about one operation what the slides say: its value, the local
+gradient with respect to each operand, and how the slides write both (``ln {0}``, ``1 / {0}``,
+``{g} / {0}``). Everything that reads the table (see :func:`register`) reads it from here;
+this module knows floats and strings, not ``Value``.
 
 At the edges the numbers are PyTorch's: relu'(0) = abs'(0) = 0, max(a, a) sends ½ to each
-side, and relu, abs, max, min of NaN are NaN. Where the forward value is undefined (ln 0, 1/0)
-an op raises :class:`OpError`; where finite operands give a value too large for a float
-(1e200 × 1e200), :class:`OpOverflow`; operands that are already inf or nan just propagate, as
-in IEEE arithmetic. Where only the derivative is undefined (√x at 0) it is PyTorch's inf or
-nan. Inside :func:`ieee_arithmetic`, where derivative graphs are built, nothing raises.
+side, relu, abs, max and min keep NaN, and where only the derivative is undefined (√x at 0)
+it is inf or nan. Where the value itself is undefined (ln 0, 1/0) or finite operands overflow
+(1e200 × 1e200), an op raises an :class:`OpError` (the subclasses say which), except inside
+:func:`ieee_arithmetic`; operands that are already inf or nan propagate, as in IEEE arithmetic.
 """
 from __future__ import annotations
 

@@ -126,11 +126,10 @@ def _as_array(x, who: str):
 class RecordedGraph:
     """A recorded graph in the tape's indexing; built the same way for recording and ``verify``.
 
-    Node indices are :func:`graph.flatten`'s: leaves first (the inputs, then the other leaves
-    as backward first meets them), then the operations. Position r counts the operations in
-    the engine's backward order: the node at position r has index ``n_leaves + n - 1 - r``
-    and owns edges 2r (parent 0) and 2r + 1 (parent 1), so edge numbers follow the order in
-    which ``Value.backward`` adds contributions.
+    Node indices are ``graph.flatten``'s (``graph.FlatGraph`` orders them). Position r counts
+    the operations in the engine's backward order: the node at position r has index
+    ``n_leaves + n - 1 - r`` and owns edges 2r (parent 0) and 2r + 1 (parent 1), so edge
+    numbers follow the order in which ``Value.backward`` adds contributions.
     """
 
     def __init__(self, output: Value, inputs):
@@ -295,8 +294,7 @@ class Tape:
         return tape_error
 
     def _first_failure(self):
-        """Without ``fn``: node by node in evaluation order (``graph.evaluation_order``, the
-        order a left-to-right evaluation of the expression takes), the first error met."""
+        """Without ``fn``: the first error met node by node in ``graph.evaluation_order``."""
         values = self._values.tolist()
         for name, forward, out, operands in self._evaluation:
             try:

@@ -197,9 +197,8 @@ def descend(model, optimizer, loss_value: float, backward, penalty=None, clip_va
 
 class TapeStep:
     """``fit(compiled=True)``'s step: the loss of one minibatch recorded with the tape, once
-    per batch size, then replayed for every minibatch of that size with its data. Called as
-    ``TapeStep(model, loss, optimizer, penalty, clip_value, clip_norm)(X, y)`` → ``Step``,
-    like ``step``.
+    per batch size, then replayed for every minibatch of that size with its data. Called on
+    (X, y), it returns a ``Step``, like ``step``.
 
     The minibatch's X and its targets are the tape's inputs; the targets go in as the loss
     declares (``loss.tape_targets``: class labels as one-hot rows, or the numbers as they

@@ -134,11 +134,8 @@ def _nearest(root: Value, max_nodes):
 
 # ---------------------------------------------------------------- the picture
 def _text_width(text: str, size: float) -> float:
-    """A generous estimate of the width of ``text`` in points (Helvetica-like font).
-
-    Frames of one animation give their changing cells this width, so that every frame has
-    the same geometry and dot lays them all out the same way.
-    """
+    """A generous estimate of the width of ``text`` in points (Helvetica-like font): the
+    width :class:`_Frame` gives a changing cell."""
     narrow = " .,:;|!il"  # combining marks (the bar of v̄) take no width
     return size * sum(0.32 if c in narrow else 0.66
                       for c in text if not unicodedata.combining(c))

@@ -68,8 +68,7 @@ class StepThrough:
     """The graph of ``y`` and its trace, one step at a time (see :func:`step_through`).
 
     ``state`` is the :class:`StepState`; ``next()``, ``back()`` and ``go(k)`` move it and
-    redraw. ``widget`` is the ipywidgets box (None without ipywidgets); ``picture()`` and
-    ``table_html()`` are what it shows for the current step.
+    redraw. ``widget`` is the ipywidgets box (None without ipywidgets).
     """
 
     def __init__(self, y, mode: str = "reverse", seed=None, rankdir: str = "TB",

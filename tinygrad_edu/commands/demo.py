@@ -1,10 +1,5 @@
-"""``tinygrad-edu demo``: the whole story, written to a folder (``make demo`` runs it).
-
-1. the slide's expression ln(x1) + x1·x2 − sin(x2): its trace tables, its graph, and its
-   backprop as an animated GIF for a slide (``slide_backprop.gif``);
-2. the sigmoid neuron: its trace tables and graph;
-3. an MLP trained on moons: loss curves, decision boundary, the model.
-"""
+"""``tinygrad-edu demo``: the whole story, written to a folder (``make demo`` runs it): the
+slide's expression, the sigmoid neuron and a moons run, as its ``--help`` says."""
 from __future__ import annotations
 
 import argparse

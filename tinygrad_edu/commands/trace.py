@@ -2,10 +2,9 @@
 
     tinygrad-edu trace "ln(x1) + x1*x2 - sin(x2)" x1=2 x2=5 [--format F] [--svg F] [--check]
 
-The expression is parsed by the safe parser (``expr``), evaluated at the given values, and
-its tables printed as text, Markdown, LaTeX or JSON; ``--check`` compares every gradient
-with central finite differences, and ``--svg``/``--png`` draw the graph with the trace's
-names and each edge's local gradient, so the picture reads next to the tables.
+The expression goes through the safe parser (``expr``); ``--help`` lists the options. The
+pictures carry the trace's names and each edge's local gradient, so they read next to the
+tables.
 """
 from __future__ import annotations
 

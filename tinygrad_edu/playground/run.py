@@ -1,11 +1,10 @@
 """One training run: a data set, an MLP, a loss and an optimizer, stepped one minibatch at a time.
 
 Training is the library's own: each minibatch is one ``train.step`` (the body of ``fit``'s
-loop: forward, ``backward`` on the loss, the optimizer moving each weight against its
-``.grad``), so the playground can pause between any two of them; the data come from
-``data.make``, the optimizer from ``optim.make``, the epoch's metrics from ``train.evaluate``.
-A run lives in its session's training process (``worker``); the server builds the same run
-(same seed: the same points and initial weights) only for the data and the first picture.
+loop), so the playground can pause between any two of them; the data come from ``data.make``,
+the optimizer from ``optim.make``, the epoch's metrics from ``train.evaluate``. A run lives in
+its session's training process (``worker``); the server builds the same run (same seed: the same
+points and initial weights) only for the data and the first picture.
 The decision boundary is the same network evaluated on a grid with plain floats
 (``nn.forward_floats``): thousands of throw-away graphs would cost more than the training.
 """
@@ -209,12 +208,9 @@ def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> di
     (so ``MLP(...).load(path)`` reads it back), plus a ``playground`` entry with the
     settings and the metrics of that epoch. Non-finite weights raise ``ModelFileError``."""
     model = build_model(s).load_state_dict(weights)
-    arch = model.architecture()
-    document = serialize.document(arch, model.state_dict())
+    document = serialize.document(model.architecture(), model.state_dict())
     document["playground"] = {"settings": s.to_dict(), "epoch": epoch, "metrics": metrics,
-                              "load_with": f"MLP(2, {arch['nouts']}, activation="
-                                           f"{arch['activation']!r}, output_activation="
-                                           f"{arch['output_activation']!r}).load(path)"}
+                              "load_with": f"{model!r}.load(path)"}
     return document
 
 
