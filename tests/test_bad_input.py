@@ -22,6 +22,7 @@ from tinygrad_edu import (
     Value,
     checks,
     data,
+    nn,
     no_grad,
     optim,
 )
@@ -238,6 +239,8 @@ HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digi
     (lambda: data.make("moons", classes=HUGE), "classes=a 5,001-digit integer"),
     (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
     (lambda: optim.make(HUGE, [Value(1.0)]), "momentum, adam, got a 5,001-digit integer"),
+    (lambda: optim.Adam([Value(1.0)], betas=(HUGE,)), "betas must be a pair (β₁, β₂)"),
+    (lambda: nn.MLP(2, {HUGE}), "nouts must be a non-empty list of layer sizes"),
 ])
 def test_a_message_about_a_huge_integer_is_ours_not_pythons(call, words):
     # the message wrote the value with {x!r:.40}, and repr itself failed on it
