@@ -122,6 +122,8 @@ def probability(x, what: str = "probability") -> float:
 def whole(x, what: str = "count", low=None, high=None) -> int:
     """A whole number (an int, a bool, or a float such as 3.0) from ``low`` to ``high`` (None:
     unbounded), as an int. With a ``high``, an integer too large for a float is out of range."""
+    bounds = ("" if low is None and high is None else f" ≥ {low}" if high is None
+              else f" ≤ {high}" if low is None else f" from {low} to {high}")
     if isinstance(x, numbers.Integral) and high is not None:
         n = int(x)
     else:
@@ -130,12 +132,10 @@ def whole(x, what: str = "count", low=None, high=None) -> int:
         except TypeError:
             raise TypeError(f"{what} needs a whole number (an int), got {shown(x)}") from None
         if not (math.isfinite(number) and number.is_integer()):
-            raise ValueError(f"{what} must be a whole number, got {short_repr(x)}")
+            raise ValueError(f"{what} must be a whole number{bounds}, got {short_repr(x)}")
         n = int(x) if isinstance(x, int) else int(number)
     if (low is not None and n < low) or (high is not None and n > high):
-        bounds = (f"≥ {low}" if high is None else f"≤ {high}" if low is None
-                  else f"from {low} to {high}")
-        raise ValueError(f"{what} must be a whole number {bounds}, got {short_repr(x)}")
+        raise ValueError(f"{what} must be a whole number{bounds}, got {short_repr(x)}")
     return n
 
 

@@ -12,9 +12,9 @@ these steps and never work the rows out again. Nothing here changes ``.grad``.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
+from .checks import real
 from .engine import Value
 from .ops import OPS
 from .table import operand_text
@@ -135,9 +135,7 @@ def local_text(consumer: Value, operand: int, names: dict) -> str:
 
 
 def _reverse_steps(y: Value, seed) -> list:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Real):
-        raise TypeError(f"steps: the reverse seed ȳ must be a number, got {seed!r:.40}")
-    t = trace(y, seed=seed)
+    t = trace(y, seed=real(seed, "steps: the reverse seed ȳ"))
     names = t.names
     walk = Walk("reverse", t)
     for index, row in enumerate(t.adjoint):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .checks import real
 from .engine import Value
 from .forward import TangentTrace
 from .graph import number_nodes
@@ -44,7 +45,7 @@ class Trace(TraceTable):
 
     def __init__(self, output: Value, seed: float = 1.0):
         super().__init__(output)
-        self.adjoint, self.adjoints = self._adjoint_rows(float(seed))
+        self.adjoint, self.adjoints = self._adjoint_rows(real(seed, "trace: the seed ȳ"))
         self.second = self.adjoint
 
     @property
