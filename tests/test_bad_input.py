@@ -237,7 +237,7 @@ HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digi
 @pytest.mark.parametrize("call, words", [
     (lambda: data.make(HUGE), "xor, spirals, blobs, got a 5,001-digit integer"),
     (lambda: data.make("moons", classes=HUGE), "classes=a 5,001-digit integer"),
-    (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
+    (lambda: data.digits(split=HUGE), "split must be one of train, test, all, got a 5,001-digit"),
     (lambda: optim.make(HUGE, [Value(1.0)]), "momentum, adam, got a 5,001-digit integer"),
     (lambda: optim.Adam([Value(1.0)], betas=(HUGE,)), "betas must be a pair (β₁, β₂)"),
     (lambda: nn.MLP(2, {HUGE}), "nouts must be a non-empty list of layer sizes"),

@@ -24,8 +24,7 @@ PILLOW_HELP = ("render_animation writes GIFs with Pillow, which is not installed
 def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
            dpi: int = 110) -> list:
     """One PNG picture (bytes) per step of ``steps(y, mode, seed)``, every node in place."""
-    if mode not in MODES:
-        raise ValueError(f"render_animation: mode must be 'reverse' or 'forward', got {mode!r}")
+    checks.one_of(mode, MODES, "render_animation: mode")
     dpi = checks.whole(dpi, "render_animation: dpi", 30, 600)
     walk = steps(y, mode=mode, seed=seed)
     pictures = []

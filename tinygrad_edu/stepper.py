@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .checks import real
+from .checks import one_of, real
 from .engine import Value
 from .ops import OPS
 from .table import operand_text
-from .trace import trace
+from .trace import MODES, trace
 
 __all__ = ["Step", "Term", "Walk", "steps", "local_text", "MODES"]
-
-MODES = ("reverse", "forward")
 
 
 @dataclass(frozen=True)
@@ -121,11 +119,9 @@ def steps(y: Value, mode: str = "reverse", seed=None) -> Walk:
     """
     if not isinstance(y, Value):
         raise TypeError(f"steps() needs a Value, got {type(y).__name__}")
-    if mode == "reverse":
+    if one_of(mode, MODES, "steps: mode") == "reverse":
         return _reverse_steps(y, 1.0 if seed is None else seed)
-    if mode == "forward":
-        return _forward_steps(y, seed)
-    raise ValueError(f"steps: mode must be 'reverse' or 'forward', got {mode!r}")
+    return _forward_steps(y, seed)
 
 
 def local_text(consumer: Value, operand: int, names: dict) -> str:
