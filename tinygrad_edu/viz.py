@@ -186,12 +186,9 @@ def _ink(frame_color):
 
 
 def _with_value(written: str, value: float) -> str:
-    """A local gradient as the slides write it and its value, ``cos v0 = 0.284`` (``1`` once)."""
-    try:
-        float(written.replace("−", "-"))
-        return written
-    except ValueError:
-        return f"{written} = {format_value(value)}"
+    """A local gradient as the slides write it and its value, ``cos v0 = 0.284``; one that is
+    written as its own number (``1``, ``−1``, a constant's ``3``) is shown once."""
+    return written if written == format_number(value) else f"{written} = {format_value(value)}"
 
 
 def _local_text(node: Value, k: int, names: dict) -> str:
