@@ -17,7 +17,6 @@ from collections import deque
 import graphviz
 
 from . import checks
-from .checks import shown
 from .engine import Constant, Value
 from .graph import evaluation_order, number_nodes
 from .ops import OPS, format_number
@@ -362,15 +361,10 @@ def _frame(root: Value, step):
     """The :class:`_Frame` for ``draw_dot(root, step=...)``, or None without a step."""
     if step is None:
         return None
-    if isinstance(step, bool) or not isinstance(step, (int, Step)):
-        raise TypeError(f"draw_dot: step must be a row number or a stepper.Step, got "
-                        f"{shown(step)}")
-    if isinstance(step, int):
+    if not isinstance(step, Step):  # a row number, by checks' policy (True is row 1)
         walk = steps(root)
-        if not 0 <= step < len(walk):
-            raise ValueError(f"draw_dot: step must be 0 … {len(walk) - 1} (this graph's "
-                             f"adjoint trace has {len(walk)} rows), got {step}")
-        step = walk[step]
+        step = walk[checks.whole(step, "draw_dot: step (a row of the adjoint trace, or a "
+                                       "stepper.Step)", 0, len(walk) - 1)]
     elif step.walk.output is not root:
         raise ValueError("draw_dot: this step belongs to another graph; take it from "
                          "steps(y) of the Value you draw")
