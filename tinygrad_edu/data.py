@@ -134,8 +134,7 @@ def check_dataset(X, y=None, who: str = "data") -> None:
     width = None
     for i, row in enumerate(X):
         if not isinstance(row, (list, tuple)):
-            raise TypeError(f"{who}: X[{i}] must be a list of numbers, got "
-                            f"{type(row).__name__} {checks.short_repr(row)}")
+            raise TypeError(f"{who}: X[{i}] must be a list of numbers, got {checks.shown(row)}")
         if width is None:
             width = len(row)
             if width == 0:

@@ -9,7 +9,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from ..checks import as_number, short_repr
+from ..checks import as_number, shown
 from ..engine import Value, reverse_topological_order
 from ..ops import OPS
 from .report import RTOL, number_text
@@ -159,7 +159,7 @@ def _number(x, what: str) -> float:
     if number is not None:
         return number
     raise Broke(what, "after backward(), .data and every input's .grad must be numbers",
-                detail=f"{what} is {type(x).__name__} {short_repr(x)}, not a number")
+                detail=f"{what} is {shown(x)}, not a number")
 
 
 def build(cls, prog: Program) -> list:
