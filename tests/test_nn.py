@@ -284,3 +284,15 @@ def test_booleans_are_one_and_zero_in_sizes_and_seeds_as_everywhere():
         [p.data for p in MLP(2, 1, seed=1).parameters()]
     from tinygrad_edu import data
     assert data.moons(20, seed=True) == data.moons(20, seed=1)
+
+
+def test_yes_no_settings_are_true_or_false_only():
+    """checks.flag: read by its truth, "no" would mean yes; the engine's flags refuse it."""
+    with pytest.raises(TypeError, match="MLP: residual must be True or False, got str 'no'"):
+        MLP(2, [2, 1], residual="no")
+    with pytest.raises(TypeError, match="train: mode must be True or False"):
+        MLP(2, [1]).train("eval")
+    from tinygrad_edu import optim
+    with pytest.raises(TypeError, match="SGD: nesterov must be True or False"):
+        optim.SGD(MLP(2, [1]), lr=0.1, momentum=0.9, nesterov="no")
+    assert MLP(2, [1]).train(False).training is False

@@ -195,8 +195,9 @@ class Module:
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> "Module":
         """Training mode (dropout active) for this module and all below it; returns self."""
+        mode = checks.flag(mode, "train: mode")
         for _, module in self.named_modules():
-            module.training = bool(mode)
+            module.training = mode
         return self
 
     def eval(self) -> "Module":
@@ -338,7 +339,7 @@ class MLP(Module):
         checks.one_of(output_activation, ACTIVATIONS, "MLP: output_activation")
         self.activation = activation
         self.output_activation = output_activation
-        self.residual = bool(residual)
+        self.residual = checks.flag(residual, "MLP: residual")
         rng = _make_rng(seed, rng, "MLP")
         sizes = [self.nin] + self.nouts
         last = len(self.nouts) - 1

@@ -117,9 +117,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
         self.momentum = checks.in_range(momentum, "SGD: momentum", 0.0, 1.0, high_open=True)
-        if nesterov and not self.momentum:
+        self.nesterov = checks.flag(nesterov, "SGD: nesterov")
+        if self.nesterov and not self.momentum:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
-        self.nesterov = bool(nesterov)
         self.velocity = np.zeros(len(self.params))
 
     def _move(self, theta, g) -> None:
