@@ -22,6 +22,7 @@ from tinygrad_edu import (
     Value,
     checks,
     data,
+    nn,
     no_grad,
     optim,
 )
@@ -236,8 +237,10 @@ HUGE = 10 ** 5000       # Python refuses to write an int of more than 4,300 digi
 @pytest.mark.parametrize("call, words", [
     (lambda: data.make(HUGE), "xor, spirals, blobs, got a 5,001-digit integer"),
     (lambda: data.make("moons", classes=HUGE), "classes=a 5,001-digit integer"),
-    (lambda: data.digits(split=HUGE), "split must be 'train', 'test' or 'all'"),
+    (lambda: data.digits(split=HUGE), "split must be one of train, test, all, got a 5,001-digit"),
     (lambda: optim.make(HUGE, [Value(1.0)]), "momentum, adam, got a 5,001-digit integer"),
+    (lambda: optim.Adam([Value(1.0)], betas=(HUGE,)), "betas must be a pair (β₁, β₂)"),
+    (lambda: nn.MLP(2, {HUGE}), "nouts must be a non-empty list of layer sizes"),
 ])
 def test_a_message_about_a_huge_integer_is_ours_not_pythons(call, words):
     # the message wrote the value with {x!r:.40}, and repr itself failed on it
@@ -357,7 +360,7 @@ def test_checks_accept_every_real_number_and_booleans_as_zero_and_one():
     (checks.finite, math.nan, ValueError, "lr must be a finite number, got nan"),
     (checks.positive, 0, ValueError, "lr must be > 0, got 0.0"),
     (checks.nonnegative, -1, ValueError, "lr must be ≥ 0"),
-    (checks.probability, 1.5, ValueError, "lr must be ≤ 1, got 1.5"),
+    (checks.probability, 1.5, ValueError, "lr must be ≥ 0 and ≤ 1, got 1.5"),
     (checks.whole, 2.5, ValueError, "lr must be a whole number, got 2.5"),
 ])
 def test_checks_name_what_was_wrong(check, x, error, says):

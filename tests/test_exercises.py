@@ -8,6 +8,7 @@ work passes: an engine written here, and micrograd 0.1.0's own ``Value``.
 import math
 import pathlib
 import sys
+from decimal import Decimal
 
 import pytest
 from conftest import need
@@ -327,6 +328,9 @@ def test_the_slides_traces_filled_in_by_hand_pass_and_grad_is_untouched():
     assert check_forward_trace(y, SLIDE_FORWARD)
     assert check_adjoint_trace(y, SLIDE_ADJOINT)
     assert (x1.grad, x2.grad, y.grad) == (0.0, 0.0, 0.0)
+    # checks' policy for a number: a Decimal counts (numbers.Real refused it), a string not
+    assert check_forward_trace(y, [Decimal(str(v)) for v in SLIDE_FORWARD])
+    assert not check_forward_trace(y, [str(v) for v in SLIDE_FORWARD])
 
 
 def test_one_wrong_adjoint_row_is_named():

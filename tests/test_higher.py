@@ -435,3 +435,13 @@ def test_ieee_arithmetic_is_scoped_and_per_thread():
     assert len(seen) == 1
     with pytest.raises(DivisionByZero):
         1 / Value(0.0)
+
+
+def test_a_constant_f_has_zero_second_derivatives_true_is_one_as_everywhere():
+    """f returning a plain number is a constant; True is that number 1 (checks' policy), and
+    was refused as "not a single Value" while 1 was taken."""
+    assert hessian(lambda x, y: 2.5, [1.0, 2.0]) == [[0.0, 0.0], [0.0, 0.0]]
+    assert hessian(lambda x: True, [1.0]) == [[0.0]]
+    assert hvp(lambda x: True, [1.0], [1.0]) == (1.0, [0.0])
+    with pytest.raises(TypeError, match="single Value"):
+        hessian(lambda x: "1", [1.0])

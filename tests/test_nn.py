@@ -144,7 +144,7 @@ def test_load_state_dict_checks_everything_before_changing_anything():
     (lambda: MLP(2, []), ValueError, "non-empty list"),
     (lambda: MLP(2, [3, 0]), ValueError, "whole number ≥ 1"),
     (lambda: MLP(2, [3], seed=1, rng=random.Random(1)), ValueError, "either seed or rng"),
-    (lambda: Dropout(1.0), ValueError, r"p \(a probability\) must be < 1"),
+    (lambda: Dropout(1.0), ValueError, r"p \(a probability\) must be ≥ 0 and < 1"),
     (lambda: Dropout(-0.1), ValueError, r"p \(a probability\) must be ≥ 0"),
     (lambda: Residual(Layer(2, 3)), ValueError, "as many outputs as inputs"),
     (lambda: MLP(2, [3])([1.0, 2.0, 3.0]), ValueError,

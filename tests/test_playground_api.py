@@ -810,14 +810,14 @@ def test_backprop_tiny_network_rows_are_the_trace_rows(client):
 
 
 @pytest.mark.parametrize("request_body, words", [
-    ({"source": "preset", "preset": "nope"}, "unknown example"),
-    ({"source": "preset", "preset": "slide", "values": {"x1": "two", "x2": 5}}, "finite number"),
+    ({"source": "preset", "preset": "nope"}, "the example must be one of slide"),
+    ({"source": "preset", "preset": "slide", "values": {"x1": "two", "x2": 5}}, "real number"),
     ({"source": "preset", "preset": "slide", "values": {"x1": 2}}, "no value given for x2"),
     ({"source": "preset", "preset": "slide", "values": {"x1": 0, "x2": 5}}, "ln"),
     ({"source": "preset", "preset": "slide", "values": {"x1": 2, "x2": 5, "z": 1}}, "'z'"),
-    ({"source": "network", "hidden": 10}, "1 to 3 hidden neurons"),
+    ({"source": "network", "hidden": 10}, "hidden neurons must be a whole number from 1 to 3"),
     ({"source": "network", "activation": "swish"}, "activation must be one of"),
-    ({"source": "network", "target": 2}, "0 or 1"),
+    ({"source": "network", "target": 2}, "label must be a whole number from 0 to 1"),
     ({"source": "network", "x": [1]}, "pair"),
     ({"source": "network", "x": [1, float("inf")]}, "finite"),
     ({"source": "expression", "text": "x^2", "values": {"x": 1}}, "use ** for powers"),
@@ -830,13 +830,13 @@ def test_backprop_tiny_network_rows_are_the_trace_rows(client):
     ({"source": "expression", "text": "-" * 180 + "x", "values": {"x": 1}}, "at most 150"),
     ({"source": "magic"}, "source must be"),
     # malformed input found by an adversarial pass: a 4xx with a message, never a 500
-    ({"source": "preset", "preset": ["slide"]}, "unknown example"),
-    ({"source": "preset", "preset": {"slide": 1}}, "unknown example"),
+    ({"source": "preset", "preset": ["slide"]}, "example must be one of"),
+    ({"source": "preset", "preset": {"slide": 1}}, "example must be one of"),
     ({"source": "preset", "preset": "slide", "values": {"x1": 10**400, "x2": 5}},
-     "the value of x1 must be a finite number, got a 401-digit integer"),
+     "the value of x1: a 401-digit integer is too large for a float"),
     ({"source": "preset", "preset": "neuron", "values": {
         "w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -(10**400)}}, "401-digit integer"),
-    ({"source": "network", "x": [10**400, 1]}, "finite number"),
+    ({"source": "network", "x": [10**400, 1]}, "x1: a 401-digit integer"),
     ({"source": "expression", "text": "x * 2", "values": {"x": 10**400}}, "too large"),
 ])
 def test_backprop_refuses_bad_requests(client, request_body, words):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tinygrad_edu import data, optim, serialize
 from tinygrad_edu.nn import MLP, Layer, Residual, Sequential
-from tinygrad_edu.serialize import ArchitectureMismatch, ModelFileError
+from tinygrad_edu.serialize import MAX_DEPTH, ArchitectureMismatch, ModelFileError
 from tinygrad_edu.train import fit, predict
 
 
@@ -228,6 +228,17 @@ def test_a_whole_file_nested_30000_deep_is_a_model_file_error(saved):
     with pytest.raises(ModelFileError, match="nested"):
         target.load(path)
     assert weights(target) == before
+
+
+def test_the_depth_limit_counts_levels_of_lists_and_objects(tmp_path):
+    """More than MAX_DEPTH levels are refused, full or empty (an empty innermost list used to
+    slip one level past the limit); the server's request bodies share the rule."""
+    path = tmp_path / "deep.json"
+    for levels, message in ((MAX_DEPTH, "no \"format\""), (MAX_DEPTH + 1, "nested more than")):
+        for inner in ("", "1"):
+            path.write_text("[" * levels + inner + "]" * levels)
+            with pytest.raises(ModelFileError, match=message):
+                MLP(2, [1]).load(path)
 
 
 @pytest.mark.parametrize("bad", [10 ** 400, -(10 ** 5_000), Fraction(10 ** 400, 3),

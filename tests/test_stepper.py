@@ -308,3 +308,19 @@ def test_frames_write_plain_numbers_in_their_op_not_as_records():
     assert len(_ids_by_name(source)) == len(number_nodes(f)) == 7
     assert source.count("data ") == 7 and " = ?" in source
     assert f"y{BAR} = ?" not in source and f"f{BAR}" not in source
+
+
+def test_seeds_and_sizes_follow_the_one_policy_of_checks():
+    """True is 1 and a string is refused, as everywhere: steps(seed=True) was refused, and
+    trace(seed="2") was silently read as 2.0 by float()."""
+    from tinygrad_edu.animate import frames
+    from tinygrad_edu.viz import to_dot
+    y = slide()
+    assert list(steps(y, seed=True)) == list(steps(y, seed=1)) != list(steps(y, seed=2))
+    with pytest.raises(TypeError, match="trace: the seed ȳ needs a real number"):
+        trace(y, seed="2")
+    with pytest.raises(TypeError, match="steps: the reverse seed ȳ needs a real number"):
+        steps(y, seed="2")
+    assert to_dot(y, max_nodes=3.0) == to_dot(y, max_nodes=3)
+    with pytest.raises(ValueError, match="dpi must be a whole number from 30 to 600, got 20"):
+        frames(y, dpi=20)

@@ -241,7 +241,7 @@ def test_fit_rejects_bad_data_at_the_start():
         fit(net, [[0.0, 1.0], ["a", 1.0]], [0, 1])
     with pytest.raises(ValueError, match="2 samples but y has 3"):
         fit(net, [[0.0, 1.0], [1.0, 1.0]], [0, 1, 1])
-    with pytest.raises(ValueError, match=r"y\[1\] = 4 is out of range for 3"):
+    with pytest.raises(ValueError, match=r"y\[1\] \(a class of 3\) .* from 0 to 2, got 4"):
         fit(MLP(2, [3]), [[0.0, 1.0], [1.0, 1.0]], [0, 4], loss=losses.cross_entropy)
 
 
@@ -325,6 +325,10 @@ def test_fit_and_step_refuse_to_run_inside_no_grad():
     (dict(clip_norm=0), ValueError, "clip_norm must be > 0"),
     (dict(clip_value=math.inf), ValueError, "clip_value must be a finite number"),
     (dict(clip_value="1"), TypeError, "clip_value needs a real number"),
+    # the seed, as data's and nn's: a whole number (random.Random took 1.5, "1" and None)
+    (dict(seed=1.5), ValueError, "fit: seed must be a whole number, got 1.5"),
+    (dict(seed="1"), TypeError, "fit: seed needs a whole number"),
+    (dict(seed=None), TypeError, "fit: seed needs a whole number"),
 ])
 def test_fit_refuses_non_finite_settings_before_the_first_step(kwargs, error, message):
     X, y = data.xor()

@@ -22,14 +22,17 @@ def test_state_machine_moves_one_row_and_stops_at_the_ends():
     assert [state.next() for _ in range(12)] == list(range(1, 11)) + [10, 10]
     assert state.at_end and not state.at_start
     assert state.go(4) == 4 and state.back() == 3 and state.next() == 4
-    for bad in (-1, 11, 2.5, True, "3"):
-        with pytest.raises(ValueError, match="0 to 10"):
+    for bad in (-1, 11, 2.5):
+        with pytest.raises(ValueError, match="step must be a whole number from 0 to 10"):
             state.go(bad)
+    with pytest.raises(TypeError, match="step needs a whole number"):
+        state.go("3")
     assert state.position == 4                     # a refused jump changes nothing
     one = StepState(1)
     assert one.at_start and one.at_end and one.next() == 0 and one.back() == 0
-    with pytest.raises(ValueError, match="at least one step"):
+    with pytest.raises(ValueError, match="the number of steps must be a whole number ≥ 1"):
         StepState(0)
+    assert StepState(3).go(True) == 1 and StepState(2.0).count == 2  # checks' policy: True is 1
 
 
 def test_widget_buttons_slider_and_table_follow_the_state():

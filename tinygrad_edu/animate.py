@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 
+from . import checks
 from .engine import Value
 from .stepper import MODES, steps
 from .viz import draw_dot
@@ -23,11 +24,8 @@ PILLOW_HELP = ("render_animation writes GIFs with Pillow, which is not installed
 def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
            dpi: int = 110) -> list:
     """One PNG picture (bytes) per step of ``steps(y, mode, seed)``, every node in place."""
-    if mode not in MODES:
-        raise ValueError(f"render_animation: mode must be 'reverse' or 'forward', got {mode!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 30 <= dpi <= 600:
-        raise ValueError(f"render_animation: dpi must be a whole number from 30 to 600, "
-                         f"got {dpi!r}")
+    checks.one_of(mode, MODES, "render_animation: mode")
+    dpi = checks.whole(dpi, "render_animation: dpi", 30, 600)
     walk = steps(y, mode=mode, seed=seed)
     pictures = []
     for step in walk:
@@ -53,11 +51,9 @@ def render_animation(y: Value, path, mode: str = "reverse", seed=None, rankdir: 
         from PIL import Image
     except ImportError:
         raise ImportError(PILLOW_HELP) from None
-    for what, value in (("seconds_per_step", seconds_per_step), ("pause", pause)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not 0.02 <= value <= 600:
-            raise ValueError(f"render_animation: {what} must be between 0.02 and 600 seconds, "
-                             f"got {value!r}")
+    seconds_per_step = checks.in_range(seconds_per_step, "render_animation: seconds_per_step",
+                                       0.02, 600)
+    pause = checks.in_range(pause, "render_animation: pause (seconds)", 0.02, 600)
     path = os.fspath(path)
     if not path.lower().endswith(".gif"):
         raise ValueError(f"render_animation writes a GIF: end the file name with .gif, "

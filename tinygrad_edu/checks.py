@@ -20,7 +20,8 @@ import numbers
 from decimal import Decimal
 
 __all__ = ["as_number", "real", "finite", "positive", "nonnegative", "in_range", "probability",
-           "whole", "one_of", "flag", "instances", "shown", "short_repr", "integer_size"]
+           "whole", "one_of", "flag", "instances", "shown", "short_repr", "integer_size",
+           "too_deep"]
 
 
 def shown(x, width: int = 40) -> str:
@@ -95,10 +96,11 @@ def in_range(x, what: str, low=None, high=None, *, low_open=False, high_open=Fal
     """A finite number in the interval from ``low`` to ``high`` (None: unbounded); the
     ``*_open`` flags exclude an end."""
     number = finite(x, what)
-    if low is not None and (number < low or low_open and number == low):
-        raise ValueError(f"{what} must be {'>' if low_open else '≥'} {low:g}, got {number!r}")
-    if high is not None and (number > high or high_open and number == high):
-        raise ValueError(f"{what} must be {'<' if high_open else '≤'} {high:g}, got {number!r}")
+    too_low = low is not None and (number < low or low_open and number == low)
+    if too_low or high is not None and (number > high or high_open and number == high):
+        bounds = [f"{'>' if low_open else '≥'} {low:g}"] if low is not None else []
+        bounds += [f"{'<' if high_open else '≤'} {high:g}"] if high is not None else []
+        raise ValueError(f"{what} must be {' and '.join(bounds)}, got {number!r}")
     return number
 
 
@@ -120,6 +122,8 @@ def probability(x, what: str = "probability") -> float:
 def whole(x, what: str = "count", low=None, high=None) -> int:
     """A whole number (an int, a bool, or a float such as 3.0) from ``low`` to ``high`` (None:
     unbounded), as an int. With a ``high``, an integer too large for a float is out of range."""
+    bounds = ("" if low is None and high is None else f" ≥ {low}" if high is None
+              else f" ≤ {high}" if low is None else f" from {low} to {high}")
     if isinstance(x, numbers.Integral) and high is not None:
         n = int(x)
     else:
@@ -128,12 +132,10 @@ def whole(x, what: str = "count", low=None, high=None) -> int:
         except TypeError:
             raise TypeError(f"{what} needs a whole number (an int), got {shown(x)}") from None
         if not (math.isfinite(number) and number.is_integer()):
-            raise ValueError(f"{what} must be a whole number, got {short_repr(x)}")
+            raise ValueError(f"{what} must be a whole number{bounds}, got {short_repr(x)}")
         n = int(x) if isinstance(x, int) else int(number)
     if (low is not None and n < low) or (high is not None and n > high):
-        bounds = (f"≥ {low}" if high is None else f"≤ {high}" if low is None
-                  else f"from {low} to {high}")
-        raise ValueError(f"{what} must be a whole number {bounds}, got {short_repr(x)}")
+        raise ValueError(f"{what} must be a whole number{bounds}, got {short_repr(x)}")
     return n
 
 
@@ -169,3 +171,17 @@ def instances(x, kind: type, who: str, expected: str, item: str) -> list:
             raise TypeError(f"{who}: {item} {i} is a {type(one).__name__}, "
                             f"not a {kind.__name__}")
     return items
+
+
+def too_deep(document, limit: int) -> bool:
+    """True if the lists and dicts of a parsed JSON ``document`` nest more than ``limit``
+    levels (the outermost is level 1). An iterative walk: no recursion, however deep."""
+    stack = [(document, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            if level > limit:
+                return True
+            stack.extend((child, level + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return False

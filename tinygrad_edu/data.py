@@ -279,9 +279,7 @@ def digits(split="train", test_fraction=0.2, seed=0):
     round(1797 · test_fraction) images being the test set, so "train" and "test" of one seed
     never share an image.
     """
-    if split not in ("train", "test", "all"):
-        raise ValueError(f"digits: split must be 'train', 'test' or 'all', "
-                         f"got {checks.short_repr(split)}")
+    checks.one_of(split, ("train", "test", "all"), "digits: split")
     checks.in_range(test_fraction, "digits: test_fraction", 0.0, 1.0, low_open=True,
                     high_open=True)
     images, labels = _digits_all()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 
-from .checks import as_number, shown
+from .checks import as_number, real, shown
 from .engine import Value, is_recording
 from .graph import evaluation_order
 from .ops import OPS
@@ -60,13 +60,8 @@ def as_numbers(values, what: str, who: str) -> list:
         values = list(values)
     except TypeError:
         raise TypeError(f"{who}: {what} must be a list of numbers, got {shown(values)}") from None
-    out = []
-    for i, v in enumerate(values):
-        number = v.data if isinstance(v, Value) else as_number(v)
-        if number is None:
-            raise TypeError(f"{who}: {what}[{i}] must be a real number, got {shown(v)}")
-        out.append(number)
-    return out
+    return [v.data if isinstance(v, Value) else real(v, f"{who}: {what}[{i}]")
+            for i, v in enumerate(values)]
 
 
 def fresh_inputs(xs, who: str) -> list:
@@ -172,11 +167,8 @@ class TangentTrace(TraceTable):
                 written = key if isinstance(key, str) else repr(key)
                 raise ValueError(f"trace(mode='forward'): seed key {written} is not an input of "
                                  f"this graph; its inputs are {listed}")
-            number = as_number(value)
-            if number is None:
-                raise TypeError(f"trace(mode='forward'): the tangent of "
-                                f"{self.input_names[node]} must be a number, got {shown(value)}")
-            resolved[node] = number
+            resolved[node] = real(value, f"trace(mode='forward'): the tangent of "
+                                         f"{self.input_names[node]}")
         return resolved
 
     def _tangent_rows(self):

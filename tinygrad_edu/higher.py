@@ -14,9 +14,8 @@ Only the part of the graph between the xs and y is walked; every walk is iterati
 from __future__ import annotations
 
 import contextlib
-import numbers
 
-from .checks import real, shown
+from .checks import as_number, real, shown
 from .engine import Constant, Value, is_recording
 from .forward import as_numbers, fresh_inputs, propagate_tangents
 from .graph import evaluation_order
@@ -129,8 +128,8 @@ def _local_derivatives(node: Value, parents: tuple):
 
 def _scalar_output(f, inputs, who: str) -> Value:
     out = f(*inputs)
-    if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        return Constant(float(out))
+    if as_number(out) is not None:  # a constant f (True is 1, as everywhere)
+        return Constant(as_number(out))
     if not isinstance(out, Value):
         raise TypeError(f"{who}: f must return a single Value, got {shown(out)}")
     return out

@@ -91,18 +91,11 @@ def _probability_target(t, who: str, i: int):
 
 
 def _binary_label(t, who: str, i: int) -> int:
-    t = _real(t, who, f"y[{i}]")
-    if t not in (0.0, 1.0):
-        raise ValueError(f"{who}: label y[{i}] = {t:g} is not a 0/1 class label")
-    return int(t)
+    return checks.whole(t, f"{who}: label y[{i}] (a 0/1 class label)", 0, 1)
 
 
 def _class_index(t, k: int, who: str, i: int) -> int:
-    t = _real(t, who, f"y[{i}]")
-    if not t.is_integer() or not 0 <= t < k:
-        raise ValueError(f"{who}: label y[{i}] = {t:g} is out of range for {k} classes "
-                         f"(0..{k - 1})")
-    return int(t)
+    return checks.whole(t, f"{who}: label y[{i}] (a class of {k})", 0, k - 1)
 
 
 def _sum(terms) -> Value:

@@ -331,7 +331,8 @@ class MLP(Module):
         if isinstance(nouts, numbers.Integral):  # one layer; True is 1 (checks.whole)
             nouts = [nouts]
         if not isinstance(nouts, (list, tuple)) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, got {nouts!r}")
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, "
+                             f"got {checks.short_repr(nouts)}")
         self.nouts = [checks.whole(n, "MLP: each layer size in nouts", low=1) for n in nouts]
         checks.one_of(activation, ACTIVATIONS, "MLP: activation")
         checks.one_of(output_activation, ACTIVATIONS, "MLP: output_activation")

@@ -24,11 +24,6 @@ __all__ = ["Optimizer", "SGD", "Adam", "make", "OPTIMIZERS", "exponential_decay"
            "inverse_decay", "SCHEDULES", "clip_grad_norm", "clip_grad_value"]
 
 
-def _number(x, name: str, who: str, low=0.0, low_open=False, high=None) -> float:
-    """A finite number in [low, high) (or (low, high) with ``low_open``)."""
-    return checks.in_range(x, f"{who}: {name}", low, high, low_open=low_open, high_open=True)
-
-
 def _param_list(params, who: str) -> list:
     """Parameters as a list of leaf Values (a Module stands for its ``parameters()``)."""
     if hasattr(params, "parameters") and callable(params.parameters):
@@ -62,7 +57,7 @@ class Optimizer:
         who = type(self).__name__
         self.params = _param_list(params, who)
         self.lr = lr
-        self.weight_decay = _number(weight_decay, "weight_decay", who)
+        self.weight_decay = checks.nonnegative(weight_decay, f"{who}: weight_decay")
 
     @property
     def lr(self) -> float:
@@ -71,7 +66,7 @@ class Optimizer:
 
     @lr.setter
     def lr(self, value) -> None:
-        self._lr = _number(value, "lr (the learning rate)", type(self).__name__)
+        self._lr = checks.nonnegative(value, f"{type(self).__name__}: lr (the learning rate)")
 
     def zero_grad(self) -> None:
         """Set every ∂L/∂w to 0: leaves accumulate across backward passes."""
@@ -121,7 +116,7 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
-        self.momentum = _number(momentum, "momentum", "SGD", high=1.0)
+        self.momentum = checks.in_range(momentum, "SGD: momentum", 0.0, 1.0, high_open=True)
         if nesterov and not self.momentum:
             raise ValueError("SGD: nesterov=True needs a momentum > 0")
         self.nesterov = bool(nesterov)
@@ -150,10 +145,10 @@ class Adam(Optimizer):
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr, weight_decay)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Adam: betas must be a pair (β₁, β₂), got {betas!r}")
-        self.betas = (_number(betas[0], "β₁", "Adam", high=1.0),
-                      _number(betas[1], "β₂", "Adam", high=1.0))
-        self.eps = _number(eps, "eps", "Adam", low_open=True)
+            raise ValueError(f"Adam: betas must be a pair (β₁, β₂), got {checks.short_repr(betas)}")
+        self.betas = tuple(checks.in_range(beta, f"Adam: {name}", 0.0, 1.0, high_open=True)
+                           for name, beta in zip(("β₁", "β₂"), betas))
+        self.eps = checks.positive(eps, "Adam: eps")
         self.t = 0
         self.m = np.zeros(len(self.params))
         self.v = np.zeros(len(self.params))
@@ -209,8 +204,8 @@ class _Schedule:
 
     def __init__(self, eta0, kappa):
         who = type(self).__name__
-        self.eta0 = _number(eta0, "eta0", who)
-        self.kappa = _number(kappa, "kappa", who)
+        self.eta0 = checks.nonnegative(eta0, f"{who}: eta0")
+        self.kappa = checks.nonnegative(kappa, f"{who}: kappa")
 
     def __call__(self, t) -> float:
         return self.rate(checks.nonnegative(t, f"{self!r}: t"))
@@ -247,7 +242,7 @@ def clip_grad_norm(params, max_norm) -> float:
     and nothing is clipped.
     """
     params = _param_list(params, "clip_grad_norm")
-    max_norm = _number(max_norm, "max_norm", "clip_grad_norm", low_open=True)
+    max_norm = checks.positive(max_norm, "clip_grad_norm: max_norm")
     grads = [p.grad for p in params]
     for i, g in enumerate(grads):
         if not math.isfinite(g):
@@ -268,7 +263,7 @@ def clip_grad_norm(params, max_norm) -> float:
 def clip_grad_value(params, clip_value) -> None:
     """Clamp every gradient into [−clip_value, clip_value] (the direction may change)."""
     params = _param_list(params, "clip_grad_value")
-    c = _number(clip_value, "clip_value", "clip_grad_value", low_open=True)
+    c = checks.positive(clip_value, "clip_grad_value: clip_value")
     for i, p in enumerate(params):
         if p.grad != p.grad:
             raise FloatingPointError(f"clip_grad_value: the gradient of parameter {i} is nan; "

@@ -153,9 +153,7 @@ def boundary_grid(model, points, resolution: int = 80, pad: float = 0.15,
 
     if not points:
         raise ValueError("boundary_grid needs at least one point to frame the grid")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"boundary_grid: resolution must be a whole number ≥ 2, "
-                         f"got {resolution!r}")
+    resolution = checks.whole(resolution, "boundary_grid: resolution", low=2)
     (x0, x1), (y0, y1) = (_span([p[k] for p in points], pad, margin) for k in (0, 1))
     xs = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     ys = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]

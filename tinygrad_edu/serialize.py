@@ -57,20 +57,6 @@ MAX_DEPTH = 32
 """Model files nest a few levels (document → architecture → children); deeper is refused."""
 
 
-def _too_deep(document) -> bool:
-    """True if lists and dicts nest deeper than ``MAX_DEPTH`` (an iterative walk)."""
-    stack = [(document, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
-
-
 def check_state(state, names) -> list:
     """The values of ``state`` in the order of ``names``, after checking that the names match
     exactly and every value is a finite real number; raises ``ModelFileError`` otherwise."""
@@ -170,7 +156,7 @@ def load(path, architecture: dict, names, verify_checksum: bool = True) -> dict:
                              f"thousands of levels deep") from None
     except ValueError as err:  # e.g. an integer of more digits than Python converts
         raise ModelFileError(f"{path!r} is not a model file: {err}") from None
-    if _too_deep(document):
+    if checks.too_deep(document, MAX_DEPTH):
         raise ModelFileError(f"{path!r} is not a model file: nested more than {MAX_DEPTH} "
                              f"levels deep")
     if not isinstance(document, dict) or document.get("format") != FORMAT:

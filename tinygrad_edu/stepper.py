@@ -12,17 +12,15 @@ these steps and never work the rows out again. Nothing here changes ``.grad``.
 """
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 
+from .checks import one_of, real
 from .engine import Value
 from .ops import OPS
 from .table import operand_text
-from .trace import trace
+from .trace import MODES, trace
 
 __all__ = ["Step", "Term", "Walk", "steps", "local_text", "MODES"]
-
-MODES = ("reverse", "forward")
 
 
 @dataclass(frozen=True)
@@ -121,11 +119,9 @@ def steps(y: Value, mode: str = "reverse", seed=None) -> Walk:
     """
     if not isinstance(y, Value):
         raise TypeError(f"steps() needs a Value, got {type(y).__name__}")
-    if mode == "reverse":
+    if one_of(mode, MODES, "steps: mode") == "reverse":
         return _reverse_steps(y, 1.0 if seed is None else seed)
-    if mode == "forward":
-        return _forward_steps(y, seed)
-    raise ValueError(f"steps: mode must be 'reverse' or 'forward', got {mode!r}")
+    return _forward_steps(y, seed)
 
 
 def local_text(consumer: Value, operand: int, names: dict) -> str:
@@ -135,9 +131,7 @@ def local_text(consumer: Value, operand: int, names: dict) -> str:
 
 
 def _reverse_steps(y: Value, seed) -> list:
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Real):
-        raise TypeError(f"steps: the reverse seed ȳ must be a number, got {seed!r:.40}")
-    t = trace(y, seed=seed)
+    t = trace(y, seed=real(seed, "steps: the reverse seed ȳ"))
     names = t.names
     walk = Walk("reverse", t)
     for index, row in enumerate(t.adjoint):

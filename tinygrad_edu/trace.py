@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .checks import one_of, real
 from .engine import Value
 from .forward import TangentTrace
 from .graph import number_nodes
@@ -17,7 +18,10 @@ from .ops import OPS, format_number
 from .table import ForwardRow, TraceTable, bar, format_value, operand_text
 
 __all__ = ["trace", "Trace", "ForwardRow", "AdjointRow", "number_nodes", "bar", "format_value",
-           "operand_text"]
+           "operand_text", "MODES"]
+
+MODES = ("reverse", "forward")
+"""The two ways through a graph: reverse (adjoints v̄) and forward (tangents v̇)."""
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class Trace(TraceTable):
 
     def __init__(self, output: Value, seed: float = 1.0):
         super().__init__(output)
-        self.adjoint, self.adjoints = self._adjoint_rows(float(seed))
+        self.adjoint, self.adjoints = self._adjoint_rows(real(seed, "trace: the seed ȳ"))
         self.second = self.adjoint
 
     @property
@@ -93,8 +97,6 @@ def trace(y: Value, seed=1.0, mode: str = "reverse"):
     ``mode="forward"`` gives the forward tangent trace instead, with ``seed`` the inputs'
     tangents: ``trace(y, mode="forward", seed={x1: 1})`` (see ``forward.TangentTrace``).
     """
-    if mode == "forward":
+    if one_of(mode, MODES, "trace: mode") == "forward":
         return TangentTrace(y, seed)
-    if mode != "reverse":
-        raise ValueError(f"trace: mode must be 'reverse' or 'forward', got {mode!r}")
     return Trace(y, seed)

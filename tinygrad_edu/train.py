@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -485,7 +484,7 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
             return step(model, Xb, yb, loss, optimizer, penalty, clip_value, clip_norm)
 
     sync = getattr(train_step, "sync", lambda: None)
-    rng = random.Random(seed)
+    rng = data.random_source(seed, None, "fit")  # a whole number, as data and nn take it
     history = History(loss_name=getattr(loss, "__name__", repr(loss)))
     bar = _progress_bar(progress, epochs, len(X))
     was_training = model.training if hasattr(model, "training") else True

@@ -16,6 +16,7 @@ from collections import deque
 
 import graphviz
 
+from . import checks
 from .checks import shown
 from .engine import Constant, Value
 from .graph import evaluation_order, number_nodes
@@ -185,12 +186,9 @@ def _ink(frame_color):
 
 
 def _with_value(written: str, value: float) -> str:
-    """A local gradient as the slides write it and its value, ``cos v0 = 0.284`` (``1`` once)."""
-    try:
-        float(written.replace("−", "-"))
-        return written
-    except ValueError:
-        return f"{written} = {format_value(value)}"
+    """A local gradient as the slides write it and its value, ``cos v0 = 0.284``; one that is
+    written as its own number (``1``, ``−1``, a constant's ``3``) is shown once."""
+    return written if written == format_number(value) else f"{written} = {format_value(value)}"
 
 
 def _local_text(node: Value, k: int, names: dict) -> str:
@@ -200,7 +198,8 @@ def _local_text(node: Value, k: int, names: dict) -> str:
     return format_value(node.local_grads[k])
 
 
-def _check_options(root, rankdir, format, max_nodes):
+def _check_options(root, rankdir, format, max_nodes) -> int | None:
+    """Refuse a bad option; returns ``max_nodes`` as an int (None: no limit)."""
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot() needs a Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
@@ -209,10 +208,7 @@ def _check_options(root, rankdir, format, max_nodes):
     if format not in graphviz.FORMATS:
         raise ValueError(f"draw_dot: unknown picture format {format!r} "
                          f"(use 'svg', 'png' or 'pdf')")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or not isinstance(max_nodes, int)
-                                  or max_nodes < 1):
-        raise ValueError(f"draw_dot: max_nodes must be a positive whole number or None, "
-                         f"got {max_nodes!r}")
+    return None if max_nodes is None else checks.whole(max_nodes, "draw_dot: max_nodes", low=1)
 
 
 def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
@@ -246,7 +242,7 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
 
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
-    _check_options(root, rankdir, format, max_nodes)
+    max_nodes = _check_options(root, rankdir, format, max_nodes)
     frame = _frame(root, step)
     if frame is not None:  # every Value (no max_nodes), with trace names and local gradients
         show_grad = show_local_grads = trace_names = True

@@ -16,6 +16,7 @@ import html
 import os
 import tempfile
 
+from . import checks
 from .stepper import steps
 from .table import format_value
 from .viz import TARGET_COLOR, TARGET_FILL, draw_dot
@@ -34,9 +35,7 @@ class StepState:
     """
 
     def __init__(self, count: int, start: int = 0):
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError(f"StepState needs at least one step, got {count!r}")
-        self.count = count
+        self.count = checks.whole(count, "StepState: the number of steps", low=1)
         self.position = 0
         self.go(start)
 
@@ -57,10 +56,7 @@ class StepState:
         return self.position
 
     def go(self, k) -> int:
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < self.count:
-            raise ValueError(f"step must be a whole number from 0 to {self.count - 1}, "
-                             f"got {k!r}")
-        self.position = k
+        self.position = checks.whole(k, "step", 0, self.count - 1)
         return self.position
 
 

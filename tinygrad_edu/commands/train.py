@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import time
 from dataclasses import dataclass
 from functools import partial
 
-from ..ops import format_number
+from .. import checks
 from . import EXIT_OK, MissingTool, UsageError, add_command, json_ready, make_dir
 
 __all__ = ["add_parser", "run", "train_run", "RECIPES", "Recipe"]
@@ -48,31 +47,21 @@ RECIPES = {"moons": Recipe(40, 0.95), "circles": Recipe(40, 0.95), "xor": Recipe
 
 
 # ---------------------------------------------------------------- option types
-def _whole(text: str, low: int, high: int) -> int:
+def _option(check, text: str, **limits):
+    """``text`` read as a number and checked by ``check`` (``checks.whole`` or
+    ``checks.in_range``) within ``limits``; argparse shows what was refused."""
     try:
-        value = int(text)
+        number = int(text) if check is checks.whole else float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}") \
-            from None
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"expected a whole number from {low:,} to {high:,}, "
-                                         f"got {text[:40]}")
-    return value
+        kind = "a whole number" if check is checks.whole else "a number"
+        raise argparse.ArgumentTypeError(f"expected {kind}, got {text[:40]!r}") from None
+    try:
+        return check(number, "the value", **limits)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
-def _number_in(text: str, low: float, high: float, low_open: bool = False,
-               high_open: bool = False) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text[:40]!r}") from None
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if not math.isfinite(value) or too_low or too_high:
-        interval = (f"{'(' if low_open else '['}{format_number(low)}, "
-                    f"{format_number(high)}{')' if high_open else ']'}")
-        raise argparse.ArgumentTypeError(f"expected a number in {interval}, got {text[:40]!r}")
-    return value
+_whole, _number_in = partial(_option, checks.whole), partial(_option, checks.in_range)
 
 
 def _hidden(text: str) -> list:

@@ -3,8 +3,7 @@ what the engine computes.
 """
 from __future__ import annotations
 
-import numbers
-
+from ..checks import as_number
 from ..engine import Value
 from ..trace import trace
 from .report import RTOL, Failure, Report, is_blank, number_text
@@ -59,12 +58,13 @@ def _check_rows(title, rows, values, decimals, adjoint=None, names=None) -> Repo
         return report
     tolerance = 0.5 * 10.0 ** -decimals * 1.001
     for i, ((text, expected), given) in enumerate(zip(rows, values)):
-        if not isinstance(given, numbers.Real):
-            report.failures.append(Failure(f"row {i + 1}", quantity=text, got=repr(given)))
+        given = as_number(given)  # checks' policy: a real number, True is 1
+        if given is None:
+            report.failures.append(Failure(f"row {i + 1}", quantity=text, got=repr(values[i])))
             continue
         if abs(given - expected) <= tolerance + RTOL * abs(expected):
             continue
-        failure = Failure(f"row {i + 1}", quantity=text, expected=expected, got=float(given))
+        failure = Failure(f"row {i + 1}", quantity=text, expected=expected, got=given)
         failure.hint = _row_hint(names[i] if names else None, expected, given,
                                  adjoint[i] if adjoint else None, tolerance)
         report.failures.append(failure)

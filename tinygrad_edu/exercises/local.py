@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import math
-import numbers
 import random
 
+from ..checks import as_number
 from ..engine import Value
 from ..ops import CALLS, OPS, register
 from ..trace import trace
@@ -107,9 +107,8 @@ def _as_tuple(given, arity: int):
         given = tuple(given)
     except TypeError:
         return None
-    if len(given) != arity or not all(isinstance(g, numbers.Real) for g in given):
-        return None
-    return tuple(float(g) for g in given)
+    numbers = tuple(as_number(g) for g in given)  # checks' policy: a real number, True is 1
+    return numbers if len(numbers) == arity and None not in numbers else None
 
 
 def check_new_op(op, points: int = 20, seed: int = 0) -> Report:

@@ -5,12 +5,11 @@ alike; a sub-expression is the program restricted to what one node depends on.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections import Counter
 from dataclasses import dataclass
 
-from ..checks import short_repr
+from ..checks import as_number, short_repr
 from ..engine import Value, reverse_topological_order
 from ..ops import OPS
 from .report import RTOL, number_text
@@ -156,8 +155,9 @@ def apply_step(step: Step, operands):
 
 
 def _number(x, what: str) -> float:
-    if isinstance(x, numbers.Real):
-        return float(x)
+    number = as_number(x)
+    if number is not None:
+        return number
     raise Broke(what, "after backward(), .data and every input's .grad must be numbers",
                 detail=f"{what} is {type(x).__name__} {short_repr(x)}, not a number")
 

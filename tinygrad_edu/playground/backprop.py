@@ -66,13 +66,13 @@ def presets() -> dict:
 
 
 # ---------------------------------------------------------------- checking a request
-def _finite(value, what: str) -> float:
-    """``value`` as a float by the library's one policy (``checks``: true and false are 1 and
-    0), or a BackpropError naming ``what`` (a 400-digit integer too)."""
+def _checked(check, *args):
+    """``check(*args)``, a ``tinygrad_edu.checks`` helper (the library's one policy: true and
+    false are 1 and 0), its refusal a BackpropError."""
     try:
-        return checks.finite(value, what)
-    except (TypeError, ValueError, OverflowError):
-        raise BackpropError(f"{what} must be a finite number, got {short_repr(value)}") from None
+        return check(*args)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise BackpropError(str(err)) from None
 
 
 def _values(values, names, who: str) -> dict:
@@ -85,15 +85,7 @@ def _values(values, names, who: str) -> dict:
     if extra:
         raise BackpropError(f"{who}: {extra[0]!r} is not a variable of the expression "
                             f"(its variables: {', '.join(names)})")
-    return {n: _finite(values[n], f"the value of {n}") for n in names}
-
-
-def _whole(value, low: int, high: int) -> bool:
-    """A whole number from ``low`` to ``high``, by ``checks.whole``'s policy (true is 1)."""
-    try:
-        return low <= checks.whole(value) <= high
-    except (TypeError, ValueError, OverflowError):
-        return False
+    return {n: _checked(checks.finite, values[n], f"the value of {n}") for n in names}
 
 
 # ---------------------------------------------------------------- the graphs
@@ -103,21 +95,11 @@ def tiny_network(x, target, activation="tanh", hidden=2, seed=0) -> Value:
     softplus(z) − t·z. Weights are labelled as on the slides: w^(layer)_(to, from)."""
     if not isinstance(x, (list, tuple)) or len(x) != 2:
         raise BackpropError("network: x must be a pair [x1, x2]")
-    x1, x2 = (_finite(v, f"x{i}") for i, v in enumerate(x, start=1))
-    if not _whole(target, 0, 1):
-        raise BackpropError(f"network: the label must be 0 or 1, "
-                            f"got {short_repr(target, 20)}")
-    if activation not in NETWORK_ACTIVATIONS:
-        raise BackpropError(f"network: activation must be one of "
-                            f"{', '.join(NETWORK_ACTIVATIONS)}, "
-                            f"got {short_repr(activation, 20)}")
-    if not _whole(hidden, 1, 3):
-        raise BackpropError(f"network: a tiny network has 1 to 3 hidden neurons, "
-                            f"got {short_repr(hidden, 20)}")
-    if not _whole(seed, 0, 2**31 - 1):
-        raise BackpropError(f"network: seed must be a whole number ≥ 0, "
-                            f"got {short_repr(seed, 20)}")
-    hidden, seed, target = int(hidden), int(seed), int(target)     # true is 1, 2.0 is 2
+    x1, x2 = (_checked(checks.finite, v, f"network: x{i}") for i, v in enumerate(x, start=1))
+    target = _checked(checks.whole, target, "network: the label", 0, 1)
+    _checked(checks.one_of, activation, NETWORK_ACTIVATIONS, "network: activation")
+    hidden = _checked(checks.whole, hidden, "network: the hidden neurons", 1, 3)
+    seed = _checked(checks.whole, seed, "network: seed", 0, 2**31 - 1)
     model = MLP(2, [hidden, 1], activation=activation, seed=seed)
     for k, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons, start=1):
@@ -154,10 +136,7 @@ def build(request: dict):
 
 def _preset(request: dict):
     key = request.get("preset", "slide")
-    if not isinstance(key, str) or key not in PRESETS:
-        raise BackpropError(f"unknown example {short_repr(key)}; "
-                            f"choose one of {', '.join(PRESETS)}")
-    preset = PRESETS[key]
+    preset = PRESETS[_checked(checks.one_of, key, PRESETS, "the example")]
     values = _values(request.get("values", preset["values"]), list(preset["values"]),
                      preset["title"])
     return preset["build"](values), preset["title"]

@@ -208,12 +208,9 @@ def export_document(s: Settings, weights: dict, epoch: int, metrics: dict) -> di
     (so ``MLP(...).load(path)`` reads it back), plus a ``playground`` entry with the
     settings and the metrics of that epoch. Non-finite weights raise ``ModelFileError``."""
     model = build_model(s).load_state_dict(weights)
-    arch = model.architecture()
-    document = serialize.document(arch, model.state_dict())
+    document = serialize.document(model.architecture(), model.state_dict())
     document["playground"] = {"settings": s.to_dict(), "epoch": epoch, "metrics": metrics,
-                              "load_with": f"MLP(2, {arch['nouts']}, activation="
-                                           f"{arch['activation']!r}, output_activation="
-                                           f"{arch['output_activation']!r}).load(path)"}
+                              "load_with": f"{model!r}.load(path)"}
     return document
 
 

@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ..checks import too_deep
 from ..plots import PlotsUnavailable
 from ..serialize import ModelFileError
 from . import backprop
@@ -70,15 +71,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-
-
-def _too_deep(item, level: int = 1) -> bool:
-    """Do lists and objects nest more than ``MAX_DEPTH`` levels in a parsed JSON document?
-    (The walk stops at that depth, so the recursion stays shallow.)"""
-    if not isinstance(item, (list, dict)):
-        return False
-    children = item.values() if isinstance(item, dict) else item
-    return level > MAX_DEPTH or any(_too_deep(child, level + 1) for child in children)
 
 
 REFUSALS = {SettingsError: HTTPStatus.BAD_REQUEST, backprop.BackpropError: HTTPStatus.BAD_REQUEST,
@@ -228,7 +220,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
                                                    f"{err}") from None
         if not isinstance(body, dict):
             raise ApiError(HTTPStatus.BAD_REQUEST, "the body must be a JSON object")
-        if _too_deep(body):
+        if too_deep(body, MAX_DEPTH):
             raise ApiError(HTTPStatus.BAD_REQUEST, TOO_DEEP)
         return body
 
