@@ -407,7 +407,8 @@ def test_python_if_on_data_is_frozen_at_recording_and_verify_says_so():
         tape.verify(-5.0)
 
 
-def test_the_docstring_training_loop_trains_exactly_like_the_engine():
+def test_the_readme_training_loop_trains_exactly_like_the_engine():
+    # the loop of the README's "Speed: the compiled tape" (it was in tape.py's docstring)
     from tinygrad_edu import optim
     X, y = data.moons(60, seed=5)
     runs = []

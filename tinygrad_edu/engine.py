@@ -31,10 +31,9 @@ def _as_float(x, what="Value()"):
 class Value:
     """A scalar in a computation graph: ``data`` (v), ``grad`` (v̄), and how it was made.
 
-    ``op`` names the op-table row that produced it ("" for an input or parameter: a leaf);
-    ``parents`` and ``local_grads`` are tuples in operand order, ``local_grads[i]`` being
-    ∂self/∂parents[i]. ``label`` is a name for pictures and tables. Booleans are accepted as
-    numbers (True → 1.0), as Python's own arithmetic treats them.
+    ``op`` names the op-table row that produced it ("" for an input or parameter: a leaf), and
+    :attr:`parents` and :attr:`local_grads` are its edges. ``label`` is a name for pictures and
+    tables. Booleans are accepted as numbers (True → 1.0), as Python's own arithmetic does.
     """
 
     __slots__ = ("data", "grad", "label", "op", "_parent0", "_local0", "_parent1", "_local1")

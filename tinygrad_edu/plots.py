@@ -201,8 +201,9 @@ def _regions(model, X, y, X_val, y_val, classes, ax, figsize, resolution, margin
 def decision_boundary(model, X, y, X_val=(), y_val=(), *, classes: int | None = None,
                       title: str = "", resolution: int = 80, ax=None):
     """The model's class regions with the data on top: training points filled, validation
-    points hollow diamonds. Two classes are shaded by P(class 1) with the decision line at
-    ½ drawn in black; more classes get one flat colour each. Returns the Figure."""
+    points hollow diamonds. A one-output model (two classes) is shaded by P(class 1) with the
+    decision line at ½ drawn in black; a model with an output per class gets one flat colour
+    per class. Returns the Figure."""
     panel, grid = _regions(model, X, y, X_val, y_val, classes, ax, (6, 5), resolution, None,
                            18, shaded=True)
     panel.set(xlim=(grid.xs[0], grid.xs[-1]), ylim=(grid.ys[0], grid.ys[-1]), xlabel="x1",
