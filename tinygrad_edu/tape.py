@@ -220,15 +220,14 @@ class Tape:
                 f"parameters, {'exact' if self.exact else 'fast'})")
 
     # ------------------------------------------------------------------ forward
-    def __call__(self, *inputs) -> float:
-        return self.forward(*inputs)
-
     def forward(self, *inputs) -> float:
         """Replay the forward pass on new inputs (same count and shapes) and current params.
 
         Returns the output as a float. Local gradients are kept for ``backward``.
         """
         return self._replay(inputs, [p.data for p in self.params])
+
+    __call__ = forward
 
     def _replay(self, inputs, params, theta=None) -> float:
         """The forward pass with these parameter values (``theta``: ``forward_with``'s)."""
