@@ -347,7 +347,10 @@ class _Compiler:
             takes = (f"{least} argument" + ("s" if least != 1 else "") if least == most
                      else f"{least} or {most} arguments")
             self.refuse(f"{func.id}() takes {takes}, got {len(node.args)}", node)
-        return node.args, (_APPLY, _apply_method(op), len(node.args), self.span(node))
+
+        def apply(first, *rest):  # x.tanh(), x.max(y): the op's method on its first operand
+            return getattr(first, op.method)(*rest)  # (numbers are Constant Values: one exists)
+        return node.args, (_APPLY, apply, len(node.args), self.span(node))
 
     def number(self, node) -> float:
         value = node.value
@@ -363,13 +366,6 @@ class _Compiler:
             self.refuse("the number is too large for a float (|x| < 1.8e308)", node,
                         kind="value")
         return _check_finite(number, self.text, *self.span(node))
-
-
-def _apply_method(op):
-    """``x.tanh()``, ``x.max(y)``, ``x.leaky_relu()``: the op's ``Value`` method, called on
-    its first operand (numbers in expressions are Constant Values, so there always is one)."""
-    name = op.method
-    return lambda first, *rest: getattr(first, name)(*rest)
 
 
 def _syntax_error(err: SyntaxError, text: str, offset: int) -> ExprError:

@@ -132,14 +132,13 @@ def local_text(consumer: Value, operand: int, names: dict) -> str:
 
 def _reverse_steps(y: Value, seed) -> list:
     t = trace(y, seed=real(seed, "steps: the reverse seed ȳ"))
-    names = t.names
     walk = Walk("reverse", t)
     for index, row in enumerate(t.adjoint):
         terms = ()
         if row.upstream is not None:
             up, i = row.upstream, row.operand
             terms = (Term(up, row.node, up, i, up.local_grads[i],
-                          local_text(up, i, names), t.adjoints[up]),)
+                          local_text(up, i, t.names), t.adjoints[up]),)
             kind = "step"
         else:
             kind = "seed" if index == 0 else "result"

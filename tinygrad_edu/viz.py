@@ -338,13 +338,12 @@ def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> Non
     cells = []
     for k, parent in enumerate(node.parents):
         if _is_constant(parent):
-            cells.append(_cell(format_number(parent.data), NODE_FILL, port=f"i{k}"))
-        elif frame is not None and frame.highlights(node, k):
-            cells.append(_cell(_local_text(node, k, names), LOCAL_FILL,
-                               color=STEP_EDGE, port=f"i{k}"))  # not bold: same size
+            text, fill, color = format_number(parent.data), NODE_FILL, None
+        elif frame is not None and frame.highlights(node, k):  # not bold: same size
+            text, fill, color = _local_text(node, k, names), LOCAL_FILL, STEP_EDGE
         else:
-            cells.append(_cell(_local_text(node, k, names), NODE_FILL,
-                               color=GRAD_COLOR, port=f"i{k}"))
+            text, fill, color = _local_text(node, k, names), NODE_FILL, GRAD_COLOR
+        cells.append(_cell(text, fill, color=color, port=f"i{k}"))
     n = len(cells)
     if rankdir in ("LR", "RL"):
         sym = _cell(symbol, OP_FILL, extra=f' rowspan="{n}"')
@@ -414,8 +413,12 @@ class _Frame:
         return _record(node, name, fill, last, frame_color=outline)
 
     def caption(self) -> str:
-        rows = "".join(f"<tr>{_caption_cell(line, self.caption_width)}</tr>"
-                       for line in _caption_lines(self.step))
+        rows = ""
+        for line in _caption_lines(self.step):
+            body = "".join(f'<font color="{color}">{html.escape(text)}</font>' if color
+                           else html.escape(text) for text, color in line)
+            rows += (f'<tr><td align="left" balign="left" width="{math.ceil(self.caption_width)}">'
+                     f'<font point-size="{CAPTION_SIZE}">{body}</font></td></tr>')
         return f'<<table border="0" cellspacing="0" cellpadding="2">{rows}</table>>'
 
 
@@ -451,15 +454,6 @@ def _caption_lines(step):
         if step.expr.startswith(step.name + " + "):
             second.append((f", added to what {step.name} held (gradients add up)", None))
     return head, second
-
-
-def _caption_cell(line, width: float) -> str:
-    body = ""
-    for text, color in line:
-        piece = html.escape(text)
-        body += f'<font color="{color}">{piece}</font>' if color else piece
-    return (f'<td align="left" balign="left" width="{math.ceil(width)}">'
-            f'<font point-size="{CAPTION_SIZE}">{body}</font></td>')
 
 
 def to_dot(root: Value, **options) -> str:

@@ -154,10 +154,9 @@ class StepThrough:
         controls = w.HBox([self._back, self._next, self._slider, self._where])
         body = w.HBox([self._graph, self._table],
                       layout=w.Layout(align_items="flex-start", grid_gap="24px"))
-        box = w.VBox([controls, body])
-        self.widget = box
+        self.widget = w.VBox([controls, body])
         self._show()
-        return box
+        return self.widget
 
     def _slid(self, change) -> None:
         if change["new"] != self.state.position:

@@ -21,8 +21,7 @@ from ..nn import MLP, float_layers, forward_floats
 from ..ops import OpError
 from .settings import Settings
 
-__all__ = ["Run", "Diverged", "MAX_EPOCHS", "export_document",
-           "picture_png"]
+__all__ = ["Run", "Diverged", "MAX_EPOCHS", "export_document", "picture_png"]
 
 MAX_EPOCHS = 10_000
 """A run pauses by itself after this many epochs."""
