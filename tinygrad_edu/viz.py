@@ -388,9 +388,8 @@ class _Frame:
         widest = max(_text_width(f"{self.mark(walk.names[s.node])} = {format_value(s.value)}",
                                  12) for s in walk)
         self.value_width = widest + 16
-        lines = [_caption_lines(s) for s in walk]
         self.caption_width = max(_text_width("".join(text for text, _ in line), CAPTION_SIZE)
-                                 for pair in lines for line in pair) + 12
+                                 for s in walk for line in _caption_lines(s)) + 12
 
     def highlights(self, node: Value, operand: int) -> bool:
         return (node, operand) in self.edges
