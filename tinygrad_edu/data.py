@@ -131,16 +131,13 @@ def check_dataset(X, y=None, who: str = "data") -> None:
     if not isinstance(X, (list, tuple)) or not X:
         raise ValueError(f"{who}: X must be a non-empty list of samples, "
                          f"got {checks.short_repr(X, 60)}")
-    width = None
     for i, row in enumerate(X):
         if not isinstance(row, (list, tuple)):
             raise TypeError(f"{who}: X[{i}] must be a list of numbers, got {checks.shown(row)}")
-        if width is None:
-            width = len(row)
-            if width == 0:
-                raise ValueError(f"{who}: X[0] is empty")
-        elif len(row) != width:
-            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {width}")
+        if len(row) != len(X[0]):
+            raise ValueError(f"{who}: X[{i}] has {len(row)} features but X[0] has {len(X[0])}")
+        if not row:                                 # X[0]: every later row is as long
+            raise ValueError(f"{who}: X[0] is empty")
         for j, v in enumerate(row):
             if type(v) is not float or not math.isfinite(v):  # the common case, fast
                 checks.finite(v, f"{who}: X[{i}][{j}]")

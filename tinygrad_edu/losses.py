@@ -68,18 +68,12 @@ def _vector(p, who: str, i: int) -> list:
     return [_value(pj, who, f"[{i}][{j}]") for j, pj in enumerate(p)]
 
 
-def _real(t, who: str, where: str) -> float:
-    return checks.finite(t, f"{who}: target {where}")
-
-
 def _data_target(t, who: str, where: str):
     """A target as a float — or, given as a ``Value``, that Value: targets that are leaves of
     the graph let a recorded tape replay the loss on other targets (``fit(compiled=True)``).
     The loss never branches on such a target's number, so its graph does not depend on it."""
-    if isinstance(t, Value):
-        _real(t.data, who, where)
-        return t
-    return _real(t, who, where)
+    number = checks.finite(t.data if isinstance(t, Value) else t, f"{who}: target {where}")
+    return t if isinstance(t, Value) else number
 
 
 def _probability_target(t, who: str, i: int):

@@ -37,10 +37,9 @@ def float_activation(name):
     linear); an op with a default operand (leaky_relu's α) gets that default."""
     if ACTIVATIONS[name] is None:
         return None
-    forward, alpha = OPS[name].forward, OPS[name].default
-    if alpha is None:
-        return lambda a: forward(a)[0]
-    return lambda a: forward(a, alpha)[0]
+    forward, default = OPS[name].forward, OPS[name].default
+    operands = () if default is None else (default,)
+    return lambda a: forward(a, *operands)[0]
 
 
 def array_activation(name):

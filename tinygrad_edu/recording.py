@@ -35,7 +35,6 @@ class no_grad:
 
     def __exit__(self, *exc):
         switch.recording = self._previous
-        return False
 
     def __call__(self, func):
         @functools.wraps(func)

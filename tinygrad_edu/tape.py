@@ -220,15 +220,14 @@ class Tape:
                 f"parameters, {'exact' if self.exact else 'fast'})")
 
     # ------------------------------------------------------------------ forward
-    def __call__(self, *inputs) -> float:
-        return self.forward(*inputs)
-
     def forward(self, *inputs) -> float:
         """Replay the forward pass on new inputs (same count and shapes) and current params.
 
         Returns the output as a float. Local gradients are kept for ``backward``.
         """
         return self._replay(inputs, [p.data for p in self.params])
+
+    __call__ = forward
 
     def _replay(self, inputs, params, theta=None) -> float:
         """The forward pass with these parameter values (``theta``: ``forward_with``'s)."""
@@ -435,25 +434,21 @@ def _forward_schedule(graph: RecordedGraph) -> list:
 class _ForwardArray:
     """One op over many independent nodes: one call of its function on whole arrays."""
 
-    __slots__ = ("name", "forward_fn", "out", "a", "b", "edge0", "edge1")
+    __slots__ = ("name", "forward_fn", "out", "operands", "edges")
 
     def __init__(self, name, rs, graph):
         self.name = name
         self.forward_fn = OPS[name].forward
         self.out = np.array([graph.node(r) for r in rs], dtype=np.intp)
-        self.a = np.array([graph.parent0[r] for r in rs], dtype=np.intp)
-        binary = graph.parent1[rs[0]] >= 0
-        self.b = np.array([graph.parent1[r] for r in rs], dtype=np.intp) if binary else None
-        self.edge0 = np.array([2 * r for r in rs], dtype=np.intp)
-        self.edge1 = self.edge0 + 1 if binary else None
+        parents = (graph.parent0, graph.parent1) if graph.parent1[rs[0]] >= 0 else (graph.parent0,)
+        self.operands = [np.array([p[r] for r in rs], dtype=np.intp) for p in parents]
+        self.edges = [np.array([2 * r + k for r in rs], dtype=np.intp) for k in range(len(parents))]
 
     def forward(self, values, local):
         try:
-            if self.b is None:
-                out, local[self.edge0] = self.forward_fn(values[self.a])
-            else:
-                out, local[self.edge0], local[self.edge1] = self.forward_fn(values[self.a],
-                                                                            values[self.b])
+            out, *slopes = self.forward_fn(*(values[a] for a in self.operands))
+            for edges, slope in zip(self.edges, slopes):
+                local[edges] = slope
         except Exception:  # noqa: BLE001 - inf, nan, an error: let Python floats decide
             self._node_by_node(values, local)
             return
@@ -461,18 +456,16 @@ class _ForwardArray:
 
     def _node_by_node(self, values, local):
         fn = self.forward_fn
-        args = [values[self.a].tolist()] + ([] if self.b is None else [values[self.b].tolist()])
         results = []
-        for k, operands in enumerate(zip(*args)):
+        for k, operands in enumerate(zip(*(values[a].tolist() for a in self.operands))):
             try:
                 results.append(fn(*operands))
             except OpError as err:
                 raise _at_node(err, self.name, int(self.out[k])) from None
-        columns = list(zip(*results))
-        values[self.out] = columns[0]
-        local[self.edge0] = columns[1]
-        if self.b is not None:
-            local[self.edge1] = columns[2]
+        out, *slopes = zip(*results)
+        values[self.out] = out
+        for edges, slope in zip(self.edges, slopes):
+            local[edges] = slope
 
 
 class _ForwardRun:
