@@ -13,6 +13,7 @@ import math
 import os
 import unicodedata
 from collections import deque
+from pathlib import Path
 
 import graphviz
 
@@ -470,8 +471,7 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix in SOURCE_SUFFIXES:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(to_dot(root, **options))
+        Path(path).write_text(to_dot(root, **options), encoding="utf-8")
         return path
     if suffix not in RENDER_FORMATS:
         raise ValueError(f"render: cannot tell the picture format from {path!r}; end the "
@@ -481,7 +481,5 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     picture = draw_dot(root, format=fmt, **options)
     if fmt == "png":
         picture.attr(dpi=str(dpi or 144))
-    data = picture.pipe(format=fmt)  # GraphvizNotFound without dot
-    with open(path, "wb") as f:
-        f.write(data)
+    Path(path).write_bytes(picture.pipe(format=fmt))  # GraphvizNotFound without dot: no file
     return path

@@ -79,8 +79,7 @@ class Run:
         self._next_batch = 0
         self.history = {key: [] for key in ("epoch", *METRICS)}
         self.bounds = self._bounds(X)
-        n_params = len(self.optimizer.params)
-        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / n_params))))
+        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / len(self.optimizer.params)))))
 
     # ------------------------------------------------------------------ training
     @property
