@@ -134,14 +134,12 @@ def _reverse_steps(y: Value, seed) -> list:
     t = trace(y, seed=real(seed, "steps: the reverse seed ȳ"))
     walk = Walk("reverse", t)
     for index, row in enumerate(t.adjoint):
-        terms = ()
-        if row.upstream is not None:
-            up, i = row.upstream, row.operand
-            terms = (Term(up, row.node, up, i, up.local_grads[i],
-                          local_text(up, i, t.names), t.adjoints[up]),)
-            kind = "step"
+        up, i = row.upstream, row.operand
+        if up is None:
+            kind, terms = ("seed" if index == 0 else "result"), ()
         else:
-            kind = "seed" if index == 0 else "result"
+            kind, terms = "step", (Term(up, row.node, up, i, up.local_grads[i],
+                                        local_text(up, i, t.names), t.adjoints[up]),)
         walk.add(kind=kind, name=row.target, expr=row.expr, value=row.value, node=row.node,
                  terms=terms)
     return walk

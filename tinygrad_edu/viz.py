@@ -13,6 +13,7 @@ import math
 import os
 import unicodedata
 from collections import deque
+from pathlib import Path
 
 import graphviz
 
@@ -388,9 +389,8 @@ class _Frame:
         widest = max(_text_width(f"{self.mark(walk.names[s.node])} = {format_value(s.value)}",
                                  12) for s in walk)
         self.value_width = widest + 16
-        lines = [_caption_lines(s) for s in walk]
         self.caption_width = max(_text_width("".join(text for text, _ in line), CAPTION_SIZE)
-                                 for pair in lines for line in pair) + 12
+                                 for s in walk for line in _caption_lines(s)) + 12
 
     def highlights(self, node: Value, operand: int) -> bool:
         return (node, operand) in self.edges
@@ -471,8 +471,7 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     path = os.fspath(path)
     suffix = os.path.splitext(path)[1].lower()
     if suffix in SOURCE_SUFFIXES:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(to_dot(root, **options))
+        Path(path).write_text(to_dot(root, **options), encoding="utf-8")
         return path
     if suffix not in RENDER_FORMATS:
         raise ValueError(f"render: cannot tell the picture format from {path!r}; end the "
@@ -482,7 +481,5 @@ def render(root: Value, path, dpi: int | None = None, **options) -> str:
     picture = draw_dot(root, format=fmt, **options)
     if fmt == "png":
         picture.attr(dpi=str(dpi or 144))
-    data = picture.pipe(format=fmt)  # GraphvizNotFound without dot
-    with open(path, "wb") as f:
-        f.write(data)
+    Path(path).write_bytes(picture.pipe(format=fmt))  # GraphvizNotFound without dot: no file
     return path

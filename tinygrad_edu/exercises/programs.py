@@ -265,8 +265,7 @@ def random_program(rng: random.Random, kinds) -> Program | None:
             if i not in used and abs(data[-1] + data[i]) < 50:
                 data.append(data[-1] + data[i])
                 steps.append(Step("+", (len(data) - 2, i)))
-        prog = Program(names, tuple(values), tuple(steps))
-    return prog
+    return Program(names, tuple(values), tuple(steps))
 
 
 def _safe(kind: str, xs: list, power) -> float | None:

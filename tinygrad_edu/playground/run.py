@@ -79,8 +79,7 @@ class Run:
         self._next_batch = 0
         self.history = {key: [] for key in ("epoch", *METRICS)}
         self.bounds = self._bounds(X)
-        n_params = len(self.optimizer.params)
-        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / n_params))))
+        self.grid = max(16, min(50, int(math.sqrt(GRID_WORK / len(self.optimizer.params)))))
 
     # ------------------------------------------------------------------ training
     @property
@@ -239,9 +238,6 @@ def _cell(out: list, kind: str):
         if kind == "hinge":
             return int(z > 0.0), min(1.0, abs(z))
         return int(z > 0.0), abs(math.tanh(z / 2.0))   # |2σ(z) − 1|
-    m = max(out)
-    exps = [math.exp(v - m) for v in out]
-    total = sum(exps)
-    c = max(range(len(out)), key=out.__getitem__)
-    k = len(out)
-    return c, max(0.0, (exps[c] / total - 1.0 / k) / (1.0 - 1.0 / k))
+    m, k = max(out), len(out)
+    top = 1.0 / sum(math.exp(v - m) for v in out)  # the softmax of the top class (its v is m)
+    return out.index(m), max(0.0, (top - 1.0 / k) / (1.0 - 1.0 / k))

@@ -306,9 +306,7 @@ class PlaygroundHandler(BaseHTTPRequestHandler):
         body = self._body()
         if action == "settings":
             session.configure(body.get("settings", body))
-        elif action == "reset":
-            session.reset()
-        elif action in ("play", "pause", "step"):
+        elif action in ("reset", "play", "pause", "step"):
             getattr(session, action)()
         else:
             raise ApiError(HTTPStatus.NOT_FOUND, f"no such action: {action}")

@@ -203,7 +203,7 @@ class Session:
         self.thread.start()
 
     def _listen(self, process) -> None:
-        """Keep the worker's latest snapshot; notice when the worker ends."""
+        """Keep the worker's latest snapshot; when the worker ends unasked, say so."""
         try:
             while (report := worker.read_message(process.stdout)) is not None:
                 self._receive(report)
@@ -211,7 +211,17 @@ class Session:
             pass
         finally:
             process.stdout.close()
-        self._worker_ended(process)
+        try:
+            code = process.wait(5.0)
+        except subprocess.TimeoutExpired:
+            code = "unknown"
+        with self.lock:
+            if self.closed or process is not self.process:
+                return
+            self.status = "error"
+            self.message = (f"the training process stopped unexpectedly (exit code "
+                            f"{code}); press Reset to start again")
+            self.version += 1
 
     def _receive(self, report: tuple) -> None:
         _, seq, body, info, status = report
@@ -232,19 +242,6 @@ class Session:
             self._order("pause", None, f"paused: this page has not asked for news for "
                                        f"{idle:.0f} s (is its tab closed?)")
 
-    def _worker_ended(self, process) -> None:
-        try:
-            code = process.wait(5.0)
-        except subprocess.TimeoutExpired:
-            code = "unknown"
-        with self.lock:
-            if self.closed or process is not self.process:
-                return
-            self.status = "error"
-            self.message = (f"the training process stopped unexpectedly (exit code "
-                            f"{code}); press Reset to start again")
-            self.version += 1
-
 
 class SessionStore:
     """All sessions, bounded in number; sessions idle for ``idle_timeout`` s are closed."""
@@ -259,9 +256,8 @@ class SessionStore:
         self._building = 0  # sessions being built: they count against max_sessions already
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._janitor = threading.Thread(target=self._sweep_forever, name="playground-janitor",
-                                         daemon=True)
-        self._janitor.start()
+        threading.Thread(target=self._sweep_forever, name="playground-janitor",
+                         daemon=True).start()
 
     def create(self, changes: dict | None = None) -> Session:
         """A new session with the defaults and ``changes`` (checked: ``SettingsError``)."""
