@@ -38,12 +38,9 @@ def _layers_of(model) -> list:
         if model.residual and any(layer.nin == layer.nout for layer in model.layers[:-1]):
             raise NotImplementedError("to_torch: a residual MLP (x + layer(x)) has no plain "
                                       "torch.nn.Sequential equivalent")
-        items = []
-        for i, layer in enumerate(model.layers):
-            items.append(layer)
-            if i < len(model.layers) - 1 and model.dropout is not None:
-                items.append(model.dropout)
-        return items
+        dropout = [] if model.dropout is None else [model.dropout]   # after every hidden layer
+        hidden = [module for layer in model.layers[:-1] for module in (layer, *dropout)]
+        return hidden + model.layers[-1:]
     if isinstance(model, Layer):
         return [model]
     if isinstance(model, Sequential):
