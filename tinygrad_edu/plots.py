@@ -45,8 +45,7 @@ def _figure_class():
 def _axes(ax, count: int, figsize: tuple) -> list:
     """``count`` fresh panels side by side on a new Figure, or the caller's ``ax`` panel(s)."""
     if ax is None:
-        panels = _figure_class()(figsize=figsize).subplots(1, count, squeeze=False)[0]
-        return list(panels)
+        return list(_figure_class()(figsize=figsize).subplots(1, count, squeeze=False)[0])
     panels = list(ax) if isinstance(ax, (list, tuple)) else [ax]
     if len(panels) != count:
         raise ValueError(f"expected {count} axes, got {len(panels)}")
