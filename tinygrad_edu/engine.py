@@ -242,9 +242,8 @@ def _keyword_method(op, method):
     ``x.leaky_relu(0.2)``, ``x.leaky_relu(alpha=0.2)``. A call by keyword is bound by Python's
     own rules (``inspect.Signature``, which ``help`` shows too); the others go straight on."""
     P = inspect.Parameter
-    given = op.default is not None
-    default = (op.default,) if given else ()
-    second = P(op.keyword, P.POSITIONAL_OR_KEYWORD, default=op.default if given else P.empty)
+    default = () if op.default is None else (op.default,)
+    second = P(op.keyword, P.POSITIONAL_OR_KEYWORD, default=op.default if default else P.empty)
     signature = inspect.Signature([P("self", P.POSITIONAL_ONLY), second])
 
     def with_keyword(self, *other, **by_name):

@@ -245,20 +245,15 @@ def cross_entropy(logits, targets) -> Value:
     for i, (z, t) in enumerate(zip(logits, targets)):
         zs = _vector(z, "cross_entropy", i)
         log_total = _log_sum_exp(zs)
-        if isinstance(t, (list, tuple)):
-            ps = _probabilities(t, len(zs), i)
+        if isinstance(t, (list, tuple)):          # k class probabilities
+            if len(t) != len(zs):
+                raise ValueError(f"cross_entropy: target y[{i}] has {len(t)} probabilities for "
+                                 f"{len(zs)} classes")
+            ps = [_probability_target(p, "cross_entropy", i) for p in t]
             terms.append(_sum(p * -(zj - log_total) for p, zj in zip(ps, zs)))
         else:
             terms.append(-(zs[_class_index(t, len(zs), "cross_entropy", i)] - log_total))
     return _mean(terms)
-
-
-def _probabilities(t, k: int, i: int) -> list:
-    """A probability target of k entries, each a number or a Value in [0, 1]."""
-    if len(t) != k:
-        raise ValueError(f"cross_entropy: target y[{i}] has {len(t)} probabilities for {k} "
-                         f"classes")
-    return [_probability_target(p, "cross_entropy", i) for p in t]
 
 
 @_threshold(0.0)

@@ -249,8 +249,8 @@ class Neuron(Module):
 
     def __init__(self, nin, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Neuron: nin", low=1)
-        self._activate = ACTIVATIONS[checks.one_of(activation, ACTIVATIONS, "Neuron: activation")]
-        self.activation = activation
+        self.activation = checks.one_of(activation, ACTIVATIONS, "Neuron: activation")
+        self._activate = ACTIVATIONS[self.activation]
         rng = _make_rng(seed, rng, "Neuron")
         bound = 1.0 / math.sqrt(self.nin)
         self.w = [Value(rng.uniform(-bound, bound), f"w{i + 1}") for i in range(self.nin)]
@@ -289,8 +289,7 @@ class Layer(Module):
     def __init__(self, nin, nout, activation="relu", seed=None, rng=None):
         self.nin = checks.whole(nin, "Layer: nin", low=1)
         self.nout = checks.whole(nout, "Layer: nout", low=1)
-        checks.one_of(activation, ACTIVATIONS, "Layer: activation")
-        self.activation = activation
+        self.activation = checks.one_of(activation, ACTIVATIONS, "Layer: activation")
         rng = _make_rng(seed, rng, "Layer")
         self.neurons = [Neuron(self.nin, activation, rng=rng) for _ in range(self.nout)]
 
@@ -334,10 +333,9 @@ class MLP(Module):
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes, "
                              f"got {checks.short_repr(nouts)}")
         self.nouts = [checks.whole(n, "MLP: each layer size in nouts", low=1) for n in nouts]
-        checks.one_of(activation, ACTIVATIONS, "MLP: activation")
-        checks.one_of(output_activation, ACTIVATIONS, "MLP: output_activation")
-        self.activation = activation
-        self.output_activation = output_activation
+        self.activation = checks.one_of(activation, ACTIVATIONS, "MLP: activation")
+        self.output_activation = checks.one_of(output_activation, ACTIVATIONS,
+                                               "MLP: output_activation")
         self.residual = checks.flag(residual, "MLP: residual")
         rng = _make_rng(seed, rng, "MLP")
         sizes = [self.nin] + self.nouts

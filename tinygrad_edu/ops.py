@@ -267,8 +267,6 @@ def _sigmoid(a):
 
 
 def _relu(a):
-    if a > 0.0:
-        return a, 1.0
     return (0.0, 0.0) if a <= 0.0 else (a, 1.0)      # nan stays nan, slope 1 as in PyTorch
 
 

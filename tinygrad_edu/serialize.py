@@ -15,6 +15,7 @@ model is left exactly as it was. This module knows nothing about modules or Valu
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -111,10 +112,8 @@ def atomic_write_text(path, text: str) -> None:
         os.chmod(temp, 0o644)
         os.replace(temp, path)  # atomic on POSIX and Windows: old file or new, nothing between
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except OSError:
-            pass
         raise
 
 

@@ -372,7 +372,6 @@ class Tape:
 
 # ---------------------------------------------------------------- the replay schedules
 def _at_node(err: OpError, name: str, node: int) -> OpError:
-    """The op's error, saying where in the replay it happened."""
     return err.again(where=f"tape replay: '{name}' node {node}")
 
 

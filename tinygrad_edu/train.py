@@ -318,7 +318,6 @@ class VectorStep(TapeStep):
 
 # ---------------------------------------------------------------- fit: checking the settings
 def _default_loss(model, X, y):
-    """``fit``'s default loss (its docstring says which)."""
     with no_grad():
         out = model(X[0])
     if isinstance(out, (list, tuple)) and len(out) > 1 and is_labels(y):
