@@ -26,9 +26,8 @@ def frames(y: Value, mode: str = "reverse", seed=None, rankdir: str = "TB",
     """One PNG picture (bytes) per step of ``steps(y, mode, seed)``, every node in place."""
     checks.one_of(mode, MODES, "render_animation: mode")
     dpi = checks.whole(dpi, "render_animation: dpi", 30, 600)
-    walk = steps(y, mode=mode, seed=seed)
     pictures = []
-    for step in walk:
+    for step in steps(y, mode=mode, seed=seed):
         picture = draw_dot(y, step=step, rankdir=rankdir, format="png")
         picture.attr(dpi=str(dpi), bgcolor="white")
         pictures.append(picture.pipe(format="png"))

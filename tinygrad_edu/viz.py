@@ -243,7 +243,7 @@ def draw_dot(root: Value, rankdir: str = "LR", show_grad: bool = True,
     Same graph, same DOT source: node ids and order depend only on the graph's structure.
     """
     max_nodes = _check_options(root, rankdir, format, max_nodes)
-    frame = _frame(root, step)
+    frame = None if step is None else _Frame(root, step)
     if frame is not None:  # every Value (no max_nodes), with trace names and local gradients
         show_grad = show_local_grads = trace_names = True
         max_nodes = None
@@ -357,20 +357,6 @@ def _operation_with_locals(g, node, op_id, symbol, names, rankdir, frame) -> Non
 
 
 # ---------------------------------------------------------------- one step of backprop
-def _frame(root: Value, step):
-    """The :class:`_Frame` for ``draw_dot(root, step=...)``, or None without a step."""
-    if step is None:
-        return None
-    if not isinstance(step, Step):  # a row number, by checks' policy (True is row 1)
-        walk = steps(root)
-        step = walk[checks.whole(step, "draw_dot: step (a row of the adjoint trace, or a "
-                                       "stepper.Step)", 0, len(walk) - 1)]
-    elif step.walk.output is not root:
-        raise ValueError("draw_dot: this step belongs to another graph; take it from "
-                         "steps(y) of the Value you draw")
-    return _Frame(step)
-
-
 class _Frame:
     """What one step changes in the picture: outlines, the v̄ (or v̇) cells, one edge, a caption.
 
@@ -379,7 +365,14 @@ class _Frame:
     out identically: the nodes of an animation never jump.
     """
 
-    def __init__(self, step):
+    def __init__(self, root: Value, step):
+        if not isinstance(step, Step):  # a row number, by checks' policy (True is row 1)
+            walk = steps(root)
+            step = walk[checks.whole(step, "draw_dot: step (a row of the adjoint trace, or a "
+                                           "stepper.Step)", 0, len(walk) - 1)]
+        elif step.walk.output is not root:
+            raise ValueError("draw_dot: this step belongs to another graph; take it from "
+                             "steps(y) of the Value you draw")
         self.step = step
         walk = step.walk
         self.mark = bar if step.mode == "reverse" else dot

@@ -303,10 +303,9 @@ class SessionStore:
     def close(self, sid: str) -> bool:
         with self._lock:
             session = self._sessions.pop(sid, None)
-        if session is None:
-            return False
-        session.close()
-        return True
+        if session is not None:
+            session.close()
+        return session is not None
 
     def picture(self, session: Session) -> tuple:
         """(PNG bytes, epoch): the session's decision boundary as ``tinygrad_edu.plots``
