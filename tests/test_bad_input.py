@@ -367,3 +367,20 @@ def test_checks_name_what_was_wrong(check, x, error, says):
     with pytest.raises(error) as info:
         check(x, "lr")
     assert says in str(info.value)
+
+
+def test_figure_and_fit_settings_are_checked_where_they_are_given():
+    # found in a review: these were accepted, or failed with Python's own error
+    pytest.importorskip("matplotlib")
+    from tinygrad_edu import fit, plots
+    from tinygrad_edu.nn import MLP
+
+    assert plots.confusion_counts([0, 1, 1], [0, 1, 0], classes=2.0) == [[1, 0], [1, 1]]
+    with pytest.raises(ValueError, match="misclassified: limit must be a whole number ≥ 0"):
+        plots.misclassified([[0.0] * 4] * 2, [0, 1], [1, 0], limit=-1)
+    with pytest.raises(ValueError, match="decision_regions: steps"):
+        plots.decision_regions(MLP(2, [2, 1], seed=0), [[0.0, 0.0], [1.0, 1.0]], [0, 1],
+                               steps=1)
+    for progress in (1, 0.0, "yes", None):
+        with pytest.raises(ValueError, match="progress must be True, False or 'auto'"):
+            fit(MLP(2, [1], seed=0), [[0.0, 1.0]], [1], epochs=1, progress=progress)

@@ -216,6 +216,7 @@ def decision_regions(model, X, y, X_val=(), y_val=(), *, classes: int | None = N
     """:func:`decision_boundary` in flat colours, the quick picture for side-by-side panels:
     no colour bar, no axis ticks, the grid half a unit past the data. Returns the Figure."""
     X_val = list(X_val or ())
+    steps = checks.whole(steps, "decision_regions: steps", low=2)
     panel, _ = _regions(model, X, y, X_val, y_val, classes, ax, (5, 4), steps, 0.5, 14,
                         shaded=False)
     if X_val:
@@ -285,7 +286,7 @@ def misclassified(images, y_true, y_pred, limit: int = 40, columns: int = 10, ti
     each titled "true t, pred p": :func:`image_grid` of a classifier's mistakes."""
     _same_length(images, y_true, y_pred, who="misclassified")
     wrong = [i for i, (t, p) in enumerate(zip(y_true, y_pred)) if t != p]
-    shown = wrong[:limit]
+    shown = wrong[:checks.whole(limit, "misclassified: limit", low=0)]
     title = title or (f"misclassified: {len(wrong)} of {len(images)} images"
                       + (f" (the first {len(shown)} shown)" if len(shown) < len(wrong) else ""))
     return image_grid([images[i] for i in shown],
@@ -304,12 +305,13 @@ def confusion_counts(y_true, y_pred, classes: int | None = None) -> list:
     diagonal to the number predicted right."""
     y_true, y_pred = list(y_true), list(y_pred)
     _same_length(y_true, y_pred, who="confusion_counts")
-    classes = max([*y_true, *y_pred], default=-1) + 1 if classes is None else classes
+    classes = (max([*y_true, *y_pred], default=-1) + 1 if classes is None
+               else checks.whole(classes, "confusion_counts: classes", low=1))
     counts = [[0] * classes for _ in range(classes)]
     for t, p in zip(y_true, y_pred):
         if not (0 <= t < classes and 0 <= p < classes):
             raise ValueError(f"confusion_counts: labels must be 0 … {classes - 1}, "
-                             f"got true {t!r}, predicted {p!r}")
+                             f"got true {checks.short_repr(t)}, predicted {checks.short_repr(p)}")
         counts[t][p] += 1
     return counts
 

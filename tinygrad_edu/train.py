@@ -211,7 +211,8 @@ class TapeStep:
                              "nn.MLP without dropout (a new mask every step) or residual links")
         self.targets_as = getattr(loss, "tape_targets", None)
         if self.targets_as not in ("one_hot", "numbers"):
-            raise ValueError(f"fit(compiled=True): the loss {getattr(loss, '__name__', loss)!r}"
+            name = checks.short_repr(getattr(loss, "__name__", loss))
+            raise ValueError(f"fit(compiled=True): the loss {name}"
                              f" builds a graph that depends on its targets; use losses.mse, "
                              f"binary_cross_entropy_with_logits or cross_entropy")
         self.model, self.loss, self.optimizer = model, loss, optimizer
@@ -347,8 +348,9 @@ def _check_settings(model, X, y, val, early_stopping, penalty, lr_schedule, prog
         raise TypeError("fit: penalty must be a function model → Value")
     if lr_schedule is not None and not callable(lr_schedule):
         raise TypeError("fit: lr_schedule must be a function epoch → learning rate")
-    if progress not in (True, False, "auto"):
-        raise ValueError(f"fit: progress must be True, False or 'auto', got {progress!r}")
+    if not (isinstance(progress, bool) or progress == "auto"):   # 1 is not a switch (checks.flag)
+        raise ValueError(f"fit: progress must be True, False or 'auto', "
+                         f"got {checks.shown(progress)}")
     checks.nonnegative(min_delta, "fit: min_delta")
     for value, name in ((clip_value, "clip_value"), (clip_norm, "clip_norm")):
         if value is not None:
@@ -467,11 +469,13 @@ def fit(model, X, y, loss=None, optimizer=None, epochs=100, batch_size=None, val
         stopper = _EarlyStopping(patience, float(min_delta))
     loss = loss if loss is not None else _default_loss(model, X, y)
     if not callable(loss):
-        raise TypeError(f"fit: loss must be a function (outputs, targets) → Value, got {loss!r}")
+        raise TypeError(f"fit: loss must be a function (outputs, targets) → Value, "
+                        f"got {checks.short_repr(loss)}")
     if optimizer is None:
         optimizer = optim.Adam(model.parameters(), lr=0.01)
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "zero_grad"):
-        raise TypeError(f"fit: optimizer must have step() and zero_grad(), got {optimizer!r}")
+        raise TypeError(f"fit: optimizer must have step() and zero_grad(), "
+                        f"got {checks.short_repr(optimizer)}")
 
     if compiled and not exact and VectorStep.applies(model, optimizer, penalty, clip_value,
                                                      clip_norm):
