@@ -185,3 +185,10 @@ def test_digits_without_scikit_learn_names_the_extra(monkeypatch):
             data.digits()
     finally:
         data._digits_all.cache_clear()
+
+
+@pytest.mark.parametrize("n, fraction", [(2, 0.2), (10, 0.2), (11, 0.25), (100, 0.5), (7, 0.99)])
+def test_training_size_is_what_train_val_split_keeps(n, fraction):
+    X, y = [[float(i)] for i in range(n)], [i % 2 for i in range(n)]
+    X_train, _, X_val, _ = data.train_val_split(X, y, val_fraction=fraction)
+    assert len(X_train) == data.training_size(n, fraction) and len(X_val) >= 1

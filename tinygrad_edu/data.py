@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from . import checks
 
 __all__ = ["moons", "circles", "xor", "spirals", "blobs", "make", "DATASETS", "Dataset",
-           "digits", "train_val_split", "batches", "check_dataset", "random_source"]
+           "digits", "train_val_split", "training_size", "batches", "check_dataset",
+           "random_source"]
 
 
 def random_source(seed, rng, who: str) -> random.Random:
@@ -164,9 +165,14 @@ def train_val_split(X, y, val_fraction=0.2, shuffle=True, seed=0, rng=None):
     X, y = list(X), list(y)
     if shuffle:
         X, y = _shuffled(X, y, random_source(seed, rng, "train_val_split"))
-    n_val = min(max(1, round(len(X) * val_fraction)), len(X) - 1)
-    cut = len(X) - n_val
+    cut = training_size(len(X), val_fraction)
     return X[:cut], y[:cut], X[cut:], y[cut:]
+
+
+def training_size(n: int, val_fraction: float) -> int:
+    """How many of ``n`` samples ``train_val_split`` keeps for training: the validation set
+    gets round(n·fraction), at least 1, leaving at least 1."""
+    return n - min(max(1, round(n * val_fraction)), n - 1)
 
 
 def batches(X, y, batch_size, shuffle=True, rng=None, seed=0, drop_last=False):

@@ -78,10 +78,8 @@ class Settings:
 
     @property
     def n_train(self) -> int:
-        """Training points: the samples less the validation share, as
-        ``data.train_val_split`` counts it."""
-        n_val = min(max(1, round(self.samples * self.val_fraction)), self.samples - 1)
-        return self.samples - n_val
+        """Training points: the samples less the validation share (``data.training_size``)."""
+        return data.training_size(self.samples, self.val_fraction)
 
     @property
     def outputs(self) -> int:
