@@ -574,3 +574,16 @@ def test_a_report_brackets_what_a_function_is_applied_to():
     assert text(Step("cos", (1,)), Step("×", (3, 2))) == "cos b × c"
     assert text(Step("+", (0, 1)), Step("sigmoid", (3,))) == "σ(a + b)"
     assert text(Step("+", (0, 1)), Step("max", (3, 2))) == "max(a + b, c)"
+
+
+def test_a_local_gradient_that_is_not_a_number_is_reported_from_one_call():
+    # the report called the learner's function a second time to show what it returned
+    calls = []
+
+    def d_sin(x):
+        calls.append(x)
+        return "cos x"
+
+    report = check_local_gradient("sin", d_sin, points=3)
+    assert not report and "'cos x', expected a number" in str(report)
+    assert len(calls) == 3                       # once per point, never again for the message

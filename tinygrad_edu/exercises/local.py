@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 
-from ..checks import as_number
+from ..checks import as_number, short_repr
 from ..engine import Value
 from ..ops import CALLS, OPS, register
 from ..trace import trace
@@ -59,14 +59,14 @@ def check_local_gradient(op: str, fn, points=50, seed=0) -> Report:
             return Report(title, blank=f"{name} still returns {given!r}: write the derivative "
                                        f"of {node}")
         report.checked += 1
-        given = _as_tuple(given, row.arity)
-        if given is None:
+        numbers = _as_tuple(given, row.arity)
+        if numbers is None:
             report.failures.append(Failure(
                 _at(operands, xs), quantity="result",
-                got=f"{fn(*xs)!r}, expected " + ("a number" if row.arity == 1 else
-                                                  "a pair (∂/∂a, ∂/∂b)")))
+                got=f"{short_repr(given)}, expected " + ("a number" if row.arity == 1 else
+                                                         "a pair (∂/∂a, ∂/∂b)")))
             continue
-        for q, e, g in zip(quantities, expected, given):
+        for q, e, g in zip(quantities, expected, numbers):
             if not math.isclose(g, e, rel_tol=RTOL, abs_tol=1e-12):
                 wrong_sign &= same_number(g, -e)
                 report.failures.append(Failure(_at(operands, xs), quantity=q, expected=e,
