@@ -384,3 +384,13 @@ def test_figure_and_fit_settings_are_checked_where_they_are_given():
     for progress in (1, 0.0, "yes", None):
         with pytest.raises(ValueError, match="progress must be True, False or 'auto'"):
             fit(MLP(2, [1], seed=0), [[0.0, 1.0]], [1], epochs=1, progress=progress)
+
+
+@pytest.mark.parametrize("option", ["rankdir", "format"])
+@pytest.mark.parametrize("bad", [10 ** 5000, [1], {}], ids=["huge int", "list", "dict"])
+def test_a_bad_picture_option_gets_draw_dots_own_message(option, bad):
+    # a list or dict as format raised 'unhashable type'; a huge int, Python's digit limit
+    from tinygrad_edu import draw_dot
+
+    with pytest.raises(ValueError, match="draw_dot: "):
+        draw_dot(Value(1.0) * 2, **{option: bad})

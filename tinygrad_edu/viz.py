@@ -202,11 +202,11 @@ def _check_options(root, rankdir, format, max_nodes) -> int | None:
     """Refuse a bad option; returns ``max_nodes`` as an int (None: no limit)."""
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot() needs a Value, got {type(root).__name__}")
-    if rankdir not in ("LR", "TB", "RL", "BT"):
+    if not (isinstance(rankdir, str) and rankdir in ("LR", "TB", "RL", "BT")):
         raise ValueError(f"draw_dot: rankdir must be 'LR' (left to right) or 'TB' (top to "
-                         f"bottom), or 'RL'/'BT'; got {rankdir!r}")
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"draw_dot: unknown picture format {format!r} "
+                         f"bottom), or 'RL'/'BT'; got {checks.short_repr(rankdir)}")
+    if not (isinstance(format, str) and format in graphviz.FORMATS):
+        raise ValueError(f"draw_dot: unknown picture format {checks.short_repr(format)} "
                          f"(use 'svg', 'png' or 'pdf')")
     return None if max_nodes is None else checks.whole(max_nodes, "draw_dot: max_nodes", low=1)
 
