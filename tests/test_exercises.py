@@ -493,10 +493,19 @@ def test_new_op_whose_derivative_expression_disagrees_is_refused():
     assert not report and "derivative expression" in str(report)
 
 
-def test_a_correct_new_op_is_registered_and_works_on_value():
-    # in a fresh interpreter: registering changes the op table for the whole process
+def _in_a_fresh_interpreter(code: str):
+    """Run ``code`` in a new Python: registering changes the op table for the whole process."""
     import subprocess
 
+    root = pathlib.Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_a_correct_new_op_is_registered_and_works_on_value():
     code = (
         "from tinygrad_edu import Value\n"
         "from tinygrad_edu.ops import Op\n"
@@ -512,11 +521,7 @@ def test_a_correct_new_op_is_registered_and_works_on_value():
         "y = x.softsign()\n"
         "y.backward()\n"
         "print(y.data, x.grad)\n")
-    root = pathlib.Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = _in_a_fresh_interpreter(code)
     first, second, numbers = out.stdout.strip().splitlines()
     assert first.startswith("✓ check_new_op('softsign')") and "softsign v0" in first
     assert second.startswith("✓")               # a cell run twice: the same row, accepted
@@ -526,8 +531,6 @@ def test_a_correct_new_op_is_registered_and_works_on_value():
 def test_a_correct_two_operand_op_and_a_domain_without_one_half_are_registered():
     # check_new_op used to call Value.<method>() with one operand, and at x = 0.5 even when
     # the row's domain excludes it; each row is checked through Value with all its operands
-    import subprocess
-
     code = (
         "import math\n"
         "from tinygrad_edu import Value\n"
@@ -550,11 +553,7 @@ def test_a_correct_two_operand_op_and_a_domain_without_one_half_are_registered()
         "y = a.hypot(b)\n"
         "y.backward()\n"
         "print(y.data, a.grad, b.grad)\n")
-    root = pathlib.Path(__file__).resolve().parent.parent
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=root, env={**__import__("os").environ, "PYTHONPATH": str(root)},
-                         timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = _in_a_fresh_interpreter(code)
     two, one, numbers = out.stdout.strip().splitlines()
     assert two.startswith("✓ check_new_op('hypot')") and "hypot(v-1, v0)" in two, two
     assert one.startswith("✓ check_new_op('acosh')") and "acosh v0" in one, one
