@@ -434,3 +434,15 @@ def test_fit_refuses_the_fast_tape_without_the_tape():
     with pytest.raises(ValueError, match=r"exact=False chooses the fast tape, so it needs "
                                          r"compiled=True"):
         fit(MLP(2, [3, 1], seed=0), X, y, epochs=1, exact=False)
+
+
+@pytest.mark.parametrize("how", [{}, {"compiled": True}, {"compiled": True, "exact": False}])
+def test_boolean_labels_train_and_count_as_0_and_1(how):
+    # the one policy: True and False are 1 and 0 (fit reported no accuracy for them)
+    X, y = data.xor(40, seed=1)
+    runs = []
+    for labels in (y, [bool(t) for t in y]):
+        model = MLP(2, [4, 1], activation="tanh", seed=2)
+        history = fit(model, X, labels, epochs=3, batch_size=8, progress=False, **how)
+        runs.append((history.loss, history.accuracy))
+    assert runs[1] == runs[0] and runs[0][1][-1] is not None

@@ -115,8 +115,9 @@ def accuracy(model, X, y, loss=None, threshold=None) -> float:
 
 # ---------------------------------------------------------------- one step
 def is_labels(y) -> bool:
-    """True when every target is an int class label (so accuracy means something)."""
-    return all(isinstance(t, numbers.Integral) and not isinstance(t, bool) for t in y)
+    """True when every target is an int class label (so accuracy means something); True and
+    False are 1 and 0, as everywhere in the library."""
+    return all(isinstance(t, numbers.Integral) for t in y)
 
 
 def _require_recording(who: str) -> None:
