@@ -251,7 +251,7 @@ class FastTape(Tape):
         if params.shape != (len(self.params),):
             raise ValueError(f"forward_with: params needs one number per parameter "
                              f"({len(self.params)}), got shape {params.shape}")
-        return self._replay(inputs, params, theta=params)
+        return self._replay(inputs, params)
 
     def param_grads(self, grad=1.0):
         """The reverse sweep of the last forward, as ``backward`` does it, but returning

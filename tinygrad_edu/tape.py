@@ -229,17 +229,16 @@ class Tape:
 
     __call__ = forward
 
-    def _replay(self, inputs, params, theta=None) -> float:
-        """The forward pass with these parameter values (``theta``: ``forward_with``'s)."""
+    def _replay(self, inputs, params) -> float:
+        """The forward pass with these parameter values (``forward``'s are their ``.data``)."""
         values = self._load(inputs)
         values[self._param_index] = params
         try:
             with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
                 self._forward(values)
         except (FloatingPointError, OpError) as err:
-            if theta is not None:
-                for p, x in zip(self.params, theta.tolist()):
-                    p.data = x
+            for p, x in zip(self.params, np.asarray(params, dtype=float).tolist()):
+                p.data = x                          # so that fn fails on these numbers too
             failure = self._engine_error(inputs, err if isinstance(err, OpError) else None)
             if failure is not None:
                 raise failure from None
