@@ -184,12 +184,13 @@ class Run:
         """(body, info): everything the page draws (epoch, metrics, curves, boundary, network,
         settings) as JSON bytes, and the numbers the server keeps for itself (epoch, metrics,
         and the weights an export saves)."""
+        metrics = self.metrics()
         state = {"epoch": self.epoch, "steps": self.steps, "lr": self.optimizer.lr,
-                 "metrics": self.metrics(), "history": self.curves(),
+                 "metrics": metrics, "history": self.curves(),
                  "boundary": self.boundary(), "network": self.network(),
                  "settings": self.settings.to_dict()}
         body = json.dumps(state, allow_nan=False).encode("utf-8")
-        return body, {"epoch": self.epoch, "metrics": self.metrics(), "weights": self.weights()}
+        return body, {"epoch": self.epoch, "metrics": metrics, "weights": self.weights()}
 
     def weights(self) -> dict:
         """The model's state dict (parameter name → float): what an export saves."""
